@@ -1,0 +1,104 @@
+"""Relevance feedback that trains the workspace's relevance model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from octolens_mcp.catalog._reads import read_mention
+from octolens_mcp.errors import OctolensError
+from octolens_mcp.models.feedback import (
+    DeleteFeedbackInput,
+    FeedbackDeletion,
+    FeedbackRecord,
+    FeedbackStats,
+    FeedbackStatsInput,
+    SubmitFeedbackInput,
+)
+from octolens_mcp.operation import Api, Operation
+
+
+async def _submit(api: Api, args: SubmitFeedbackInput) -> Any:
+    data = args.model_dump(mode="json", exclude_none=True)
+    missing = {"timestamp", "postId", "keywordId", "source", "originalRelevanceScore"} - data.keys()
+    if missing:
+        mention = await read_mention(api, args.sourceId)
+        keywords = mention.get("keywords") or []
+        known = {
+            "timestamp": mention.get("timestamp"),
+            "postId": mention.get("id"),
+            "keywordId": keywords[0].get("id") if keywords and isinstance(keywords[0], dict) else None,
+            "source": mention.get("source"),
+            "originalRelevanceScore": mention.get("relevanceScore"),
+        }
+        for key in missing:
+            if known[key] is not None:
+                data[key] = known[key]
+    if "keywordId" not in data:
+        raise OctolensError(
+            "VALIDATION_ERROR",
+            "The mention matched no keyword; pass keywordId.",
+            status=400,
+            details=[{"path": "keywordId", "message": "required: the mention has no matched keyword"}],
+        )
+    data.setdefault("feedbackSource", "API")
+    return (await api.send(SUBMIT.request_with(data))).body
+
+
+async def _delete(api: Api, args: DeleteFeedbackInput) -> Any:
+    timestamp = args.timestamp or (await read_mention(api, args.sourceId)).get("timestamp")
+    return (await api.send(DELETE.request_with({"sourceId": args.sourceId, "timestamp": timestamp}))).body
+
+
+SUBMIT = Operation(
+    name="submit_feedback",
+    method="POST",
+    path="/feedback",
+    scope="write",
+    toolset="feedback",
+    title="Submit relevance feedback",
+    description=(
+        "Tell the relevance model a mention is RELEVANT or NOT_RELEVANT (with a reason); replaces earlier feedback "
+        "on that mention. Omitted timestamp, postId, keywordId, source are read from the mention."
+    ),
+    input=SubmitFeedbackInput,
+    output=FeedbackRecord,
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    runner=_submit,
+    verify="call get_feedback_stats, or simply submit again: feedback is an upsert",
+)
+
+DELETE = Operation(
+    name="delete_feedback",
+    method="DELETE",
+    path="/feedback",
+    scope="write",
+    toolset="feedback",
+    title="Delete relevance feedback",
+    description="Remove the feedback on a mention; removed=false when there was none.",
+    input=DeleteFeedbackInput,
+    output=FeedbackDeletion,
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    runner=_delete,
+    verify="delete again: removed=false means it is gone",
+)
+
+STATS = Operation(
+    name="get_feedback_stats",
+    method="GET",
+    path="/feedback/stats",
+    scope="read",
+    toolset="feedback",
+    title="Feedback statistics",
+    description="Feedback totals and false-positive rate, org-wide or for one keywordId.",
+    input=FeedbackStatsInput,
+    output=FeedbackStats,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+)
+
+OPERATIONS = (SUBMIT, DELETE, STATS)

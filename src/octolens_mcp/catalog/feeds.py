@@ -1,0 +1,125 @@
+"""Feeds: saved filters with delivery destinations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from octolens_mcp.models.feeds import (
+    CreateFeedInput,
+    Feed,
+    FeedDeletion,
+    FeedIdInput,
+    FeedList,
+    ListFeedsInput,
+    UpdateFeedInput,
+)
+from octolens_mcp.operation import Api, Operation
+
+DEFAULT_ICON = "BellIcon"
+
+_FEED_GRAMMAR = (
+    "Feed filters use their own grammar: simpleFilters {conditions:[{field,values:\"a,b\"}]} or advancedFilters "
+    "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids), "
+    "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
+)
+
+
+async def _create(api: Api, args: CreateFeedInput) -> Any:
+    data = args.model_dump(mode="json", exclude_unset=True)
+    data.setdefault("icon", DEFAULT_ICON)
+    return (await api.send(CREATE.request_with(data))).body
+
+
+async def _update(api: Api, args: UpdateFeedInput) -> Any:
+    data = args.model_dump(mode="json", exclude_unset=True)
+    # A stored feed keeps one filter kind: name both keys so the switch is unambiguous.
+    if "simpleFilters" in data and data["simpleFilters"] is not None:
+        data["advancedFilters"] = None
+    elif "advancedFilters" in data and data["advancedFilters"] is not None:
+        data["simpleFilters"] = None
+    return (await api.send(UPDATE.request_with(data))).body
+
+
+LIST = Operation(
+    name="list_feeds",
+    method="GET",
+    path="/feeds",
+    scope="read",
+    toolset="feeds",
+    title="List feeds",
+    description="List saved feeds (filters plus destinations). A feed id is the view argument of list_mentions.",
+    input=ListFeedsInput,
+    output=FeedList,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+)
+
+CREATE = Operation(
+    name="create_feed",
+    method="POST",
+    path="/feeds",
+    scope="write",
+    toolset="feeds",
+    title="Create feed",
+    description=f"Create a feed; omit both filter kinds to match everything. {_FEED_GRAMMAR}",
+    input=CreateFeedInput,
+    output=Feed,
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    runner=_create,
+    verify="call list_feeds and look for a feed with this name before creating it again",
+)
+
+GET = Operation(
+    name="get_feed",
+    method="GET",
+    path="/feeds/{id}",
+    scope="read",
+    toolset="feeds",
+    title="Get feed",
+    description="Get one feed with its filters and destinations.",
+    input=FeedIdInput,
+    output=Feed,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+)
+
+UPDATE = Operation(
+    name="update_feed",
+    method="PATCH",
+    path="/feeds/{id}",
+    scope="write",
+    toolset="feeds",
+    title="Update feed",
+    description=(
+        "Change a feed's name, icon, filters, isDefault or destinations. destinations replaces the whole list "
+        "([] removes all): to add or remove one, get_feed, edit the list, send it all back."
+    ),
+    input=UpdateFeedInput,
+    output=Feed,
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    verify="call get_feed and compare",
+)
+
+DELETE = Operation(
+    name="delete_feed",
+    method="DELETE",
+    path="/feeds/{id}",
+    scope="write",
+    toolset="feeds",
+    title="Delete feed",
+    description="Delete a feed and the notification attached to it.",
+    input=FeedIdInput,
+    output=FeedDeletion,
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    verify="call list_feeds to see whether it is gone",
+)
+
+OPERATIONS = (LIST, CREATE, GET, UPDATE, DELETE)

@@ -1,0 +1,235 @@
+"""Keywords and keyword suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from octolens_mcp.catalog._reads import read_list
+from octolens_mcp.errors import OctolensError
+from octolens_mcp.models.common import NoInput
+from octolens_mcp.models.keywords import (
+    AcceptSuggestionInput,
+    AddKeywordInput,
+    Keyword,
+    KeywordDeletion,
+    KeywordIdInput,
+    KeywordList,
+    KeywordPauseState,
+    ListSuggestionsInput,
+    PauseKeywordInput,
+    RejectSuggestionInput,
+    SuggestionAccepted,
+    SuggestionList,
+    SuggestionsRejected,
+    UpdateKeywordInput,
+)
+from octolens_mcp.operation import Api, Operation
+from octolens_mcp.wire import WireRequest
+
+
+async def _add(api: Api, args: AddKeywordInput) -> Any:
+    # The API dedupes case-insensitively per the CLI, but no API source promises it: look first.
+    for row in await read_list(api, "/keywords"):
+        if str(row.get("keyword", "")).casefold() == args.keyword.casefold():
+            return {**row, "alreadyExisted": True}
+    return (await api.send(ADD.wire_request(args))).body
+
+
+async def _pause(api: Api, args: PauseKeywordInput) -> dict[str, Any]:
+    current = next((row for row in await read_list(api, "/keywords") if row.get("id") == args.id), None)
+    if current is None:
+        raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {args.id} in this workspace.", status=404)
+    if bool(current.get("paused")) == args.paused:
+        return {"id": args.id, "keyword": current.get("keyword"), "paused": args.paused, "changed": False}
+    # The documented API is a bodiless toggle; we only send it when the state differs.
+    body = (await api.send(WireRequest("POST", f"/keywords/{args.id}/pause"))).body
+    paused = body.get("paused") if isinstance(body, dict) else None
+    return {
+        "id": args.id,
+        "keyword": current.get("keyword"),
+        "paused": bool(paused) if paused is not None else args.paused,
+        "changed": True,
+    }
+
+
+def _suggestions(body: Any) -> dict[str, Any]:
+    if isinstance(body, list):
+        return {"data": [], "counts": body}
+    if not isinstance(body, dict):
+        return {"data": []}
+    rows = body.get("data") if isinstance(body.get("data"), list) else body.get("suggestions") or []
+    keywords = body.get("keywords") if isinstance(body.get("keywords"), list) else None
+    by_id = {k.get("id"): k for k in keywords or [] if isinstance(k, dict)}
+    data = []
+    for row in rows:
+        if isinstance(row, dict):
+            joined = by_id.get(row.get("keywordId"), {})
+            extra = {"keyword": joined.get("keyword"), "keywordVolume": joined.get("volume")} if joined else {}
+            data.append({**{k: v for k, v in extra.items() if v is not None}, **row})
+    pagination = body.get("pagination")
+    next_cursor = pagination.get("nextCursor") if isinstance(pagination, dict) else body.get("nextCursor")
+    result: dict[str, Any] = {"data": data, "nextCursor": next_cursor}
+    if "totalSuggestionCount" in body:
+        result["totalSuggestionCount"] = body["totalSuggestionCount"]
+    if keywords is not None:
+        result["keywords"] = keywords
+    if isinstance(body.get("keyword"), dict):
+        result["keyword"] = body["keyword"]
+    return result
+
+
+async def _list_suggestions(api: Api, args: ListSuggestionsInput) -> dict[str, Any]:
+    query: dict[str, Any] = args.model_dump(exclude_none=True, exclude={"summary"})
+    if args.summary:
+        query["withVolume"] = False
+    body = (await api.send(WireRequest("GET", "/keywords/suggestions", query=query or None))).body
+    return _suggestions(body)
+
+
+LIST = Operation(
+    name="list_keywords",
+    method="GET",
+    path="/keywords",
+    scope="read",
+    toolset="keywords",
+    title="List keywords",
+    description="List every tracked keyword with its id and settings. Use the ids in mention and feed filters.",
+    input=NoInput,
+    output=KeywordList,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+)
+
+ADD = Operation(
+    name="add_keyword",
+    method="POST",
+    path="/keywords",
+    scope="write",
+    toolset="keywords",
+    title="Add keyword",
+    description=(
+        "Start tracking a keyword on the given platforms; AI fills omitted context and exclusions (slow). "
+        "An already-tracked term (any case) is returned with alreadyExisted=true instead of a duplicate."
+    ),
+    input=AddKeywordInput,
+    output=Keyword,
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    timeout=90.0,
+    runner=_add,
+    verify="call list_keywords and look for the keyword before adding it again",
+)
+
+UPDATE = Operation(
+    name="update_keyword",
+    method="PATCH",
+    path="/keywords/{id}",
+    scope="write",
+    toolset="keywords",
+    title="Update keyword",
+    description=(
+        "Change only the settings sent. Comma-separated fields replace the stored string ('' clears); platforms "
+        "replaces the list. The phrase itself cannot be renamed."
+    ),
+    input=UpdateKeywordInput,
+    output=Keyword,
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    verify="call list_keywords and compare the settings",
+)
+
+DELETE = Operation(
+    name="delete_keyword",
+    method="DELETE",
+    path="/keywords/{id}",
+    scope="write",
+    toolset="keywords",
+    title="Delete keyword",
+    description=(
+        "Stop tracking a keyword. Cascades: feeds that reference only this keyword are deleted, with their "
+        "notifications. Consider pause_keyword instead."
+    ),
+    input=KeywordIdInput,
+    output=KeywordDeletion,
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    verify="call list_keywords to see whether it is gone",
+)
+
+PAUSE = Operation(
+    name="pause_keyword",
+    method="POST",
+    path="/keywords/{id}/pause",
+    scope="write",
+    toolset="keywords",
+    title="Pause or resume keyword",
+    description="Pause (paused=true) or resume (paused=false) collection; nothing is sent when already in that state.",
+    input=PauseKeywordInput,
+    output=KeywordPauseState,
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    runner=_pause,
+    verify="call list_keywords and read paused before calling again",
+)
+
+LIST_SUGGESTIONS = Operation(
+    name="list_keyword_suggestions",
+    method="GET",
+    path="/keywords/suggestions",
+    scope="read",
+    toolset="keywords",
+    title="List keyword suggestions",
+    description=(
+        "List pending AI suggestions to tune keywords (exclusions, required terms, exact match, sources), "
+        "highest impact first; keywordId narrows to one keyword, summary=true gives counts per keyword."
+    ),
+    input=ListSuggestionsInput,
+    output=SuggestionList,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    runner=_list_suggestions,
+)
+
+ACCEPT = Operation(
+    name="accept_keyword_suggestion",
+    method="POST",
+    path="/keywords/suggestions",
+    scope="write",
+    toolset="keywords",
+    title="Accept keyword suggestion",
+    description=(
+        "Apply a suggestion to its keyword, optionally with modifiedValue. Each is answered once: "
+        "SUGGESTION_NOT_FOUND means unknown or already answered; KEYWORD_CHANGED is safe to retry."
+    ),
+    input=AcceptSuggestionInput,
+    output=SuggestionAccepted,
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    timeout=90.0,
+    verify="call list_keyword_suggestions: an applied suggestion is no longer pending",
+)
+
+REJECT = Operation(
+    name="reject_keyword_suggestion",
+    method="DELETE",
+    path="/keywords/suggestions",
+    scope="write",
+    toolset="keywords",
+    title="Reject keyword suggestions",
+    description="Reject one suggestion (suggestionId) or every pending one of a keyword (keywordId). Cannot be undone.",
+    input=RejectSuggestionInput,
+    output=SuggestionsRejected,
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    verify="call list_keyword_suggestions to see what is still pending",
+)
+
+OPERATIONS = (LIST, ADD, UPDATE, DELETE, PAUSE, LIST_SUGGESTIONS, ACCEPT, REJECT)

@@ -1,0 +1,108 @@
+"""On-demand search: run (polling until done), poll, list."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+
+from octolens_mcp.models.search import (
+    GetSearchInput,
+    ListSearchesInput,
+    RunSearchInput,
+    SearchList,
+    SearchResult,
+)
+from octolens_mcp.operation import Api, Operation
+from octolens_mcp.wire import ApiResponse, WireRequest
+
+DEFAULT_POLL_SECONDS = 2.0
+
+
+def _poll_after(response: ApiResponse) -> float:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else DEFAULT_POLL_SECONDS
+    except ValueError:
+        return DEFAULT_POLL_SECONDS
+
+
+async def _run(api: Api, args: RunSearchInput) -> Any:
+    response = await api.send(RUN.wire_request(args))
+    result = response.body
+    if not isinstance(result, dict) or result.get("status") != "running":
+        return result
+    search_id = str(result.get("searchId"))
+    deadline = time.monotonic() + api.search_wait
+    while result.get("status") == "running":
+        wait = _poll_after(response)
+        if time.monotonic() + wait > deadline:
+            break
+        await api.progress(f"search {search_id} is running; polling again in {wait:g}s")
+        await anyio.sleep(wait)
+        response = await api.send(WireRequest("GET", f"/search/{quote(search_id, safe='')}"), write=False)
+        if not isinstance(response.body, dict):
+            break
+        result = response.body
+    return result
+
+
+RUN = Operation(
+    name="run_search",
+    method="POST",
+    path="/search",
+    scope="read",
+    toolset="search",
+    title="Run on-demand search",
+    description=(
+        "Search public platforms now for a phrase and AI-score the results (not added to the mention stream). "
+        "Spends search/mention quota: never repeat after an unknown outcome, check list_searches instead. "
+        "Waits for completion; if still running, returns searchId for get_search."
+    ),
+    input=RunSearchInput,
+    output=SearchResult,
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=True,
+    untrusted=True,
+    timeout=60.0,
+    runner=_run,
+    verify="call list_searches and look for a search with this query before running it again",
+)
+
+GET = Operation(
+    name="get_search",
+    method="GET",
+    path="/search/{searchId}",
+    scope="read",
+    toolset="search",
+    title="Get search",
+    description="Get an on-demand search by searchId: running, completed (with mentions), failed or quota_exhausted.",
+    input=GetSearchInput,
+    output=SearchResult,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=True,
+    untrusted=True,
+)
+
+LIST = Operation(
+    name="list_searches",
+    method="GET",
+    path="/search",
+    scope="read",
+    toolset="search",
+    title="List searches",
+    description="List past on-demand searches (searchId, query, status), newest first.",
+    input=ListSearchesInput,
+    output=SearchList,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+)
+
+OPERATIONS = (RUN, GET, LIST)

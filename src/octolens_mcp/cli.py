@@ -1,0 +1,103 @@
+"""The ``octolens-mcp`` command: parse flags over environment settings and serve MCP over stdio."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import replace
+from typing import TextIO
+
+from octolens_mcp import __version__
+from octolens_mcp.config import Settings, from_env
+
+NO_KEY_MESSAGE = """octolens-mcp: no Octolens API key.
+
+Create one in Octolens under Settings -> API (choose read, write or admin scope), then either
+  - set it in the environment:   OCTOLENS_API_KEY=ak_live_... octolens-mcp
+  - or put it in your MCP host's config, under "env": {"OCTOLENS_API_KEY": "ak_live_..."}
+
+To try every tool without a key, on demo data: octolens-mcp --demo
+"""
+
+TOOLSET_HELP = (
+    "comma-separated toolsets to expose (env OCTOLENS_TOOLSETS): mentions, search, keywords, feeds, notifications, "
+    "feedback, analytics, org, members, filters, integrations, or all. Default: mentions,keywords,feeds,analytics"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="octolens-mcp",
+        description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
+        epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
+        "OCTOLENS_READ_ONLY, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
+        "OCTOLENS_RATE_LIMIT_WAIT_CAP. Flags override the environment.",
+    )
+    parser.add_argument("--version", action="version", version=f"octolens-mcp {__version__}")
+    parser.add_argument("--demo", action="store_true", help="serve an in-process sandbox with demo data; no key")
+    parser.add_argument("--base-url", help="Octolens API base URL (env OCTOLENS_BASE_URL)")
+    parser.add_argument("--toolsets", help=TOOLSET_HELP)
+    parser.add_argument("--read-only", action="store_true", default=None, help="expose only read-only tools")
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+        help="log level on stderr (env OCTOLENS_LOG_LEVEL; default WARNING)",
+    )
+    parser.add_argument("--timeout", type=float, help="deadline of an ordinary call in seconds (default 30)")
+    parser.add_argument("--search-wait", type=float, help="seconds run_search polls before returning (default 120)")
+    parser.add_argument(
+        "--rate-limit-wait-cap", type=float, help="longest Retry-After waited through on a 429 (default 30)"
+    )
+    return parser
+
+
+def settings_from(argv: list[str] | None, base: Settings | None = None) -> Settings:
+    args = _parser().parse_args(argv)
+    settings = base if base is not None else from_env()
+    overrides = {
+        "base_url": args.base_url,
+        "toolsets": tuple(p.strip() for p in args.toolsets.split(",") if p.strip()) if args.toolsets else None,
+        "read_only": args.read_only,
+        "log_level": args.log_level,
+        "timeout": args.timeout,
+        "search_wait": args.search_wait,
+        "rate_limit_wait_cap": args.rate_limit_wait_cap,
+    }
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if args.demo:
+        settings = replace(settings, demo=True)
+    return settings
+
+
+def _configure_logging(level: str, stream: TextIO) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx2 logs each request line at INFO; keep it quiet unless debugging.
+    logging.getLogger("httpx2").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings = settings_from(argv)
+    except ValueError as exc:
+        print(f"octolens-mcp: {exc}", file=sys.stderr)
+        return 2
+    if not settings.demo and not settings.api_key:
+        print(NO_KEY_MESSAGE, file=sys.stderr, end="")
+        return 2
+    _configure_logging(settings.log_level, sys.stderr)
+
+    from octolens_mcp.server import UnknownToolset, build_server
+
+    try:
+        server = build_server(settings)
+    except UnknownToolset as exc:
+        print(f"octolens-mcp: {exc}", file=sys.stderr)
+        return 2
+    server.run("stdio")
+    return 0

@@ -1,0 +1,222 @@
+"""Feeds, their filter grammar (§4.1-4.3) and the destination object shared with notifications (§4.4)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from octolens_mcp.models.common import ApiModel, InputModel, PositiveId
+
+FeedField = Literal[
+    "Keywords",
+    "Source",
+    "Sentiment",
+    "Language",
+    "Tags",
+    "RelevanceScore",
+    "Engaged",
+    "Bookmarked",
+    "RelevantOnly",
+    "TimeRange",
+    "TwitterFollowerCount",
+]
+FEED_FIELDS: tuple[str, ...] = FeedField.__args__  # type: ignore[attr-defined]
+ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
+
+
+class SimpleCondition(InputModel):
+    field: FeedField = Field(description="Case-sensitive field name.")
+    values: str = Field(description="One comma-separated string, e.g. \"reddit,twitter\".")
+
+
+class SimpleFeedFilters(InputModel):
+    conditions: list[SimpleCondition] = Field(min_length=1, max_length=50, description="AND-ed.")
+
+
+class AdvancedCondition(SimpleCondition):
+    operator: ConditionOperator
+
+
+class FeedFilterGroup(InputModel):
+    group_operator: Literal["AND", "OR"]
+    conditions: list[AdvancedCondition] = Field(min_length=1)
+    isSingleCondition: bool | None = None
+
+
+class AdvancedFeedFilters(InputModel):
+    top_level_operator: Literal["AND", "OR"]
+    groups: list[FeedFilterGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _storable(self) -> AdvancedFeedFilters:
+        conditions = [c for g in self.groups for c in g.conditions]
+        has_time = any(c.field == "TimeRange" for c in conditions)
+        uses_or = self.top_level_operator == "OR" or any(g.group_operator == "OR" for g in self.groups)
+        excludes = any(c.operator == "not in" for c in conditions)
+        if has_time and (uses_or or excludes):
+            raise ValueError("a TimeRange cannot be combined with 'not in' or OR groups in one feed filter")
+        if len(conditions) > 50:
+            raise ValueError("at most 50 conditions per feed")
+        return self
+
+
+DestinationType = Literal["EMAIL", "SLACK", "WEBHOOK"]
+Frequency = Literal["hourly", "hourlyAtTopOfHour", "daily", "weekly"]
+
+
+class EmailTarget(ApiModel):
+    """Email recipients."""
+
+    emails: str = Field(description="Comma-separated addresses.")
+
+
+class SlackTarget(ApiModel):
+    """Slack channels."""
+
+    channels: str = Field(description="Comma-separated channel ids (search_slack_channels), not names.")
+    channelNamesMap: str | dict[str, Any] | None = Field(default=None, description="id→name map, as stored.")
+
+
+class WebhookTarget(ApiModel):
+    """Webhook URL."""
+
+    url: str = Field(description="Public http(s) URL.")
+
+
+class Destination(ApiModel):
+    """Where and when matching mentions are delivered."""
+
+    type: str = Field(description="EMAIL, SLACK or WEBHOOK.")
+    frequency: str | None = Field(default=None, description="hourly, hourlyAtTopOfHour, daily or weekly.")
+    deliveryMode: str | None = Field(default=None, description="batch or individual.")
+    time: str | None = Field(default=None, description="HH:mm for daily/weekly.")
+    timezone: str | None = Field(default=None, description="IANA name or UTC offset.")
+    dayOfWeek: int | None = Field(default=None, description="0 = Sunday; weekly only.")
+    emailDestination: EmailTarget | None = Field(default=None, description="When EMAIL.")
+    slackDestination: SlackTarget | None = Field(default=None, description="When SLACK.")
+    webhookDestination: WebhookTarget | None = Field(default=None, description="When WEBHOOK.")
+
+
+_TARGET_KEY = {"EMAIL": "emailDestination", "SLACK": "slackDestination", "WEBHOOK": "webhookDestination"}
+
+
+class EmailTargetInput(InputModel):
+    emails: str = Field(min_length=3, description="Comma-separated addresses.")
+
+
+class SlackTargetInput(InputModel):
+    channels: str = Field(min_length=1, description="Comma-separated channel ids.")
+    channelNamesMap: str | dict[str, str] | None = None
+
+
+class WebhookTargetInput(InputModel):
+    url: str = Field(pattern=r"^https?://", description="Public http(s) URL.")
+
+
+class DestinationInput(InputModel):
+    """One destination; fill only the target object matching type."""
+
+    type: DestinationType
+    frequency: Frequency
+    deliveryMode: Literal["batch", "individual"] | None = None
+    time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:mm, daily/weekly.")
+    timezone: str | None = Field(default=None, min_length=1, description="IANA name or UTC+2:00.")
+    dayOfWeek: int | None = Field(default=None, ge=0, le=6, description="0=Sunday; required for weekly.")
+    emailDestination: EmailTargetInput | None = None
+    slackDestination: SlackTargetInput | None = None
+    webhookDestination: WebhookTargetInput | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DestinationInput:
+        wanted = _TARGET_KEY[self.type]
+        if getattr(self, wanted) is None:
+            raise ValueError(f"type {self.type} needs {wanted}")
+        others = [key for key in _TARGET_KEY.values() if key != wanted and getattr(self, key) is not None]
+        if others:
+            raise ValueError(f"type {self.type} takes only {wanted}, not {', '.join(others)}")
+        if self.frequency == "weekly" and self.dayOfWeek is None:
+            raise ValueError("weekly needs dayOfWeek (0 = Sunday)")
+        return self
+
+
+def one_per_type(destinations: list[DestinationInput] | None) -> None:
+    """Notifications (and, presumably, feeds) hold at most one destination of each type."""
+    if destinations is None:
+        return
+    seen: set[str] = set()
+    for destination in destinations:
+        if destination.type in seen:
+            raise ValueError(f"at most one {destination.type} destination")
+        seen.add(destination.type)
+
+
+class Feed(ApiModel):
+    """A saved filter with optional delivery destinations."""
+
+    id: int = Field(description="Feed id (use as view in list_mentions).")
+    name: str | None = Field(default=None, description="Feed name.")
+    icon: str | None = Field(default=None, description="Heroicons name.")
+    simpleFilters: dict[str, Any] | None = Field(default=None, description="Feed-grammar simple filter.")
+    advancedFilters: dict[str, Any] | None = Field(default=None, description="Feed-grammar advanced filter.")
+    isDefault: bool | None = Field(default=None, description="Workspace default feed.")
+    destinations: list[Destination] | None = Field(default=None, description="Delivery destinations.")
+    createdAt: str | None = Field(default=None, description="ISO 8601.")
+    updatedAt: str | None = Field(default=None, description="ISO 8601.")
+
+
+class FeedList(ApiModel):
+    """Every saved feed."""
+
+    data: list[Feed] = Field(description="Feeds.")
+
+
+class ListFeedsInput(InputModel):
+    excludeWithNotifications: bool | None = Field(default=None, description="Only feeds without a notification.")
+
+
+class FeedIdInput(InputModel):
+    id: PositiveId = Field(description="Feed id.")
+
+
+class CreateFeedInput(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    icon: str | None = Field(default=None, description="Heroicons name (default BellIcon).")
+    simpleFilters: SimpleFeedFilters | None = None
+    advancedFilters: AdvancedFeedFilters | None = None
+    destinations: list[DestinationInput] | None = None
+
+    @model_validator(mode="after")
+    def _one_filter_kind(self) -> CreateFeedInput:
+        if self.simpleFilters is not None and self.advancedFilters is not None:
+            raise ValueError("send simpleFilters or advancedFilters, not both (neither = match all)")
+        one_per_type(self.destinations)
+        return self
+
+
+class UpdateFeedInput(InputModel):
+    id: PositiveId = Field(description="Feed id.")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    icon: str | None = None
+    simpleFilters: SimpleFeedFilters | None = None
+    advancedFilters: AdvancedFeedFilters | None = None
+    isDefault: bool | None = None
+    destinations: list[DestinationInput] | None = Field(default=None, description="Replaces the whole list; [] clears.")
+
+    @model_validator(mode="after")
+    def _valid_change(self) -> UpdateFeedInput:
+        if not self.model_fields_set - {"id"}:
+            raise ValueError("send at least one field to change")
+        if self.simpleFilters is not None and self.advancedFilters is not None:
+            raise ValueError("send simpleFilters or advancedFilters, not both")
+        one_per_type(self.destinations)
+        return self
+
+
+class FeedDeletion(ApiModel):
+    """Deletion report."""
+
+    ok: bool | None = Field(default=None, description="True when deleted.")
+    success: bool | None = Field(default=None, description="True when deleted (older routes).")
+    id: int | None = Field(default=None, description="Feed id.")
+    deletedNotificationIds: list[int] | None = Field(default=None, description="Notifications deleted with it.")

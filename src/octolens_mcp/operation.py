@@ -1,0 +1,98 @@
+"""The declaration of one Octolens operation, from which its MCP tool is derived.
+
+Everything about an operation lives in one ``Operation``: HTTP method and path, required scope,
+toolset, tool name, title, description, behaviour facts (annotations), input and output models,
+and how a call runs. ``catalog`` lists them all; ``binding`` turns each into a tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from octolens_mcp.wire import ApiResponse, HttpMethod, WireRequest
+
+Scope = Literal["read", "write", "admin"]
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+class Api(Protocol):
+    """What a running operation may do: send requests (through the one client) and report progress."""
+
+    async def send(self, request: WireRequest, *, write: bool | None = None) -> ApiResponse:
+        """Send ``request``; ``write`` defaults to whether the operation writes."""
+        ...
+
+    async def progress(self, message: str) -> None:
+        """Tell the caller what a long call is waiting for (a no-op unless it asked for progress)."""
+        ...
+
+    @property
+    def search_wait(self) -> float:
+        """How long run_search polls a running search before handing its id back."""
+        ...
+
+
+Runner = Callable[[Api, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    """One Octolens REST operation and the MCP tool that exposes it."""
+
+    name: str
+    method: HttpMethod
+    path: str
+    scope: Scope
+    toolset: str
+    title: str
+    description: str
+    input: type[BaseModel]
+    output: type[BaseModel]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool = False
+    """True where the call reaches outside the workspace: public platforms, real deliveries, post content."""
+    untrusted: bool = False
+    """True where the result carries text written by third parties (mention content)."""
+    timeout: float = 30.0
+    runner: Runner | None = None
+    shape: Callable[[Any], Any] | None = None
+    """Normalises the raw JSON body into the output model's shape, where the API has several."""
+    verify: str | None = None
+    """For a write whose answer was lost: how to check whether it landed."""
+
+    @property
+    def operation_id(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def writes(self) -> bool:
+        """Not read-only: such a call is never resent once it may have reached the API."""
+        return not self.read_only
+
+    def wire_request(self, arguments: BaseModel) -> WireRequest:
+        """The request for validated ``arguments``: path fields fill the path, the rest is query or body."""
+        data = arguments.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return self.request_with(data)
+
+    def request_with(self, data: dict[str, Any]) -> WireRequest:
+        data = dict(data)
+        path = self.path
+        for name in _PATH_PARAM.findall(self.path):
+            path = path.replace("{" + name + "}", quote(str(data.pop(name)), safe=""))
+        if self.method == "GET":
+            return WireRequest(self.method, path, query=data or None)
+        return WireRequest(self.method, path, body=data or None)
+
+    async def execute(self, api: Api, arguments: BaseModel) -> Any:
+        if self.runner is not None:
+            return await self.runner(api, arguments)
+        response = await api.send(self.wire_request(arguments))
+        return self.shape(response.body) if self.shape is not None else response.body

@@ -1,0 +1,123 @@
+"""Runs one tool call: validate arguments, execute the operation through the client, shape the result.
+
+Nothing here is imported until the first ``tools/call``: it pulls in every model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp_types import CallToolResult
+from pydantic import ValidationError
+
+from octolens_mcp import arguments, results
+from octolens_mcp.catalog import BY_NAME
+from octolens_mcp.client import OctolensClient
+from octolens_mcp.errors import OctolensError
+from octolens_mcp.operation import Operation
+from octolens_mcp.wire import ApiResponse, RateLimit, WireRequest
+
+logger = logging.getLogger(__name__)
+
+BASE_TIMEOUT = 30.0
+
+
+class CallApi:
+    """The ``Api`` an operation sees during one call: the shared client, this call's deadline and progress."""
+
+    def __init__(self, client: OctolensClient, op: Operation, ctx: Context | None, *, scale: float, search_wait: float):
+        self._client = client
+        self._op = op
+        self._ctx = ctx
+        self._request_timeout = op.timeout * scale
+        budget = self._request_timeout * 2 + (search_wait if op.name == "run_search" else 0.0)
+        self._deadline = time.monotonic() + budget
+        self._search_wait = search_wait
+        self._progress = 0
+        self.rate_limit: RateLimit | None = None
+
+    @property
+    def search_wait(self) -> float:
+        return self._search_wait
+
+    async def send(self, request: WireRequest, *, write: bool | None = None) -> ApiResponse:
+        writes = self._op.writes if write is None else write
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            code = "RESPONSE_LOST" if writes else "UPSTREAM_TIMEOUT"
+            raise OctolensError(code, "The call ran out of time before this request.", extra={"sent": False})
+        try:
+            response = await self._client.send(
+                request,
+                write=writes,
+                timeout=min(self._request_timeout, remaining),
+                on_wait=self._waiting,
+            )
+        finally:
+            self.rate_limit = self._client.rate_limit
+        return response
+
+    async def _waiting(self, seconds: float, reason: str) -> None:
+        await self.progress(f"{reason}: retrying in {seconds:.1f}s")
+
+    async def progress(self, message: str) -> None:
+        """Sent only when the caller asked for progress (the SDK drops it otherwise)."""
+        if self._ctx is None:
+            return
+        self._progress += 1
+        await self._ctx.report_progress(self._progress, None, message)
+
+
+async def call_tool(
+    client: OctolensClient,
+    name: str,
+    raw_arguments: dict[str, Any],
+    input_schema: dict[str, Any],
+    ctx: Context | None,
+    *,
+    demo: bool,
+    timeout: float,
+    search_wait: float,
+) -> CallToolResult:
+    op = BY_NAME[name]
+    meta: dict[str, Any] = {"octolens/operation": op.operation_id}
+    if demo:
+        meta["octolens/demo"] = True
+    api = CallApi(client, op, ctx, scale=timeout / BASE_TIMEOUT, search_wait=search_wait)
+    try:
+        args = arguments.parse(op.input, raw_arguments, input_schema)
+        raw = await op.execute(api, args)
+        structured = _validate_output(op, raw)
+    except OctolensError as error:
+        _note_budget(meta, api)
+        logger.info("%s failed: %s", name, error.code)
+        return results.failure(op, error, meta, demo=demo)
+    except Exception:
+        _note_budget(meta, api)
+        logger.exception("%s failed unexpectedly", name)
+        internal = OctolensError("INTERNAL_ERROR", "octolens-mcp failed unexpectedly; the details are in its log.")
+        return results.failure(op, internal, meta, demo=demo)
+    _note_budget(meta, api)
+    return results.success(op, structured, meta, demo=demo)
+
+
+def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
+    if api.rate_limit is not None:
+        meta["octolens/rateLimit"] = api.rate_limit.as_meta()
+
+
+def _validate_output(op: Operation, raw: Any) -> dict[str, Any]:
+    try:
+        model = op.output.model_validate(raw)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})
+        raise OctolensError(
+            "INVALID_RESPONSE",
+            f"Octolens answered 2xx with an unexpected shape (at {', '.join(fields[:5])}).",
+            extra={"landed": op.writes},
+        ) from None
+    structured: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return structured

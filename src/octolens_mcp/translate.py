@@ -1,0 +1,123 @@
+"""Translations between the API's shapes where it answers in more than one (§6.12, §5.15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_FEED_TO_MENTION_KEY = {
+    "Keywords": "keyword",
+    "Source": "source",
+    "Sentiment": "sentiment",
+    "Language": "language",
+    "Tags": "tag",
+    "RelevanceScore": "relevance",
+}
+_INTEGER_KEYS = {"keyword", "relevance"}
+
+
+class Untranslatable(ValueError):
+    """A feed-grammar condition with no mention-grammar equivalent."""
+
+
+def is_feed_grammar(filters: Any) -> bool:
+    if not isinstance(filters, dict):
+        return False
+    if "top_level_operator" in filters:
+        return True
+    conditions = filters.get("conditions")
+    return isinstance(conditions, list) and any(isinstance(c, dict) and "field" in c for c in conditions)
+
+
+def _condition(condition: dict[str, Any]) -> dict[str, Any]:
+    field = str(condition.get("field"))
+    operator = str(condition.get("operator") or "in")
+    raw = condition.get("values")
+    values = [v.strip() for v in str(raw).split(",") if v.strip()] if raw is not None else []
+    if field == "TwitterFollowerCount" and operator in {">=", "<="} and len(values) == 1 and values[0].isdigit():
+        return {"minXFollowers" if operator == ">=" else "maxXFollowers": int(values[0])}
+    key = _FEED_TO_MENTION_KEY.get(field)
+    if key is None or operator not in {"in", "not in", "equals", "="} or not values:
+        raise Untranslatable(f"{field} {operator}")
+    items: list[Any] = values
+    if key in _INTEGER_KEYS:
+        if not all(v.isdigit() for v in values):
+            raise Untranslatable(f"{field} {operator}")
+        items = [int(v) for v in values]
+    elif key == "sentiment":
+        items = [v.lower() for v in values]
+    return {("!" + key) if operator == "not in" else key: items}
+
+
+def feed_to_mention_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """Feed grammar → mention grammar; raises ``Untranslatable`` for conditions with no equivalent."""
+    if "top_level_operator" in filters:
+        groups = [
+            {
+                "operator": group.get("group_operator", "AND"),
+                "conditions": [_condition(c) for c in group.get("conditions", [])],
+            }
+            for group in filters.get("groups", [])
+        ]
+        bounds: dict[str, Any] = {}
+        for group in groups:
+            kept = []
+            for condition in group["conditions"]:
+                if next(iter(condition)) in {"minXFollowers", "maxXFollowers"}:
+                    bounds.update(condition)
+                else:
+                    kept.append(condition)
+            group["conditions"] = kept
+        groups = [g for g in groups if g["conditions"]]
+        return {"operator": filters["top_level_operator"], "groups": groups, **bounds}
+    merged: dict[str, Any] = {}
+    for condition in filters.get("conditions", []):
+        for key, value in _condition(condition).items():
+            if key in merged:
+                raise Untranslatable(f"{key} twice")
+            merged[key] = value
+    return merged
+
+
+def wizard_result(body: Any) -> Any:
+    """Normalise the filter wizard's answer: ``filters`` always in mention grammar (or null)."""
+    if not isinstance(body, dict):
+        return body
+    result = dict(body)
+    filters = body.get("filters")
+    if filters is None:
+        result["grammar"] = "none"
+        return result
+    if not is_feed_grammar(filters):
+        result["grammar"] = "mention"
+        return result
+    result["grammar"] = "feed"
+    result["feedFilters"] = filters
+    try:
+        result["filters"] = feed_to_mention_filters(filters)
+        result["isAdvanced"] = "operator" in result["filters"]
+    except Untranslatable as exc:
+        result["filters"] = None
+        note = f"The filter uses {exc} which list_mentions cannot express; use feedFilters with create_feed."
+        result["explanation"] = f"{body.get('explanation') or ''} {note}".strip()
+    return result
+
+
+def auth_info(body: Any) -> Any:
+    """Read the key's scopes defensively: ``scope`` or ``scopes``, a string or an array (§5.15)."""
+    if not isinstance(body, dict):
+        return body
+    result = dict(body)
+    raw = body.get("scopes", body.get("scope"))
+    if isinstance(raw, str):
+        scopes: list[str] | None = [part.strip() for part in raw.replace(",", " ").split() if part.strip()]
+    elif isinstance(raw, list):
+        scopes = [str(part) for part in raw]
+    else:
+        scopes = None
+    workspace = body.get("workspace")
+    if isinstance(workspace, dict):
+        for key in ("organizationId", "name", "plan"):
+            result.setdefault(key, workspace.get(key))
+    result.pop("scope", None)
+    result["scopes"] = scopes
+    return result
