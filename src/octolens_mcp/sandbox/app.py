@@ -60,6 +60,22 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class LoggedRequest:
+    """A request as it reached the app."""
+
+    method: str
+    template: str
+    path: str
+    query: list[tuple[str, str]]
+    body: Any
+
+    @property
+    def operation(self) -> str:
+        """``"METHOD /template"``, as operations are named in octolens-operations.json."""
+        return f"{self.method} {self.template}"
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     template: str
@@ -167,8 +183,8 @@ class Sandbox:
         self._window = -1
         self._used = 0
         self.faults: list[Fault] = []
-        self.requests: list[tuple[str, str]] = []
-        """Every request that reached the app, as (method, route template)."""
+        self.requests: list[LoggedRequest] = []
+        """Every request that reached the app, in order."""
         self.refused = 0
         self._next_id: dict[str, int] = {"keyword": 100, "feed": 100, "notification": 100, "feedback": 300, "suggestion": 500}
         from octolens_mcp.sandbox.routes import ROUTES
@@ -188,9 +204,9 @@ class Sandbox:
     def agents_plan(self) -> bool:
         return self.plan == "Agents"
 
-    def count(self, method: str, template: str) -> int:
-        """How many requests for this operation reached the app."""
-        return self.requests.count((method, template))
+    def count(self, operation: str | None = None) -> int:
+        """How many requests reached the app, for one operation (``"POST /feeds"``) or in all."""
+        return sum(1 for r in self.requests if operation is None or r.operation == operation)
 
     # --- rate limit ----------------------------------------------------------------------------
 
@@ -251,7 +267,11 @@ class Sandbox:
     async def _handle(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
     ) -> Response:
-        self.requests.append((method, self._template(method, path)))
+        try:
+            logged_body = json.loads(raw) if raw else None
+        except ValueError:
+            logged_body = raw.decode("utf-8", "replace")
+        self.requests.append(LoggedRequest(method, self._template(method, path), path, query, logged_body))
         if (fault := self.take_fault(method, path, {"latency"})) is not None:
             await anyio.sleep(fault.seconds)
         if (fault := self.take_fault(method, path, {"status", "rate_limit", "reset"})) is not None:

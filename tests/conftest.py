@@ -1,0 +1,93 @@
+"""Shared fixtures: a sandbox per test and MCP client sessions connected to a server that talks to it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp_types import CallToolResult
+
+from octolens_mcp.config import Settings
+from octolens_mcp.sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
+from octolens_mcp.server import build_server
+
+# A canary: every test session uses these keys, and no output may ever contain them.
+CANARY_KEY = "ak_live_CANARY_7f3a9c1e5b2d4f60a8"
+READ_KEY = "ak_live_CANARY_read_0a1b2c3d4e5f"
+WRITE_KEY = "ak_live_CANARY_write_9z8y7x6w5v4u"
+SECRETS = (CANARY_KEY, READ_KEY, WRITE_KEY)
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(keys={CANARY_KEY: "admin", READ_KEY: "read", WRITE_KEY: "write"})
+
+
+def settings(**overrides: Any) -> Settings:
+    base = Settings(api_key=CANARY_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",), search_wait=5.0)
+    return replace(base, **overrides)
+
+
+@asynccontextmanager
+async def connect(sandbox: Sandbox, **overrides: Any) -> AsyncIterator[Client]:
+    """An MCP client session with a server whose HTTP goes to ``sandbox``."""
+    server = build_server(settings(**overrides), transport=SandboxTransport(sandbox))
+    async with Client(server) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[Client]:
+    async with connect(sandbox) as session:
+        yield session
+
+
+def assert_no_secret(result: CallToolResult) -> None:
+    dumped = result.model_dump_json(by_alias=True)
+    for secret in SECRETS:
+        assert secret not in dumped
+
+
+async def call(client: Client, name: str, arguments: dict[str, Any] | None = None) -> CallToolResult:
+    result = await client.call_tool(name, arguments or {})
+    assert_no_secret(result)
+    return result
+
+
+async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The structured result of a call that must succeed; its text block must carry the same JSON."""
+    result = await call(client, name, arguments)
+    text = result.content[0].text if result.content and result.content[0].type == "text" else ""
+    assert not result.is_error, text
+    assert result.structured_content is not None
+    body = text.split("<untrusted-data>\n", 1)[-1].split("\n</untrusted-data>", 1)[0].splitlines()[-1]
+    assert json.loads(body) == result.structured_content
+    return result.structured_content
+
+
+async def fails(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The structured error of a call that must fail: {code, message, status, details?, ...}."""
+    result = await call(client, name, arguments)
+    assert result.is_error, result.content
+    assert result.structured_content is not None
+    structured = result.structured_content
+    text = result.content[0].text if result.content[0].type == "text" else ""
+    assert json.loads(text.splitlines()[-1]) == structured
+    assert isinstance(structured["hint"], str) and structured["hint"]
+    error: dict[str, Any] = structured["error"]
+    error["hint"] = structured["hint"]
+    return error

@@ -1,0 +1,124 @@
+"""Whole-inventory checks: one tool per operation, names, annotations, metadata, schemas, snapshots."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+from mcp import Client
+
+from octolens_mcp import manifest
+from octolens_mcp.sandbox import Sandbox
+from tests.conftest import SHARED, connect
+
+HOSTED_NAMES = {
+    "list_mentions", "list_keywords", "add_keyword", "update_keyword", "pause_keyword", "delete_keyword",
+    "list_keyword_suggestions", "accept_keyword_suggestion", "reject_keyword_suggestion", "list_feeds",
+    "create_feed", "update_feed", "delete_feed", "search_slack_channels", "get_usage", "get_global_filters",
+    "list_tags",
+}
+
+pytestmark = pytest.mark.anyio
+
+
+def operations() -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = json.loads((SHARED / "octolens-operations.json").read_text())
+    return ops
+
+
+async def listed_tools(sandbox: Sandbox) -> list[Any]:
+    async with connect(sandbox) as client:
+        return list((await client.list_tools()).tools)
+
+
+async def test_exactly_one_tool_per_operation(sandbox: Sandbox) -> None:
+    tools = await listed_tools(sandbox)
+    by_operation: dict[str, list[str]] = {}
+    for tool in tools:
+        by_operation.setdefault(tool.meta["octolens/operation"], []).append(tool.name)
+    expected = {f"{op['method']} {op['path']}" for op in operations()}
+    assert set(by_operation) == expected
+    assert all(len(names) == 1 for names in by_operation.values()), by_operation
+    assert len(tools) == len(operations()) == 54
+
+
+async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandbox) -> None:
+    names = [tool.name for tool in await listed_tools(sandbox)]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)+", name) for name in names), names
+    assert HOSTED_NAMES <= set(names)
+
+
+async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
+    facts = {f"{op['method']} {op['path']}": op for op in operations()}
+    for tool in await listed_tools(sandbox):
+        op = facts[tool.meta["octolens/operation"]]
+        hints = tool.annotations
+        assert hints is not None and hints.title and tool.title == hints.title
+        assert hints.read_only_hint is op["readOnly"], tool.name
+        assert hints.destructive_hint is op["destructive"], tool.name
+        assert hints.idempotent_hint is op["idempotent"], tool.name
+        assert isinstance(hints.open_world_hint, bool)
+        assert tool.meta["octolens/scope"] == op["scope"], tool.name
+        assert tool.description and len(tool.description) < 400, tool.name
+
+
+async def test_schemas_are_valid_json_schema_and_strict(sandbox: Sandbox) -> None:
+    for tool in await listed_tools(sandbox):
+        jsonschema.Draft202012Validator.check_schema(tool.input_schema)
+        assert tool.output_schema is not None, tool.name
+        jsonschema.Draft202012Validator.check_schema(tool.output_schema)
+        assert tool.input_schema["type"] == "object"
+        assert tool.input_schema.get("additionalProperties") is False, tool.name
+        assert tool.output_schema["type"] == "object"
+
+
+def test_manifest_snapshot_is_current() -> None:
+    """tools.json is what the server lists; regenerate with `python -m octolens_mcp.manifest`."""
+    assert manifest.load() == json.loads(manifest.render(manifest.build())), (
+        "src/octolens_mcp/tools.json is stale: run `python -m octolens_mcp.manifest`"
+    )
+
+
+def test_readme_tool_table_is_current() -> None:
+    readme = manifest.README_PATH.read_text(encoding="utf-8")
+    assert manifest.readme_table(manifest.build()) in readme, (
+        "README tool table is stale: run `python -m octolens_mcp.manifest`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toolsets", "read_only", "expected"),
+    [
+        (None, False, {t for t in manifest.TOOLSETS if t in manifest.DEFAULT_TOOLSETS}),
+        (("search", "org"), False, {"search", "org"}),
+    ],
+)
+async def test_toolsets_select_tools(
+    sandbox: Sandbox, toolsets: tuple[str, ...] | None, read_only: bool, expected: set[str]
+) -> None:
+    async with connect(sandbox, toolsets=toolsets, read_only=read_only) as client:
+        tools = (await client.list_tools()).tools
+    entries = {entry["name"]: entry["toolset"] for entry in manifest.load()}
+    assert {entries[tool.name] for tool in tools} == expected
+
+
+async def test_read_only_mode_hides_every_write(sandbox: Sandbox) -> None:
+    async with connect(sandbox, read_only=True) as client:
+        tools = (await client.list_tools()).tools
+    assert tools and all(tool.annotations and tool.annotations.read_only_hint for tool in tools)
+    assert "add_keyword" not in {tool.name for tool in tools}
+
+
+async def test_every_tool_refuses_unknown_arguments_without_sending(client: Client, sandbox: Sandbox) -> None:
+    for entry in manifest.load():
+        result = await client.call_tool(entry["name"], {"bogusArgument": 1})
+        assert result.is_error, entry["name"]
+        assert result.structured_content is not None
+        error = result.structured_content["error"]
+        assert error["code"] == "VALIDATION_ERROR", entry["name"]
+        assert "bogusArgument" in [d["path"] for d in error["details"]], entry["name"]
+    assert sandbox.count() == 0

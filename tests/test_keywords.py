@@ -1,0 +1,115 @@
+"""Keywords and keyword suggestions; every write is read back through another tool."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from octolens_mcp.sandbox import Sandbox
+from tests.conftest import fails, ok
+
+pytestmark = pytest.mark.anyio
+
+
+async def keyword(client: Client, keyword_id: int) -> dict[str, object]:
+    rows = (await ok(client, "list_keywords"))["data"]
+    return next(row for row in rows if row["id"] == keyword_id)
+
+
+async def test_list_keywords_sorted_by_name(client: Client) -> None:
+    rows = (await ok(client, "list_keywords"))["data"]
+    names = [row["keyword"].casefold() for row in rows]
+    assert names == sorted(names) and len(rows) == 7
+
+
+async def test_add_keyword_then_list_and_no_duplicate(client: Client, sandbox: Sandbox) -> None:
+    created = await ok(client, "add_keyword", {"keyword": "Pulsar DB", "platforms": ["reddit", "hackernews"],
+                                              "tag": "competitor"})
+    assert created["keyword"] == "Pulsar DB" and created["platforms"] == ["reddit", "hackernews"]
+    assert created["context"]  # AI-filled when omitted
+    assert (await keyword(client, created["id"]))["tag"] == "competitor"
+    again = await ok(client, "add_keyword", {"keyword": "pulsar db", "platforms": ["reddit"]})
+    assert again["id"] == created["id"] and again["alreadyExisted"] is True
+    assert sandbox.count("POST /keywords") == 1
+
+
+async def test_update_keyword_changes_only_what_is_sent(client: Client) -> None:
+    before = await keyword(client, 1)
+    updated = await ok(client, "update_keyword", {"id": 1, "excludeWords": "jobs,hiring", "caseSensitive": True})
+    assert updated["excludeWords"] == "jobs,hiring" and updated["caseSensitive"] is True
+    after = await keyword(client, 1)
+    assert after["excludeWords"] == "jobs,hiring" and after["platforms"] == before["platforms"]
+    error = await fails(client, "update_keyword", {"id": 1})
+    assert error["code"] == "VALIDATION_ERROR"
+    error = await fails(client, "update_keyword", {"id": 1, "platforms": []})
+    assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["path"] == "platforms"
+
+
+async def test_delete_keyword_cascades_to_feeds_and_notifications(client: Client) -> None:
+    created = await ok(client, "add_keyword", {"keyword": "Zephyr", "platforms": ["reddit"]})
+    feed = await ok(client, "create_feed", {"name": "Zephyr only", "simpleFilters": {
+        "conditions": [{"field": "Keywords", "values": str(created["id"])}]}})
+    note = await ok(client, "create_notification", {"name": "Zephyr alert", "feedId": feed["id"], "destinations": [
+        {"type": "EMAIL", "frequency": "daily", "emailDestination": {"emails": "a@acme-analytics.test"}}]})
+    report = await ok(client, "delete_keyword", {"id": created["id"]})
+    assert report["ok"] is True
+    assert report["deletedFeeds"] == [{"id": feed["id"], "name": "Zephyr only"}]
+    assert [n["id"] for n in report["deletedNotifications"]] == [note["id"]]
+    feeds = (await ok(client, "list_feeds"))["data"]
+    assert feed["id"] not in [f["id"] for f in feeds]
+    error = await fails(client, "delete_keyword", {"id": created["id"]})
+    assert error["code"] == "KEYWORD_NOT_FOUND" and "list_keywords" in error["hint"]
+
+
+async def test_pause_and_resume_are_set_to_semantics(client: Client, sandbox: Sandbox) -> None:
+    paused = await ok(client, "pause_keyword", {"id": 1})
+    assert paused == {"id": 1, "keyword": "Acme Analytics", "paused": True, "changed": True}
+    assert (await keyword(client, 1))["paused"] is True
+    still = await ok(client, "pause_keyword", {"id": 1, "paused": True})
+    assert still["changed"] is False and still["paused"] is True
+    resumed = await ok(client, "pause_keyword", {"id": 1, "paused": False})
+    assert resumed["paused"] is False and resumed["changed"] is True
+    assert (await keyword(client, 1))["paused"] is False
+    assert sandbox.count("POST /keywords/{id}/pause") == 2
+    missing = await fails(client, "pause_keyword", {"id": 999})
+    assert missing["code"] == "KEYWORD_NOT_FOUND"
+
+
+async def test_list_suggestions_in_every_shape(client: Client) -> None:
+    org_wide = await ok(client, "list_keyword_suggestions", {"limit": 3})
+    scores = [s["impactScore"] for s in org_wide["data"]]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    assert org_wide["totalSuggestionCount"] == 6 and org_wide["nextCursor"]
+    assert all(s["keyword"] for s in org_wide["data"])  # joined from the keywords array
+    rest = await ok(client, "list_keyword_suggestions", {"limit": 3, "cursor": org_wide["nextCursor"]})
+    assert len(rest["data"]) == 3 and rest["nextCursor"] is None
+    scoped = await ok(client, "list_keyword_suggestions", {"keywordId": 5})
+    assert {s["keywordId"] for s in scoped["data"]} == {5} and "excludeWords" in scoped["keyword"]
+    summary = await ok(client, "list_keyword_suggestions", {"summary": True})
+    assert {"keywordId": 5, "count": 2} in summary["counts"] and summary["data"] == []
+
+
+async def test_accept_suggestion_applies_it_once(client: Client) -> None:
+    accepted = await ok(client, "accept_keyword_suggestion", {"suggestionId": 100})
+    assert accepted == {"success": True, "appliedChanges": {"excludeWords": "cartoon,looney,coyote,roadrunner"}}
+    assert (await keyword(client, 1))["excludeWords"] == "cartoon,looney,coyote,roadrunner"
+    again = await fails(client, "accept_keyword_suggestion", {"suggestionId": 100})
+    assert again["code"] == "SUGGESTION_NOT_FOUND" and "list_keyword_suggestions" in again["hint"]
+
+
+async def test_accept_with_modified_value_and_keyword_changed_race(client: Client) -> None:
+    raced = await fails(client, "accept_keyword_suggestion", {"suggestionId": 101, "modifiedValue": "bot_one"})
+    assert raced["code"] == "KEYWORD_CHANGED" and raced["status"] == 409 and "Retry" in raced["hint"]
+    accepted = await ok(client, "accept_keyword_suggestion", {"suggestionId": 101, "modifiedValue": "bot_one"})
+    assert accepted["appliedChanges"] == {"excludeAuthors": "bot_one"}
+
+
+async def test_reject_one_or_all_of_a_keyword(client: Client) -> None:
+    one = await ok(client, "reject_keyword_suggestion", {"suggestionId": 104})
+    assert one["rejectedSuggestionIds"] == [104]
+    every = await ok(client, "reject_keyword_suggestion", {"keywordId": 5})
+    assert sorted(every["rejectedSuggestionIds"]) == [102, 103] and every["rejectedCount"] == 2
+    remaining = await ok(client, "list_keyword_suggestions", {})
+    assert {s["id"] for s in remaining["data"]} == {100, 101, 105}
+    both = await fails(client, "reject_keyword_suggestion", {"suggestionId": 100, "keywordId": 1})
+    assert both["code"] == "VALIDATION_ERROR"

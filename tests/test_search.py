@@ -1,0 +1,56 @@
+"""On-demand search: run (with 202 polling), poll, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from octolens_mcp.sandbox import Sandbox
+from tests.conftest import connect, fails, ok
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_run_search_completes_and_is_listed(client: Client, sandbox: Sandbox) -> None:
+    result = await ok(client, "run_search", {"query": "Heliograph", "sources": ["reddit", "hackernews"], "maxResults": 20})
+    assert result["status"] == "completed" and result["searchId"].startswith("srch_")
+    assert result["stats"]["mentionsConsumed"] >= 0 and result["mentions"]
+    assert any(m.get("alreadyInWorkspace") for m in result["mentions"])
+    assert sandbox.count("POST /search") == 1
+    listed = await ok(client, "list_searches")
+    assert listed["data"][0]["searchId"] == result["searchId"] and listed["data"][0]["query"] == "Heliograph"
+    again = await ok(client, "get_search", {"searchId": result["searchId"]})
+    assert again["status"] == "completed" and again["query"] == "Heliograph"
+
+
+async def test_running_search_is_polled_until_completed_with_progress(sandbox: Sandbox) -> None:
+    sandbox.search_polls_needed = 2
+    sandbox.search_retry_after = 0
+    progress: list[str | None] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(message)
+
+    async with connect(sandbox) as client:
+        result = await client.call_tool("run_search", {"query": "analytics"}, progress_callback=on_progress)
+    assert not result.is_error and result.structured_content is not None
+    assert result.structured_content["status"] == "completed"
+    assert sandbox.count("POST /search") == 1 and sandbox.count("GET /search/{searchId}") == 2
+    assert len(progress) == 2 and all(m and "running" in m for m in progress)
+
+
+async def test_search_still_running_hands_back_its_id(sandbox: Sandbox) -> None:
+    sandbox.search_polls_needed = 50
+    sandbox.search_retry_after = 1
+    async with connect(sandbox, search_wait=0.5) as client:
+        result: dict[str, Any] = await ok(client, "run_search", {"query": "analytics"})
+        assert result["status"] == "running" and result["pollUrl"].endswith(result["searchId"])
+        polled = await ok(client, "get_search", {"searchId": result["searchId"]})
+        assert polled["status"] == "running"
+
+
+async def test_unknown_search(client: Client) -> None:
+    error = await fails(client, "get_search", {"searchId": "srch_doesnotexist"})
+    assert error["code"] == "SEARCH_NOT_FOUND" and "list_searches" in error["hint"]
