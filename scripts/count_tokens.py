@@ -27,7 +27,8 @@ def main() -> int:
     total = sum(r[2] for r in rows)
     default = sum(r[2] for r in rows if r[1] in DEFAULT_TOOLSETS)
     print(f"all tools ({len(rows)}): {total} tokens")
-    print(f"default toolsets {','.join(DEFAULT_TOOLSETS)} ({sum(r[1] in DEFAULT_TOOLSETS for r in rows)}): {default} tokens")
+    defaults = sum(r[1] in DEFAULT_TOOLSETS for r in rows)
+    print(f"default toolsets {','.join(DEFAULT_TOOLSETS)} ({defaults}): {default} tokens")
     return 0
 
 

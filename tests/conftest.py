@@ -75,8 +75,9 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     assert not result.is_error, text
     assert result.structured_content is not None
     body = text.split("<untrusted-data>\n", 1)[-1].split("\n</untrusted-data>", 1)[0].splitlines()[-1]
-    assert json.loads(body) == result.structured_content
-    return result.structured_content
+    structured: dict[str, Any] = result.structured_content
+    assert json.loads(body) == structured
+    return structured
 
 
 async def fails(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,6 +89,6 @@ async def fails(client: Client, name: str, arguments: dict[str, Any] | None = No
     text = result.content[0].text if result.content[0].type == "text" else ""
     assert json.loads(text.splitlines()[-1]) == structured
     assert isinstance(structured["hint"], str) and structured["hint"]
-    error: dict[str, Any] = structured["error"]
+    error: dict[str, Any] = dict(structured["error"])
     error["hint"] = structured["hint"]
     return error

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.anyio
 
 async def test_feedback_round_trip(client: Client, sandbox: Sandbox) -> None:
     mention = sandbox.mentions[5]
-    record = await ok(client, "submit_feedback", {"sourceId": mention["sourceId"], "feedbackType": "NOT_RELEVANT",
-                                                  "feedbackReason": "job ad"})
+    record = await ok(
+        client,
+        "submit_feedback",
+        {"sourceId": mention["sourceId"], "feedbackType": "NOT_RELEVANT", "feedbackReason": "job ad"},
+    )
     assert record["sourceId"] == mention["sourceId"] and record["timestamp"] == mention["timestamp"]
     assert record["keywordId"] == mention["keywords"][0]["id"] and record["feedbackSource"] == "API"
     assert record["postId"] == mention["id"] and record["source"] == mention["source"]
@@ -34,12 +37,23 @@ async def test_feedback_round_trip(client: Client, sandbox: Sandbox) -> None:
 
 async def test_feedback_with_a_timestamp_that_is_not_the_mentions(client: Client, sandbox: Sandbox) -> None:
     mention = sandbox.mentions[0]
-    error = await fails(client, "submit_feedback", {
-        "sourceId": mention["sourceId"], "feedbackType": "RELEVANT", "timestamp": "2020-01-01 00:00:00.000",
-        "keywordId": 1, "source": mention["source"], "postId": mention["id"], "originalRelevanceScore": 0})
+    error = await fails(
+        client,
+        "submit_feedback",
+        {
+            "sourceId": mention["sourceId"],
+            "feedbackType": "RELEVANT",
+            "timestamp": "2020-01-01 00:00:00.000",
+            "keywordId": 1,
+            "source": mention["source"],
+            "postId": mention["id"],
+            "originalRelevanceScore": 0,
+        },
+    )
     assert error["code"] == "POST_NOT_FOUND" and "list_mentions" in error["hint"]
-    malformed = await fails(client, "submit_feedback", {"sourceId": "x", "feedbackType": "RELEVANT",
-                                                        "timestamp": "yesterday"})
+    malformed = await fails(
+        client, "submit_feedback", {"sourceId": "x", "feedbackType": "RELEVANT", "timestamp": "yesterday"}
+    )
     assert malformed["code"] == "VALIDATION_ERROR" and malformed["details"][0]["path"] == "timestamp"
 
 
@@ -62,11 +76,17 @@ async def test_analytics_agree_with_each_other(client: Client) -> None:
 
 
 async def test_analytics_filters_translate_to_the_wire(client: Client, sandbox: Sandbox) -> None:
-    negative = await ok(client, "get_sentiment_breakdown", {"sentiment": "negative", "keywordIds": [1, 3],
-                                                            "platforms": ["reddit", "twitter"], "relevance": [0]})
+    negative = await ok(
+        client,
+        "get_sentiment_breakdown",
+        {"sentiment": "negative", "keywordIds": [1, 3], "platforms": ["reddit", "twitter"], "relevance": [0]},
+    )
     assert [r["sentiment"] for r in negative["data"]] in (["Negative"], [])
-    hourly = await ok(client, "get_mention_volume", {"granularity": "hour", "startDate": "2026-01-01T00:00:00Z",
-                                                     "endDate": "2026-12-31T00:00:00Z"})
+    hourly = await ok(
+        client,
+        "get_mention_volume",
+        {"granularity": "hour", "startDate": "2026-01-01T00:00:00Z", "endDate": "2026-12-31T00:00:00Z"},
+    )
     assert hourly["granularity"] == "hour"
     query = dict(sandbox.requests[0].query)
     assert query["sentiment"] == "NEGATIVE"
@@ -75,10 +95,15 @@ async def test_analytics_filters_translate_to_the_wire(client: Client, sandbox: 
 
 @pytest.mark.parametrize(
     "window",
-    [{"startDate": "2026-01-01T00:00:00Z"}, {"startDate": "2024-01-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"},
-     {"startDate": "2026-02-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"}],
+    [
+        {"startDate": "2026-01-01T00:00:00Z"},
+        {"startDate": "2024-01-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"},
+        {"startDate": "2026-02-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"},
+    ],
 )
-async def test_analytics_window_checked_before_sending(client: Client, sandbox: Sandbox, window: dict[str, str]) -> None:
+async def test_analytics_window_checked_before_sending(
+    client: Client, sandbox: Sandbox, window: dict[str, str]
+) -> None:
     error = await fails(client, "get_source_breakdown", window)
     assert error["code"] == "VALIDATION_ERROR" and sandbox.count() == 0
 

@@ -12,8 +12,13 @@ from tests.conftest import fails, ok
 
 pytestmark = pytest.mark.anyio
 
-EMAIL = {"type": "EMAIL", "frequency": "daily", "time": "08:30", "timezone": "Europe/Madrid",
-         "emailDestination": {"emails": "ops@acme-analytics.test"}}
+EMAIL = {
+    "type": "EMAIL",
+    "frequency": "daily",
+    "time": "08:30",
+    "timezone": "Europe/Madrid",
+    "emailDestination": {"emails": "ops@acme-analytics.test"},
+}
 WEBHOOK = {"type": "WEBHOOK", "frequency": "hourly", "webhookDestination": {"url": "https://hooks.example.com/octo"}}
 
 
@@ -27,12 +32,17 @@ async def test_list_and_get_feeds(client: Client) -> None:
 
 
 async def test_create_feed_with_filters_and_destinations(client: Client) -> None:
-    created = await ok(client, "create_feed", {
-        "name": "Reddit complaints",
-        "simpleFilters": {"conditions": [{"field": "Source", "values": "reddit"},
-                                         {"field": "Sentiment", "values": "Negative"}]},
-        "destinations": [EMAIL],
-    })
+    created = await ok(
+        client,
+        "create_feed",
+        {
+            "name": "Reddit complaints",
+            "simpleFilters": {
+                "conditions": [{"field": "Source", "values": "reddit"}, {"field": "Sentiment", "values": "Negative"}]
+            },
+            "destinations": [EMAIL],
+        },
+    )
     assert created["icon"] == "BellIcon" and created["advancedFilters"] is None
     assert created["destinations"][0]["emailDestination"] == {"emails": "ops@acme-analytics.test"}
     read = await ok(client, "get_feed", {"id": created["id"]})
@@ -42,9 +52,23 @@ async def test_create_feed_with_filters_and_destinations(client: Client) -> None
 
 
 async def test_update_feed_replaces_destinations_and_switches_filter_kind(client: Client) -> None:
-    updated = await ok(client, "update_feed", {"id": 1, "destinations": [WEBHOOK], "advancedFilters": {
-        "top_level_operator": "OR", "groups": [{"group_operator": "AND", "conditions": [
-            {"field": "Tags", "operator": "in", "values": "buy_intent"}]}]}})
+    updated = await ok(
+        client,
+        "update_feed",
+        {
+            "id": 1,
+            "destinations": [WEBHOOK],
+            "advancedFilters": {
+                "top_level_operator": "OR",
+                "groups": [
+                    {
+                        "group_operator": "AND",
+                        "conditions": [{"field": "Tags", "operator": "in", "values": "buy_intent"}],
+                    }
+                ],
+            },
+        },
+    )
     assert [d["type"] for d in updated["destinations"]] == ["WEBHOOK"]
     assert updated["simpleFilters"] is None and updated["advancedFilters"]["top_level_operator"] == "OR"
     read = await ok(client, "get_feed", {"id": 1})
@@ -64,15 +88,42 @@ async def test_delete_feed_takes_its_notification(client: Client) -> None:
 @pytest.mark.parametrize(
     ("arguments", "path"),
     [
-        ({"name": "x", "simpleFilters": {"conditions": [{"field": "source", "values": "reddit"}]}},
-         "simpleFilters.conditions[0].field"),
-        ({"name": "x", "advancedFilters": {"top_level_operator": "AND", "groups": [{"group_operator": "AND",
-          "conditions": [{"field": "TimeRange", "operator": "=", "values": "7d"},
-                         {"field": "Tags", "operator": "not in", "values": "hiring"}]}]}}, "advancedFilters"),
-        ({"name": "x", "destinations": [{"type": "EMAIL", "frequency": "weekly",
-                                         "emailDestination": {"emails": "a@b.co"}}]}, "destinations[0]"),
-        ({"name": "x", "destinations": [{"type": "SLACK", "frequency": "daily",
-                                         "emailDestination": {"emails": "a@b.co"}}]}, "destinations[0]"),
+        (
+            {"name": "x", "simpleFilters": {"conditions": [{"field": "source", "values": "reddit"}]}},
+            "simpleFilters.conditions[0].field",
+        ),
+        (
+            {
+                "name": "x",
+                "advancedFilters": {
+                    "top_level_operator": "AND",
+                    "groups": [
+                        {
+                            "group_operator": "AND",
+                            "conditions": [
+                                {"field": "TimeRange", "operator": "=", "values": "7d"},
+                                {"field": "Tags", "operator": "not in", "values": "hiring"},
+                            ],
+                        }
+                    ],
+                },
+            },
+            "advancedFilters",
+        ),
+        (
+            {
+                "name": "x",
+                "destinations": [{"type": "EMAIL", "frequency": "weekly", "emailDestination": {"emails": "a@b.co"}}],
+            },
+            "destinations[0]",
+        ),
+        (
+            {
+                "name": "x",
+                "destinations": [{"type": "SLACK", "frequency": "daily", "emailDestination": {"emails": "a@b.co"}}],
+            },
+            "destinations[0]",
+        ),
         ({"name": "x", "destinations": [EMAIL, EMAIL]}, "(arguments)"),
     ],
 )
@@ -85,15 +136,19 @@ async def test_feed_input_refused_before_sending(
 
 
 async def test_feed_with_unknown_keyword_id_is_refused_by_the_api(client: Client) -> None:
-    error = await fails(client, "create_feed", {"name": "x", "simpleFilters": {
-        "conditions": [{"field": "Keywords", "values": "1,999"}]}})
+    error = await fails(
+        client,
+        "create_feed",
+        {"name": "x", "simpleFilters": {"conditions": [{"field": "Keywords", "values": "1,999"}]}},
+    )
     assert error["code"] == "VALIDATION_ERROR" and error["status"] == 400
     assert "999" in error["details"][0]["message"]
 
 
 async def test_notification_lifecycle(client: Client) -> None:
-    created = await ok(client, "create_notification", {"name": "Buy intent", "feedId": 3,
-                                                       "destinations": [EMAIL, WEBHOOK]})
+    created = await ok(
+        client, "create_notification", {"name": "Buy intent", "feedId": 3, "destinations": [EMAIL, WEBHOOK]}
+    )
     assert created["feedId"] == 3 and created["enabled"] is True and created["feedName"] == "Buy intent"
     assert created["destinations"][0]["time"] == "08:30"
     assert (await ok(client, "get_notification", {"id": created["id"]}))["name"] == "Buy intent"

@@ -15,9 +15,22 @@ from octolens_mcp.sandbox import Sandbox
 from tests.conftest import SHARED, connect
 
 HOSTED_NAMES = {
-    "list_mentions", "list_keywords", "add_keyword", "update_keyword", "pause_keyword", "delete_keyword",
-    "list_keyword_suggestions", "accept_keyword_suggestion", "reject_keyword_suggestion", "list_feeds",
-    "create_feed", "update_feed", "delete_feed", "search_slack_channels", "get_usage", "get_global_filters",
+    "list_mentions",
+    "list_keywords",
+    "add_keyword",
+    "update_keyword",
+    "pause_keyword",
+    "delete_keyword",
+    "list_keyword_suggestions",
+    "accept_keyword_suggestion",
+    "reject_keyword_suggestion",
+    "list_feeds",
+    "create_feed",
+    "update_feed",
+    "delete_feed",
+    "search_slack_channels",
+    "get_usage",
+    "get_global_filters",
     "list_tags",
 }
 
@@ -49,7 +62,7 @@ async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandb
     names = [tool.name for tool in await listed_tools(sandbox)]
     assert len(names) == len(set(names))
     assert all(re.fullmatch(r"[a-z]+(_[a-z]+)+", name) for name in names), names
-    assert HOSTED_NAMES <= set(names)
+    assert set(names) >= HOSTED_NAMES
 
 
 async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
@@ -122,3 +135,19 @@ async def test_every_tool_refuses_unknown_arguments_without_sending(client: Clie
         assert error["code"] == "VALIDATION_ERROR", entry["name"]
         assert "bogusArgument" in [d["path"] for d in error["details"]], entry["name"]
     assert sandbox.count() == 0
+
+
+def test_server_json_matches_the_package() -> None:
+    import tomllib
+
+    from octolens_mcp import __version__
+    from tests.conftest import REPO
+
+    server = json.loads((REPO / "server.json").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert server["version"] == project["version"] == __version__
+    package = server["packages"][0]
+    assert package["identifier"] == project["name"] == "octolens-mcp" and package["version"] == __version__
+    config = (REPO / "src" / "octolens_mcp" / "config.py").read_text()
+    assert all(f'"{env["name"]}"' in config for env in package["environmentVariables"])
+    assert f"mcp-name: {server['name']}" in (REPO / "README.md").read_text()

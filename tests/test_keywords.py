@@ -23,8 +23,9 @@ async def test_list_keywords_sorted_by_name(client: Client) -> None:
 
 
 async def test_add_keyword_then_list_and_no_duplicate(client: Client, sandbox: Sandbox) -> None:
-    created = await ok(client, "add_keyword", {"keyword": "Pulsar DB", "platforms": ["reddit", "hackernews"],
-                                              "tag": "competitor"})
+    created = await ok(
+        client, "add_keyword", {"keyword": "Pulsar DB", "platforms": ["reddit", "hackernews"], "tag": "competitor"}
+    )
     assert created["keyword"] == "Pulsar DB" and created["platforms"] == ["reddit", "hackernews"]
     assert created["context"]  # AI-filled when omitted
     assert (await keyword(client, created["id"]))["tag"] == "competitor"
@@ -47,10 +48,22 @@ async def test_update_keyword_changes_only_what_is_sent(client: Client) -> None:
 
 async def test_delete_keyword_cascades_to_feeds_and_notifications(client: Client) -> None:
     created = await ok(client, "add_keyword", {"keyword": "Zephyr", "platforms": ["reddit"]})
-    feed = await ok(client, "create_feed", {"name": "Zephyr only", "simpleFilters": {
-        "conditions": [{"field": "Keywords", "values": str(created["id"])}]}})
-    note = await ok(client, "create_notification", {"name": "Zephyr alert", "feedId": feed["id"], "destinations": [
-        {"type": "EMAIL", "frequency": "daily", "emailDestination": {"emails": "a@acme-analytics.test"}}]})
+    feed = await ok(
+        client,
+        "create_feed",
+        {"name": "Zephyr only", "simpleFilters": {"conditions": [{"field": "Keywords", "values": str(created["id"])}]}},
+    )
+    note = await ok(
+        client,
+        "create_notification",
+        {
+            "name": "Zephyr alert",
+            "feedId": feed["id"],
+            "destinations": [
+                {"type": "EMAIL", "frequency": "daily", "emailDestination": {"emails": "a@acme-analytics.test"}}
+            ],
+        },
+    )
     report = await ok(client, "delete_keyword", {"id": created["id"]})
     assert report["ok"] is True
     assert report["deletedFeeds"] == [{"id": feed["id"], "name": "Zephyr only"}]

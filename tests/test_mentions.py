@@ -31,7 +31,9 @@ async def test_simple_filters_and_negation(client: Client) -> None:
     page = await ok(client, "list_mentions", {"limit": 50, "filters": {"source": ["reddit"], "!tag": ["hiring"]}})
     assert page["data"]
     assert all(m["source"] == "reddit" and "hiring" not in m["tags"] for m in page["data"])
-    negative = await ok(client, "list_mentions", {"limit": 50, "filters": {"sentiment": ["negative"], "keyword": ["3"]}})
+    negative = await ok(
+        client, "list_mentions", {"limit": 50, "filters": {"sentiment": ["negative"], "keyword": ["3"]}}
+    )
     assert negative["data"]
     assert all(m["sentiment"] == "Negative" and 3 in [k["id"] for k in m["keywords"]] for m in negative["data"])
 
@@ -74,8 +76,23 @@ async def test_export_json_and_csv(client: Client) -> None:
     assert exported["format"] == "json" and exported["total"] == 7 and len(exported["data"]) == 7
     as_csv = await ok(client, "export_mentions", {"format": "csv", "limit": 3})
     rows = list(csv.reader(io.StringIO(as_csv["csv"])))
-    assert rows[0] == ["id", "sourceId", "timestamp", "source", "url", "title", "body", "author",
-                       "authorFollowers", "language", "keywords", "tags", "relevance", "sentiment", "engaged"]
+    assert rows[0] == [
+        "id",
+        "sourceId",
+        "timestamp",
+        "source",
+        "url",
+        "title",
+        "body",
+        "author",
+        "authorFollowers",
+        "language",
+        "keywords",
+        "tags",
+        "relevance",
+        "sentiment",
+        "engaged",
+    ]
     assert len(rows) == 4 and as_csv["total"] == 3
 
 
@@ -100,8 +117,11 @@ async def test_set_engaged_sends_the_toggle_only_when_it_differs(client: Client,
 async def test_relevance_and_sentiment_overrides(client: Client, sandbox: Sandbox) -> None:
     mention = next(m for m in sandbox.mentions if m["relevanceScore"] == 0 and m["sentiment"] == "Positive")
     sid = mention["sourceId"]
-    await ok(client, "update_mention", {"sourceId": sid, "relevance": "low", "timestamp": mention["timestamp"],
-                                        "postId": mention["id"]})
+    await ok(
+        client,
+        "update_mention",
+        {"sourceId": sid, "relevance": "low", "timestamp": mention["timestamp"], "postId": mention["id"]},
+    )
     assert (await ok(client, "get_mention", {"sourceId": sid}))["relevanceScore"] == 2
     await ok(client, "update_mention", {"sourceId": sid, "relevance": "clear"})
     assert (await ok(client, "get_mention", {"sourceId": sid}))["relevanceScore"] == 0

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_run_search_completes_and_is_listed(client: Client, sandbox: Sandbox) -> None:
-    result = await ok(client, "run_search", {"query": "Heliograph", "sources": ["reddit", "hackernews"], "maxResults": 20})
+    result = await ok(
+        client, "run_search", {"query": "Heliograph", "sources": ["reddit", "hackernews"], "maxResults": 20}
+    )
     assert result["status"] == "completed" and result["searchId"].startswith("srch_")
     assert result["stats"]["mentionsConsumed"] >= 0 and result["mentions"]
     assert any(m.get("alreadyInWorkspace") for m in result["mentions"])
@@ -28,17 +30,17 @@ async def test_run_search_completes_and_is_listed(client: Client, sandbox: Sandb
 async def test_running_search_is_polled_until_completed_with_progress(sandbox: Sandbox) -> None:
     sandbox.search_polls_needed = 2
     sandbox.search_retry_after = 0
-    progress: list[str | None] = []
+    messages: list[str | None] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append(message)
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message)
 
     async with connect(sandbox) as client:
         result = await client.call_tool("run_search", {"query": "analytics"}, progress_callback=on_progress)
     assert not result.is_error and result.structured_content is not None
     assert result.structured_content["status"] == "completed"
     assert sandbox.count("POST /search") == 1 and sandbox.count("GET /search/{searchId}") == 2
-    assert len(progress) == 2 and all(m and "running" in m for m in progress)
+    assert len(messages) == 2 and all(m and "running" in m for m in messages)
 
 
 async def test_search_still_running_hands_back_its_id(sandbox: Sandbox) -> None:

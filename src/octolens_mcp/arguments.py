@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -40,10 +41,8 @@ def _decode_json_strings(arguments: dict[str, Any], schema: dict[str, Any]) -> d
         if not isinstance(value, str) or expected.get("type") == "string" or "enum" in expected:
             continue
         if value.strip()[:1] in ("{", "["):
-            try:
+            with contextlib.suppress(ValueError):
                 decoded[key] = json.loads(value)
-            except ValueError:
-                pass
     return decoded
 
 

@@ -195,10 +195,10 @@ class _Retryable(Exception):
         self.wait = wait
 
 
-def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | float | bool | None]] | None:
     if not query:
         return None
-    params: list[tuple[str, str]] = []
+    params: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in query.items():
         for item in value if isinstance(value, list) else [value]:
             params.append((key, _query_text(item)))

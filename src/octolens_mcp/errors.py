@@ -1,19 +1,19 @@
 """The one error type every failure becomes, and the codes this server mints itself.
 
-    OctolensError            any failed call; ``code`` is what an agent branches on
-      codes from the API     the envelope's ``error.code`` (VALIDATION_ERROR, FORBIDDEN, …), passed through
-      codes of our own       minted here when there is no envelope to pass through:
+OctolensError            any failed call; ``code`` is what an agent branches on
+  codes from the API     the envelope's ``error.code`` (VALIDATION_ERROR, FORBIDDEN, …), passed through
+  codes of our own       minted here when there is no envelope to pass through:
 
-    VALIDATION_ERROR      our own check refused the arguments; nothing was sent (``details[].path``)
-    CONFIRMATION_REQUIRED the call would remove data the agent did not confirm; nothing was sent
-    UPSTREAM_UNREACHABLE  the connection could not be opened; nothing reached Octolens
-    UPSTREAM_TIMEOUT      a read got no answer within its deadline
-    CONNECTION_LOST       a read's connection broke before the answer was complete
-    UPSTREAM_ERROR        a non-2xx answer without the API's error envelope (an HTML 502 page, …)
-    INVALID_RESPONSE      a 2xx answer that is not JSON, or not the documented shape
-    RESPONSE_LOST         a write was sent but its answer was lost: it may have landed; verify first
-    RATE_LIMITED          also minted locally when the hourly budget is known to be spent
-    INTERNAL_ERROR        a bug in this server; no internals are shown
+VALIDATION_ERROR      our own check refused the arguments; nothing was sent (``details[].path``)
+CONFIRMATION_REQUIRED the call would remove data the agent did not confirm; nothing was sent
+UPSTREAM_UNREACHABLE  the connection could not be opened; nothing reached Octolens
+UPSTREAM_TIMEOUT      a read got no answer within its deadline
+CONNECTION_LOST       a read's connection broke before the answer was complete
+UPSTREAM_ERROR        a non-2xx answer without the API's error envelope (an HTML 502 page, …)
+INVALID_RESPONSE      a 2xx answer that is not JSON, or not the documented shape
+RESPONSE_LOST         a write was sent but its answer was lost: it may have landed; verify first
+RATE_LIMITED          also minted locally when the hourly budget is known to be spent
+INTERNAL_ERROR        a bug in this server; no internals are shown
 """
 
 from __future__ import annotations

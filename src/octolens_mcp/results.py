@@ -60,6 +60,7 @@ _FIXED_HINTS = {
     "UPSTREAM_TIMEOUT": "The read may be retried later, or narrowed (filters, limit) to answer faster.",
     "CONNECTION_LOST": "The read may be retried.",
     "COMPANY_NOT_FOUND": "The workspace has no company profile yet; set one up in the Octolens web app.",
+    "ORG_NOT_FOUND": "The API key's workspace does not exist any more; check the key with get_auth_info.",
     "SETTINGS_NOT_FOUND": "The workspace's filter settings do not exist yet; they are created in the web app.",
     "CONFIRMATION_REQUIRED": "Ask the user to confirm the removals listed in details, then repeat the call "
     "with confirmRemovals=true.",
@@ -119,12 +120,16 @@ def hint(op: Operation, error: OctolensError) -> str:
             return f"The write succeeded but its answer had an unexpected shape; {op.verify or 'read it back'}."
         return "The answer could not be read; retry later."
     if code == "UPSTREAM_ERROR":
-        return "Octolens or a proxy failed; retry later." if (error.status or 500) >= 500 else "The request was refused."
+        return (
+            "Octolens or a proxy failed; retry later." if (error.status or 500) >= 500 else "The request was refused."
+        )
     list_tool = _LIST_TOOL_FOR.get(code) or (
         _TOOLSET_LIST_TOOL.get(op.toolset) if code.endswith("NOT_FOUND") or error.status == 404 else None
     )
     if list_tool:
         return f"That id does not exist in this workspace (or was already answered): call {list_tool} for valid ids."
+    if error.status == 404:
+        return "That resource does not exist in this workspace; check the id."
     if error.status is not None and error.status >= 500:
         return "Octolens failed; retry later." + (f" For this write, first {op.verify}." if op.verify else "")
     return "The request was refused; fix it as the message says."

@@ -7,25 +7,27 @@ keep their ``null`` branches, since responses really carry nulls; only titles go
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
 
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True, mode="validation")
-    return _compact(_strip_titles(schema), drop_null=True)
+    return cast(dict[str, Any], _compact(_strip_titles(schema), drop_null=True))
 
 
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True, mode="serialization")
-    return _strip_titles(schema)
+    return cast(dict[str, Any], _strip_titles(schema))
 
 
 def _strip_titles(node: Any) -> Any:
     """Drop every schema ``title`` (a string); a property that is itself named title maps to a dict and stays."""
     if isinstance(node, dict):
-        return {key: _strip_titles(value) for key, value in node.items() if not (key == "title" and isinstance(value, str))}
+        return {
+            key: _strip_titles(value) for key, value in node.items() if not (key == "title" and isinstance(value, str))
+        }
     if isinstance(node, list):
         return [_strip_titles(item) for item in node]
     return node

@@ -55,7 +55,9 @@ def select_tools(settings: Settings) -> list[dict[str, Any]]:
     if "all" not in wanted:
         unknown = sorted(set(wanted) - set(manifest.TOOLSETS))
         if unknown:
-            raise UnknownToolset(f"unknown toolset(s): {', '.join(unknown)}; choose from {', '.join(manifest.TOOLSETS)}, all")
+            raise UnknownToolset(
+                f"unknown toolset(s): {', '.join(unknown)}; choose from {', '.join(manifest.TOOLSETS)}, all"
+            )
         tools = [tool for tool in tools if tool["toolset"] in wanted]
     if settings.read_only:
         tools = [tool for tool in tools if tool["annotations"]["readOnlyHint"]]

@@ -18,7 +18,7 @@ from octolens_mcp.operation import Api, Operation
 DEFAULT_ICON = "BellIcon"
 
 _FEED_GRAMMAR = (
-    "Feed filters use their own grammar: simpleFilters {conditions:[{field,values:\"a,b\"}]} or advancedFilters "
+    'Feed filters use their own grammar: simpleFilters {conditions:[{field,values:"a,b"}]} or advancedFilters '
     "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids), "
     "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
 )
@@ -103,6 +103,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    runner=_update,
     verify="call get_feed and compare",
 )
 

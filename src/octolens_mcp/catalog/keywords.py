@@ -57,7 +57,7 @@ def _suggestions(body: Any) -> dict[str, Any]:
         return {"data": [], "counts": body}
     if not isinstance(body, dict):
         return {"data": []}
-    rows = body.get("data") if isinstance(body.get("data"), list) else body.get("suggestions") or []
+    rows: list[Any] = body["data"] if isinstance(body.get("data"), list) else body.get("suggestions") or []
     keywords = body.get("keywords") if isinstance(body.get("keywords"), list) else None
     by_id = {k.get("id"): k for k in keywords or [] if isinstance(k, dict)}
     data = []

@@ -47,10 +47,22 @@ async def _update(api: Api, args: UpdateMentionInput) -> dict[str, Any]:
     path = f"/mentions/{quote(args.sourceId, safe='')}"
     if args.engaged is not None:
         if bool(mention.get("engaged")) == args.engaged:
-            return {"ok": True, "sourceId": args.sourceId, "action": "engage", "changed": False, "engaged": args.engaged}
+            return {
+                "ok": True,
+                "sourceId": args.sourceId,
+                "action": "engage",
+                "changed": False,
+                "engaged": args.engaged,
+            }
         await api.send(WireRequest("PATCH", path, body={"action": "engage", "postId": post_id, "timestamp": timestamp}))
         engaged = bool((await read_mention(api, args.sourceId)).get("engaged"))
-        return {"ok": engaged == args.engaged, "sourceId": args.sourceId, "action": "engage", "changed": True, "engaged": engaged}
+        return {
+            "ok": engaged == args.engaged,
+            "sourceId": args.sourceId,
+            "action": "engage",
+            "changed": True,
+            "engaged": engaged,
+        }
     if args.relevance is not None:
         score = RELEVANCE_WORD_SCORES[args.relevance]
         body = {"action": "relevance", "postId": post_id, "relevance": score, "timestamp": timestamp}

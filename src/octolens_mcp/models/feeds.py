@@ -27,7 +27,7 @@ ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 class SimpleCondition(InputModel):
     field: FeedField = Field(description="Case-sensitive field name.")
-    values: str = Field(description="One comma-separated string, e.g. \"reddit,twitter\".")
+    values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
 
 
 class SimpleFeedFilters(InputModel):

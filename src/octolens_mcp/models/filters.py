@@ -50,7 +50,9 @@ class FilterValuesAdded(ApiModel):
 
     list: str = Field(description="List changed.")
     added: builtins.list[str] = Field(default_factory=builtins.list, description="Values that landed (stored form).")
-    dropped: builtins.list[str] = Field(default_factory=builtins.list, description="Refused: present in the exclusive counterpart.")
+    dropped: builtins.list[str] = Field(
+        default_factory=builtins.list, description="Refused: present in the exclusive counterpart."
+    )
     values: builtins.list[str] = Field(default_factory=builtins.list, description="The whole list now.")
 
 

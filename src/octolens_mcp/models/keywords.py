@@ -66,7 +66,7 @@ class KeywordSettings(InputModel):
 
 class AddKeywordInput(KeywordSettings):
     keyword: str = Field(min_length=1, max_length=100, description="The phrase to track.")
-    platforms: Platforms = Field(description="Platform slugs to monitor, e.g. [\"reddit\",\"twitter\"].")
+    platforms: Platforms = Field(description='Platform slugs to monitor, e.g. ["reddit","twitter"].')
     isSubReddit: bool | None = Field(default=None, description="true = keyword is a subreddit name.")
 
 
@@ -122,7 +122,9 @@ class KeywordDeletion(ApiModel):
     id: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="The phrase.")
     deletedFeeds: list[DeletedFeedRef] | None = Field(default=None, description="Feeds deleted with it.")
-    deletedNotifications: list[DeletedNotificationRef] | None = Field(default=None, description="Notifications deleted.")
+    deletedNotifications: list[DeletedNotificationRef] | None = Field(
+        default=None, description="Notifications deleted."
+    )
 
 
 # --- Suggestions -------------------------------------------------------------------------------
@@ -203,7 +205,9 @@ class SuggestionAccepted(ApiModel):
     """What accepting changed on the keyword."""
 
     success: bool | None = Field(default=None, description="True when applied.")
-    appliedChanges: dict[str, Any] | None = Field(default=None, description="Keyword fields now set, e.g. excludeWords.")
+    appliedChanges: dict[str, Any] | None = Field(
+        default=None, description="Keyword fields now set, e.g. excludeWords."
+    )
 
 
 class RejectSuggestionInput(InputModel):

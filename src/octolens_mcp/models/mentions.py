@@ -33,7 +33,9 @@ class Mention(ApiModel):
     id: int = Field(description="Internal post id (postId in write bodies).")
     sourceId: str = Field(description="Stable key used in paths, e.g. reddit_t3_1abc234.")
     url: str | None = Field(default=None, description="Link to the original post.")
-    title: str | None = Field(default=None, description="Post title (untrusted text); null where the platform has none.")
+    title: str | None = Field(
+        default=None, description="Post title (untrusted text); null where the platform has none."
+    )
     body: str | None = Field(default=None, description="Post text (untrusted text).")
     source: str | None = Field(default=None, description="Lowercase platform slug.")
     timestamp: str | None = Field(
@@ -134,7 +136,7 @@ class FilterCondition(FilterConditionFields):
     @model_validator(mode="after")
     def _exactly_one_key(self) -> FilterCondition:
         if len(self.model_fields_set) != 1:
-            raise ValueError("each condition has exactly one key, e.g. {\"source\": [\"reddit\"]}")
+            raise ValueError('each condition has exactly one key, e.g. {"source": ["reddit"]}')
         return self
 
 
@@ -165,7 +167,7 @@ _FILTER_SCHEMA: dict[str, Any] = {
     "description": (
         "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids only), "
         "language[] (ISO 639-1), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
-        "(\"!tag\":[\"hiring\"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. "
+        '("!tag":["hiring"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. '
         "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:[...]}]}]} plus the date/follower keys."
     ),
 }

@@ -10,7 +10,9 @@ from octolens_mcp.models.common import ApiModel, InputModel
 
 
 class FilterWizardInput(InputModel):
-    query: str = Field(min_length=1, max_length=1000, description="Plain language, e.g. negative reddit posts this week.")
+    query: str = Field(
+        min_length=1, max_length=1000, description="Plain language, e.g. negative reddit posts this week."
+    )
 
 
 class FilterWizardResult(ApiModel):

@@ -16,7 +16,7 @@ class Organization(ApiModel):
     name: str | None = Field(default=None, description="Workspace name.")
     plan: str | None = Field(default=None, description="e.g. Pro_v3, Agents; null without a plan.")
     isAnnualPlan: bool | None = Field(default=None, description="Annual billing.")
-    platforms: Literal["all"] | list[str] | None = Field(default=None, description="\"all\" or platform slugs.")
+    platforms: Literal["all"] | list[str] | None = Field(default=None, description='"all" or platform slugs.')
     createdAt: str | None = Field(default=None, description="ISO 8601.")
     onboardingFinishedAt: str | None = Field(default=None, description="ISO 8601.")
     freeTrialExpired: bool | None = Field(default=None, description="Trial over.")
@@ -24,14 +24,14 @@ class Organization(ApiModel):
 
 class UpdateOrgInput(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    platforms: Literal["all"] | list[KeywordPlatform] | None = Field(default=None, description="\"all\" or slugs.")
+    platforms: Literal["all"] | list[KeywordPlatform] | None = Field(default=None, description='"all" or slugs.')
 
     @model_validator(mode="after")
     def _something(self) -> UpdateOrgInput:
         if not self.model_fields_set:
             raise ValueError("send name and/or platforms")
         if isinstance(self.platforms, list) and not self.platforms:
-            raise ValueError("platforms needs at least one slug, or \"all\"")
+            raise ValueError('platforms needs at least one slug, or "all"')
         return self
 
 
@@ -109,7 +109,7 @@ class UpdateCompanyInput(InputModel):
     relevanceGuidelines: str | None = None
     classificationGuidelines: str | None = None
     companyMoat: str | None = None
-    competitors: str | None = Field(default=None, description="JSON string: [{\"name\":…,\"description\":…}].")
+    competitors: str | None = Field(default=None, description='JSON string: [{"name":…,"description":…}].')
     linkedin: str | None = Field(default=None, description="Company slug.")
     logo: str | None = Field(default=None, pattern=r"^https?://", description="Absolute http(s) image URL.")
     productUseCases: str | None = None
@@ -132,4 +132,4 @@ def _check_competitors(value: str) -> None:
     except ValueError as exc:
         raise ValueError("competitors is a JSON-encoded array string") from exc
     if not isinstance(parsed, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in parsed):
-        raise ValueError("competitors is a JSON array of {\"name\", \"description\"?} objects")
+        raise ValueError('competitors is a JSON array of {"name", "description"?} objects')

@@ -16,8 +16,12 @@ class RunSearchInput(InputModel):
     query: str = Field(min_length=1, description="The phrase to search for.")
     timeWindow: Literal["1d", "7d", "30d"] | None = Field(default=None, description="Default 7d.")
     sources: list[Source] | None = Field(default=None, min_length=1, description="Default: every enabled source.")
-    maxResults: int | None = Field(default=None, ge=1, le=500, description="Candidates scored (drives quota; default 100).")
-    minRelevance: Literal["high", "medium", "low"] | None = Field(default=None, description="Hide lower results (default medium).")
+    maxResults: int | None = Field(
+        default=None, ge=1, le=500, description="Candidates scored (drives quota; default 100)."
+    )
+    minRelevance: Literal["high", "medium", "low"] | None = Field(
+        default=None, description="Hide lower results (default medium)."
+    )
     waitMs: int | None = Field(default=None, ge=0, le=25000, description="Max ms the first request blocks (≤25000).")
 
 

@@ -1,4 +1,4 @@
-"""A local Octolens API for tests and ``--demo``: ``Sandbox`` (the ASGI app) and a transport that serves it in-process."""
+"""A local Octolens API for tests and ``--demo``: the ``Sandbox`` ASGI app and a transport serving it in-process."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 
@@ -103,7 +103,9 @@ class Sandbox:
         now: datetime | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.keys: dict[str, Scope] = dict(keys or {"ak_demo_read": "read", "ak_demo_write": "write", "ak_demo_admin": "admin"})
+        self.keys: dict[str, Scope] = dict(
+            keys or {"ak_demo_read": "read", "ak_demo_write": "write", "ak_demo_admin": "admin"}
+        )
         self.clock = clock
         self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
         rng = random.Random(seed_value)
@@ -149,14 +151,32 @@ class Sandbox:
         }
         created = seed.iso(self.now.replace(year=self.now.year - 1))
         self.members: dict[str, dict[str, Any]] = {
-            "orgmem_2adaADMIN01": {"id": "orgmem_2adaADMIN01", "userId": "user_2adaLOVELACE1", "email": "ada@acme-analytics.test",
-                                   "firstName": "Ada", "lastName": "Lovelace", "role": "admin", "createdAt": created},
-            "orgmem_2grcMEMBER1": {"id": "orgmem_2grcMEMBER1", "userId": "user_2graceHOPPER1", "email": "grace@acme-analytics.test",
-                                   "firstName": "Grace", "lastName": "Hopper", "role": "member", "createdAt": created},
+            "orgmem_2adaADMIN01": {
+                "id": "orgmem_2adaADMIN01",
+                "userId": "user_2adaLOVELACE1",
+                "email": "ada@acme-analytics.test",
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "role": "admin",
+                "createdAt": created,
+            },
+            "orgmem_2grcMEMBER1": {
+                "id": "orgmem_2grcMEMBER1",
+                "userId": "user_2graceHOPPER1",
+                "email": "grace@acme-analytics.test",
+                "firstName": "Grace",
+                "lastName": "Hopper",
+                "role": "member",
+                "createdAt": created,
+            },
         }
         self.invitations: dict[str, dict[str, Any]] = {
-            "orginv_2alanTURING1": {"id": "orginv_2alanTURING1", "email": "alan@acme-analytics.test", "role": "member",
-                                    "createdAt": seed.iso(self.now)},
+            "orginv_2alanTURING1": {
+                "id": "orginv_2alanTURING1",
+                "email": "alan@acme-analytics.test",
+                "role": "member",
+                "createdAt": seed.iso(self.now),
+            },
         }
         self.inviter_present = True
         self.global_filters: dict[str, list[str]] | None = {
@@ -186,10 +206,18 @@ class Sandbox:
         self.requests: list[LoggedRequest] = []
         """Every request that reached the app, in order."""
         self.refused = 0
-        self._next_id: dict[str, int] = {"keyword": 100, "feed": 100, "notification": 100, "feedback": 300, "suggestion": 500}
+        self._next_id: dict[str, int] = {
+            "keyword": 100,
+            "feed": 100,
+            "notification": 100,
+            "feedback": 300,
+            "suggestion": 500,
+        }
         from octolens_mcp.sandbox.routes import ROUTES
 
-        self.routes = [_route(*spec) for spec in ROUTES]
+        self.routes = [
+            _route(method, template, cast(Scope, scope), handler) for method, template, scope, handler in ROUTES
+        ]
 
     # --- helpers for handlers ------------------------------------------------------------------
 
@@ -247,7 +275,12 @@ class Sandbox:
 
     # --- ASGI ----------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http":
             return
         chunks = []
@@ -257,7 +290,7 @@ class Sandbox:
             if not message.get("more_body"):
                 break
         raw_path: str = scope["path"]
-        path = raw_path[len(BASE_PATH):] if raw_path.startswith(BASE_PATH) else raw_path
+        path = raw_path[len(BASE_PATH) :] if raw_path.startswith(BASE_PATH) else raw_path
         method: str = scope["method"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = _parse_query(scope.get("query_string", b"").decode("latin-1"))
@@ -278,9 +311,13 @@ class Sandbox:
             if fault.kind == "reset":
                 raise ConnectionDropped
             if fault.kind == "rate_limit":
-                error = ApiError(429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(fault.retry_after)})
+                error = ApiError(
+                    429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(fault.retry_after)}
+                )
                 return _error_response(error)
-            return Response(status=fault.status, text=fault.body, headers={"Content-Type": "text/html", **fault.headers})
+            return Response(
+                status=fault.status, text=fault.body, headers={"Content-Type": "text/html", **fault.headers}
+            )
         try:
             response = self._dispatch(method, path, query, headers, raw)
         except ApiError as error:
@@ -296,7 +333,9 @@ class Sandbox:
                 await anyio.sleep(fault.seconds)
             body = response.text if response.text is not None else json.dumps(response.body)
             text = body[: len(body) // 2] if fault.kind == "truncate" else "<<not json>>"
-            return Response(status=response.status, text=text, headers={**response.headers, "Content-Type": "application/json"})
+            return Response(
+                status=response.status, text=text, headers={**response.headers, "Content-Type": "application/json"}
+            )
         return response
 
     def _dispatch(
@@ -308,7 +347,9 @@ class Sandbox:
             raise ApiError(401, "UNAUTHORIZED", "Missing, invalid, expired or revoked API key")
         if not self._spend():
             wait = max(1, self._window_reset() - int(self.clock()))
-            raise ApiError(429, "RATE_LIMITED", "Rate limit exceeded: 500 requests per hour", headers={"Retry-After": str(wait)})
+            raise ApiError(
+                429, "RATE_LIMITED", "Rate limit exceeded: 500 requests per hour", headers={"Retry-After": str(wait)}
+            )
         if not self.plan_active:
             raise ApiError(403, "FORBIDDEN", "Your plan has no API access; upgrade to continue")
         for route in self.routes:
@@ -317,11 +358,18 @@ class Sandbox:
                 continue
             granted = self.keys[key]
             if SCOPE_RANK[granted] < SCOPE_RANK[route.scope]:
-                raise ApiError(403, "FORBIDDEN", f"This API key has '{granted}' scope; this operation needs '{route.scope}'")
+                raise ApiError(
+                    403, "FORBIDDEN", f"This API key has '{granted}' scope; this operation needs '{route.scope}'"
+                )
             try:
                 body = json.loads(raw) if raw else None
             except ValueError:
-                raise ApiError(400, "VALIDATION_ERROR", "Malformed JSON body", details=[{"path": "(body)", "message": "invalid JSON"}]) from None
+                raise ApiError(
+                    400,
+                    "VALIDATION_ERROR",
+                    "Malformed JSON body",
+                    details=[{"path": "(body)", "message": "invalid JSON"}],
+                ) from None
             request = Request(method, path, query, body, params=match.groupdict(), scope=granted)
             return route.handler(self, request)
         raise ApiError(404, "NOT_FOUND", f"No route {method} {path}")

@@ -113,7 +113,7 @@ def compile_mention_filters(filters: Any, keyword_ids: set[int]) -> dict[str, An
                 cpath = f"{gpath}.conditions[{ci}]"
                 if not isinstance(condition, dict) or len(condition) != 1:
                     raise validation(cpath, "a condition has exactly one key")
-                (key, value), = condition.items()
+                ((key, value),) = condition.items()
                 negated, name = _condition_key(key)
                 if name not in ARRAY_KEYS:
                     raise validation(f"{cpath}.{key}", "unknown filter key")
@@ -256,9 +256,7 @@ def _feed_condition(mention: dict[str, Any], condition: dict[str, Any]) -> bool:
     if field not in mapping:
         return True  # stored and echoed, not interpreted (§4.3)
     name, wanted = mapping[field]
-    hit = bool(_values_of(mention, name) & set(wanted)) or (
-        name == "language" and mention.get("language") in wanted
-    )
+    hit = bool(_values_of(mention, name) & set(wanted)) or (name == "language" and mention.get("language") in wanted)
     return not hit if operator == "not in" else hit
 
 

@@ -108,5 +108,11 @@ def keywords(sb: Sandbox, request: Request) -> Response:
 
 def dashboard(sb: Sandbox, request: Request) -> Response:
     rows = _posts(sb, request, set())
-    return Response(body={"volume": _volume(rows, "day"), "keywords": {"data": _keywords(sb, rows)},
-                          "sentiment": {"data": _sentiment(rows)}, "usage": usage(sb)})
+    return Response(
+        body={
+            "volume": _volume(rows, "day"),
+            "keywords": {"data": _keywords(sb, rows)},
+            "sentiment": {"data": _sentiment(rows)},
+            "usage": usage(sb),
+        }
+    )

@@ -22,8 +22,19 @@ def _mention_key(sb: Sandbox, source_id: str, timestamp: str) -> tuple[str, str]
 
 def submit(sb: Sandbox, request: Request) -> Response:
     check = Check(request.body)
-    check.only({"sourceId", "timestamp", "postId", "keywordId", "source", "feedbackType", "feedbackReason",
-                "feedbackSource", "originalRelevanceScore"})
+    check.only(
+        {
+            "sourceId",
+            "timestamp",
+            "postId",
+            "keywordId",
+            "source",
+            "feedbackType",
+            "feedbackReason",
+            "feedbackSource",
+            "originalRelevanceScore",
+        }
+    )
     source_id = check.string("sourceId", required=True, min_len=1)
     timestamp = check.string("timestamp", required=True, pattern=TIMESTAMP_PATTERN)
     post_id = check.integer("postId", lo=1)
@@ -76,5 +87,11 @@ def stats(sb: Sandbox, request: Request) -> Response:
     rows = [r for r in sb.feedback.values() if keyword_id is None or r["keywordId"] == keyword_id]
     relevant = sum(1 for r in rows if r["feedbackType"] == "RELEVANT")
     not_relevant = len(rows) - relevant
-    return Response(body={"totalFeedback": len(rows), "relevantCount": relevant, "notRelevantCount": not_relevant,
-                          "falsePositiveRate": round(not_relevant / len(rows), 4) if rows else 0})
+    return Response(
+        body={
+            "totalFeedback": len(rows),
+            "relevantCount": relevant,
+            "notRelevantCount": not_relevant,
+            "falsePositiveRate": round(not_relevant / len(rows), 4) if rows else 0,
+        }
+    )

@@ -47,7 +47,9 @@ def destinations(sb: Sandbox, raw: Any, path: str = "destinations") -> list[dict
     for index, item in enumerate(raw):
         check = Check(item, prefix=f"{path}[{index}]")
         kind = check.enum("type", tuple(_TARGETS), required=True)
-        check.only({"type", "frequency", "deliveryMode", "time", "timezone", "dayOfWeek", *( [_TARGETS[kind]] if kind else [])})
+        check.only(
+            {"type", "frequency", "deliveryMode", "time", "timezone", "dayOfWeek", *([_TARGETS[kind]] if kind else [])}
+        )
         frequency = check.enum("frequency", ("hourly", "hourlyAtTopOfHour", "daily", "weekly"), required=True)
         mode = check.enum("deliveryMode", ("batch", "individual"))
         time = check.string("time", pattern=r"([01]\d|2[0-3]):[0-5]\d")
@@ -80,7 +82,11 @@ def destinations(sb: Sandbox, raw: Any, path: str = "destinations") -> list[dict
             raise ApiError(400, "SLACK_NOT_CONNECTED", "Slack is not connected to this workspace")
         if kind == "WEBHOOK" and not _webhook_ok(target["url"]):
             raise ApiError(400, "WEBHOOK_URL_INVALID", "Webhook URL must be a public http(s) address")
-        stored = {"type": kind, "frequency": frequency, "deliveryMode": "individual" if kind == "WEBHOOK" else mode or "batch"}
+        stored = {
+            "type": kind,
+            "frequency": frequency,
+            "deliveryMode": "individual" if kind == "WEBHOOK" else mode or "batch",
+        }
         if frequency in ("daily", "weekly"):
             stored.update(time=time or "09:00", timezone=zone or "UTC")
         if day is not None:
@@ -93,9 +99,17 @@ def destinations(sb: Sandbox, raw: Any, path: str = "destinations") -> list[dict
 def _with_filters(sb: Sandbox, check: Check, feed: dict[str, Any]) -> None:
     simple = check.data.get("simpleFilters", feed.get("simpleFilters"))
     advanced = check.data.get("advancedFilters", feed.get("advancedFilters"))
-    if "simpleFilters" in check.data and check.data["simpleFilters"] is not None and "advancedFilters" not in check.data:
+    if (
+        "simpleFilters" in check.data
+        and check.data["simpleFilters"] is not None
+        and "advancedFilters" not in check.data
+    ):
         advanced = None
-    if "advancedFilters" in check.data and check.data["advancedFilters"] is not None and "simpleFilters" not in check.data:
+    if (
+        "advancedFilters" in check.data
+        and check.data["advancedFilters"] is not None
+        and "simpleFilters" not in check.data
+    ):
         simple = None
     validate_feed_filters(simple, advanced, set(sb.keywords))
     feed["simpleFilters"], feed["advancedFilters"] = simple, advanced
@@ -116,8 +130,17 @@ def create_feed(sb: Sandbox, request: Request) -> Response:
     icon = check.string("icon", required=True, min_len=1)
     check.done()
     now = sb.timestamp()
-    feed: dict[str, Any] = {"id": 0, "name": name, "icon": icon, "simpleFilters": None, "advancedFilters": None,
-                            "isDefault": False, "destinations": [], "createdAt": now, "updatedAt": now}
+    feed: dict[str, Any] = {
+        "id": 0,
+        "name": name,
+        "icon": icon,
+        "simpleFilters": None,
+        "advancedFilters": None,
+        "isDefault": False,
+        "destinations": [],
+        "createdAt": now,
+        "updatedAt": now,
+    }
     _with_filters(sb, check, feed)
     if "destinations" in check.data:
         feed["destinations"] = destinations(sb, check.data["destinations"])
@@ -196,9 +219,15 @@ def create_notification(sb: Sandbox, request: Request) -> Response:
     if existing is not None:
         raise ApiError(400, "ITEM_EXISTS", f"Feed {feed_id} already has notification {existing['id']}")
     now = sb.timestamp()
-    notification = {"id": sb.next_id("notification"), "name": name, "enabled": True if enabled is None else enabled,
-                    "feedId": feed_id, "destinations": destinations(sb, check.data["destinations"]),
-                    "createdAt": now, "updatedAt": now}
+    notification: dict[str, Any] = {
+        "id": sb.next_id("notification"),
+        "name": name,
+        "enabled": True if enabled is None else enabled,
+        "feedId": feed_id,
+        "destinations": destinations(sb, check.data["destinations"]),
+        "createdAt": now,
+        "updatedAt": now,
+    }
     sb.notifications[notification["id"]] = notification
     return Response(body=_view(sb, notification))
 
@@ -258,7 +287,13 @@ def test_notification(sb: Sandbox, request: Request) -> Response:
         kind = destination["type"]
         target = next(iter(destination[_TARGETS[kind]].values()))
         failing = kind == "WEBHOOK" and "fail" in target
-        results.append({"type": kind, "target": target, "ok": not failing,
-                        "status": (500 if failing else 200) if kind == "WEBHOOK" else None,
-                        "error": "Webhook answered HTTP 500" if failing else None})
+        results.append(
+            {
+                "type": kind,
+                "target": target,
+                "ok": not failing,
+                "status": (500 if failing else 200) if kind == "WEBHOOK" else None,
+                "error": "Webhook answered HTTP 500" if failing else None,
+            }
+        )
     return Response(body={"notificationId": notification["id"], "results": results})

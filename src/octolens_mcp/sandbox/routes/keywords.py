@@ -6,14 +6,33 @@ from typing import TYPE_CHECKING, Any
 
 from octolens_mcp.sandbox.http import ApiError, Check, Request, Response, not_found, validation
 from octolens_mcp.sandbox.matching import referenced_keywords
-from octolens_mcp.sandbox.routes._common import decode_cursor, no_body, only_query, page, path_int, query_bool, query_int
+from octolens_mcp.sandbox.routes._common import (
+    decode_cursor,
+    no_body,
+    only_query,
+    page,
+    path_int,
+    query_bool,
+    query_int,
+)
 from octolens_mcp.sandbox.seed import KEYWORD_PLATFORMS
 
 if TYPE_CHECKING:
     from octolens_mcp.sandbox.app import Sandbox
 
-UPDATABLE = ("context", "additionalTerms", "additionalTermsAndOr", "caseSensitive", "symbolSensitive", "platforms",
-             "excludeWords", "wildcardExcludeWords", "excludeAuthors", "tag", "color")
+UPDATABLE = (
+    "context",
+    "additionalTerms",
+    "additionalTermsAndOr",
+    "caseSensitive",
+    "symbolSensitive",
+    "platforms",
+    "excludeWords",
+    "wildcardExcludeWords",
+    "excludeAuthors",
+    "tag",
+    "color",
+)
 TAGS = ("own_brand", "competitor", "industry_term")
 
 
@@ -28,8 +47,13 @@ def list_keywords(sb: Sandbox, request: Request) -> Response:
 
 def _settings(check: Check, *, create: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    limits = {"context": 200, "additionalTerms": 500, "excludeWords": 5000, "wildcardExcludeWords": 5000,
-              "excludeAuthors": 5000}
+    limits = {
+        "context": 200,
+        "additionalTerms": 500,
+        "excludeWords": 5000,
+        "wildcardExcludeWords": 5000,
+        "excludeAuthors": 5000,
+    }
     for key, limit in limits.items():
         if check.has(key):
             values[key] = check.string(key, max_len=limit, nullable=True)
@@ -62,12 +86,15 @@ def add_keyword(sb: Sandbox, request: Request) -> Response:
         if row["keyword"].casefold() == text.strip().casefold():
             return Response(body={**row, "alreadyExisted": True})
     if len(sb.keywords) >= sb.keyword_limit:
-        raise ApiError(sb.keyword_limit_status, "KEYWORD_LIMIT_EXCEEDED", f"Your plan allows {sb.keyword_limit} keywords")
+        raise ApiError(
+            sb.keyword_limit_status, "KEYWORD_LIMIT_EXCEEDED", f"Your plan allows {sb.keyword_limit} keywords"
+        )
     now = sb.timestamp()
     row = {
         "id": sb.next_id("keyword"),
         "keyword": text.strip(),
-        "context": values.get("context") or f"Mentions of {text.strip()} relevant to {sb.company['name'] if sb.company else 'the company'}",
+        "context": values.get("context")
+        or f"Mentions of {text.strip()} relevant to {sb.company['name'] if sb.company else 'the company'}",
         "additionalTerms": values.get("additionalTerms"),
         "additionalTermsAndOr": values.get("additionalTermsAndOr", True),
         "caseSensitive": values.get("caseSensitive", False),
@@ -122,13 +149,26 @@ def delete_keyword(sb: Sandbox, request: Request) -> Response:
             for notification in list(sb.notifications.values()):
                 if notification["feedId"] == feed["id"]:
                     del sb.notifications[notification["id"]]
-                    deleted_notifications.append({"id": notification["id"], "name": notification["name"],
-                                                  "feedId": feed["id"], "destinationCount": len(notification["destinations"])})
+                    deleted_notifications.append(
+                        {
+                            "id": notification["id"],
+                            "name": notification["name"],
+                            "feedId": feed["id"],
+                            "destinationCount": len(notification["destinations"]),
+                        }
+                    )
     for suggestion in list(sb.suggestions.values()):
         if suggestion["keywordId"] == row["id"]:
             del sb.suggestions[suggestion["id"]]
-    return Response(body={"ok": True, "id": row["id"], "keyword": row["keyword"], "deletedFeeds": deleted_feeds,
-                          "deletedNotifications": deleted_notifications})
+    return Response(
+        body={
+            "ok": True,
+            "id": row["id"],
+            "keyword": row["keyword"],
+            "deletedFeeds": deleted_feeds,
+            "deletedNotifications": deleted_notifications,
+        }
+    )
 
 
 def pause_keyword(sb: Sandbox, request: Request) -> Response:
@@ -171,8 +211,10 @@ def list_suggestions(sb: Sandbox, request: Request) -> Response:
         if keyword is None:
             raise not_found("KEYWORD_NOT_FOUND", f"Keyword {keyword_id}")
         rows = sorted((s for s in pending if s["keywordId"] == keyword_id), key=lambda s: s["createdAt"], reverse=True)
-        settings = {k: keyword.get(k) for k in ("excludeWords", "excludeAuthors", "additionalTerms",
-                                                "additionalTermsAndOr", "symbolSensitive")}
+        settings = {
+            k: keyword.get(k)
+            for k in ("excludeWords", "excludeAuthors", "additionalTerms", "additionalTermsAndOr", "symbolSensitive")
+        }
         settings["platforms"] = ",".join(keyword["platforms"])
         return Response(body={"keyword": settings, "suggestions": [_row(sb, s) for s in rows]})
     if with_volume is False:
@@ -186,10 +228,23 @@ def list_suggestions(sb: Sandbox, request: Request) -> Response:
     offset = decode_cursor(cursor, "suggestions") if cursor is not None else 0
     chunk, next_cursor = page(rows, offset, limit, "suggestions")
     ids = sorted({s["keywordId"] for s in chunk})
-    keywords = [{"id": i, "keyword": sb.keywords[i]["keyword"],
-                 "volume": sum(1 for m in sb.mentions if any(k["id"] == i for k in m["keywords"]))} for i in ids if i in sb.keywords]
-    return Response(body={"keywords": keywords, "suggestions": [_row(sb, s) for s in chunk],
-                          "totalSuggestionCount": len(rows), "nextCursor": next_cursor})
+    keywords = [
+        {
+            "id": i,
+            "keyword": sb.keywords[i]["keyword"],
+            "volume": sum(1 for m in sb.mentions if any(k["id"] == i for k in m["keywords"])),
+        }
+        for i in ids
+        if i in sb.keywords
+    ]
+    return Response(
+        body={
+            "keywords": keywords,
+            "suggestions": [_row(sb, s) for s in chunk],
+            "totalSuggestionCount": len(rows),
+            "nextCursor": next_cursor,
+        }
+    )
 
 
 def accept_suggestion(sb: Sandbox, request: Request) -> Response:
@@ -203,12 +258,16 @@ def accept_suggestion(sb: Sandbox, request: Request) -> Response:
         raise not_found("SUGGESTION_NOT_FOUND", f"Suggestion {suggestion_id}")
     if suggestion.get("_race"):
         suggestion["_race"] = False
-        raise ApiError(409, "KEYWORD_CHANGED", "The keyword changed while the suggestion was applied; nothing was written")
+        raise ApiError(
+            409, "KEYWORD_CHANGED", "The keyword changed while the suggestion was applied; nothing was written"
+        )
     keyword = sb.keywords[suggestion["keywordId"]]
     value = modified if modified is not None else suggestion["value"]
     field = _APPLIES[suggestion["type"]]
     if field in ("excludeWords", "excludeAuthors", "additionalTerms"):
-        merged = [p for p in (keyword.get(field) or "").split(",") if p] + [p.strip() for p in value.split(",") if p.strip()]
+        merged = [p for p in (keyword.get(field) or "").split(",") if p] + [
+            p.strip() for p in value.split(",") if p.strip()
+        ]
         new: Any = ",".join(dict.fromkeys(merged))
     elif field == "additionalTermsAndOr":
         new = value.lower() == "or"
@@ -243,5 +302,6 @@ def reject_suggestions(sb: Sandbox, request: Request) -> Response:
     for suggestion in targets:
         suggestion["status"] = "rejected"
         suggestion["respondedAt"] = sb.timestamp()
-    return Response(body={"success": True, "rejectedCount": len(targets),
-                          "rejectedSuggestionIds": [s["id"] for s in targets]})
+    return Response(
+        body={"success": True, "rejectedCount": len(targets), "rejectedSuggestionIds": [s["id"] for s in targets]}
+    )

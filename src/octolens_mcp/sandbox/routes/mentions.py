@@ -15,8 +15,23 @@ if TYPE_CHECKING:
     from octolens_mcp.sandbox.app import Sandbox
 
 AUTHOR_SOURCES = ("twitter", "reddit", "bluesky", "dev", "github", "hackernews", "tiktok", "linkedin")
-CSV_COLUMNS = ("id", "sourceId", "timestamp", "source", "url", "title", "body", "author", "authorFollowers",
-               "language", "keywords", "tags", "relevance", "sentiment", "engaged")
+CSV_COLUMNS = (
+    "id",
+    "sourceId",
+    "timestamp",
+    "source",
+    "url",
+    "title",
+    "body",
+    "author",
+    "authorFollowers",
+    "language",
+    "keywords",
+    "tags",
+    "relevance",
+    "sentiment",
+    "engaged",
+)
 
 
 def _select(sb: Sandbox, check: Check) -> list[dict[str, Any]]:
@@ -85,18 +100,27 @@ def get_mention(sb: Sandbox, request: Request) -> Response:
 def update_mention(sb: Sandbox, request: Request) -> Response:
     check = Check(request.body)
     action = check.enum("action", ("engage", "relevance", "sentiment"), required=True)
-    fields = {"engage": {"postId", "timestamp", "engaged"}, "relevance": {"postId", "relevance", "timestamp"},
-              "sentiment": {"sentimentLabel", "timestamp"}}.get(action or "", set())
+    fields = {
+        "engage": {"postId", "timestamp", "engaged"},
+        "relevance": {"postId", "relevance", "timestamp"},
+        "sentiment": {"sentimentLabel", "timestamp"},
+    }.get(action or "", set())
     check.only({"action", *fields})
     timestamp = check.string("timestamp", required=True, pattern=TIMESTAMP_PATTERN)
     post_id = check.integer("postId", required=action in ("engage", "relevance"), lo=1)
     target = check.boolean("engaged") if action == "engage" else None
     relevance = check.enum("relevance", (0, 1, 2, 3), required=True) if action == "relevance" else None
-    label = check.enum("sentimentLabel", ("Positive", "Neutral", "Negative"), required=True) if action == "sentiment" else None
+    label = (
+        check.enum("sentimentLabel", ("Positive", "Neutral", "Negative"), required=True)
+        if action == "sentiment"
+        else None
+    )
     check.done()
     mention = _find(sb, request.params["sourceId"])
-    if mention is None or not _same_instant(mention["timestamp"], timestamp or "") or (
-        post_id is not None and post_id != mention["id"]
+    if (
+        mention is None
+        or not _same_instant(mention["timestamp"], timestamp or "")
+        or (post_id is not None and post_id != mention["id"])
     ):
         raise not_found("POST_NOT_FOUND", f"Post {request.params['sourceId']} at {timestamp}")
     if action == "engage":

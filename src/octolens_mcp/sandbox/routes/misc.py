@@ -119,25 +119,57 @@ def filter_wizard(sb: Sandbox, request: Request) -> Response:
     if start:
         filters["startDate"] = start
     if not filters:
-        return Response(body={"filters": None, "isAdvanced": False, "limit": 20, "includeAll": False, "view": None,
-                              "explanation": "I could not tell which mentions you mean; name a platform, a "
-                              "sentiment, a tag or a time range."})
+        return Response(
+            body={
+                "filters": None,
+                "isAdvanced": False,
+                "limit": 20,
+                "includeAll": False,
+                "view": None,
+                "explanation": "I could not tell which mentions you mean; name a platform, a "
+                "sentiment, a tag or a time range.",
+            }
+        )
     if sb.wizard_grammar == "feed":
         mapping = {"source": "Source", "sentiment": "Sentiment", "language": "Language", "tag": "Tags"}
-        conditions = [{"field": mapping[k], "values": ",".join(v.title() if k == "sentiment" else v for v in values)}
-                      for k, values in filters.items() if k in mapping]
-        return Response(body={"filters": {"conditions": conditions}, "isAdvanced": False, "limit": 20,
-                              "includeAll": False, "view": None, "explanation": f"Feed filter for: {query}"})
-    return Response(body={"filters": filters, "isAdvanced": False, "limit": 20, "includeAll": False, "view": None,
-                          "explanation": f"Mentions matching: {', '.join(f'{k}={v}' for k, v in filters.items())}"})
+        conditions = [
+            {"field": mapping[k], "values": ",".join(v.title() if k == "sentiment" else v for v in values)}
+            for k, values in filters.items()
+            if k in mapping
+        ]
+        return Response(
+            body={
+                "filters": {"conditions": conditions},
+                "isAdvanced": False,
+                "limit": 20,
+                "includeAll": False,
+                "view": None,
+                "explanation": f"Feed filter for: {query}",
+            }
+        )
+    return Response(
+        body={
+            "filters": filters,
+            "isAdvanced": False,
+            "limit": 20,
+            "includeAll": False,
+            "view": None,
+            "explanation": f"Mentions matching: {', '.join(f'{k}={v}' for k, v in filters.items())}",
+        }
+    )
 
 
 def slack_status(sb: Sandbox, request: Request) -> Response:
     only_query(request, set())
-    return Response(body={"connected": sb.slack_connected, "hasSlackIntegration": sb.slack_connected,
-                          "isInstalled": sb.slack_connected, "teamName": "Acme Analytics" if sb.slack_connected else None,
-                          "hasNotificationSettings": any(d["type"] == "SLACK" for f in sb.feeds.values()
-                                                         for d in f["destinations"])})
+    return Response(
+        body={
+            "connected": sb.slack_connected,
+            "hasSlackIntegration": sb.slack_connected,
+            "isInstalled": sb.slack_connected,
+            "teamName": "Acme Analytics" if sb.slack_connected else None,
+            "hasNotificationSettings": any(d["type"] == "SLACK" for f in sb.feeds.values() for d in f["destinations"]),
+        }
+    )
 
 
 def slack_channels(sb: Sandbox, request: Request) -> Response:

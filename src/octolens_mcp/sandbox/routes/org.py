@@ -13,8 +13,19 @@ from octolens_mcp.sandbox.seed import KEYWORD_PLATFORMS, iso
 if TYPE_CHECKING:
     from octolens_mcp.sandbox.app import Sandbox
 
-COMPANY_WRITABLE = ("name", "description", "relevanceContext", "relevanceGuidelines", "classificationGuidelines",
-                    "companyMoat", "competitors", "linkedin", "logo", "productUseCases", "twitter")
+COMPANY_WRITABLE = (
+    "name",
+    "description",
+    "relevanceContext",
+    "relevanceGuidelines",
+    "classificationGuidelines",
+    "companyMoat",
+    "competitors",
+    "linkedin",
+    "logo",
+    "productUseCases",
+    "twitter",
+)
 GENERIC_DOMAINS = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "proton.me", "aol.com"}
 
 
@@ -56,8 +67,15 @@ def upgrade_link(sb: Sandbox, request: Request) -> Response:
     no_body(request)
     destination = "/me/upgrade?src=agents" if sb.agents_plan else "/me/subscription"
     expires = datetime.now(UTC) + timedelta(seconds=600)
-    return Response(body={"url": f"https://app.octolens.com/api/auth/link?token={secrets.token_urlsafe(16)}",
-                          "destination": destination, "plan": sb.plan, "expiresAt": iso(expires), "expiresInSeconds": 600})
+    return Response(
+        body={
+            "url": f"https://app.octolens.com/api/auth/link?token={secrets.token_urlsafe(16)}",
+            "destination": destination,
+            "plan": sb.plan,
+            "expiresAt": iso(expires),
+            "expiresInSeconds": 600,
+        }
+    )
 
 
 def _company(sb: Sandbox) -> dict[str, Any]:
@@ -80,8 +98,16 @@ def update_company(sb: Sandbox, request: Request) -> Response:
     check.string("name", min_len=1)
     check.string("relevanceContext", max_len=400, nullable=True)
     check.string("logo", pattern=r"https?://.+", nullable=True)
-    for key in ("description", "relevanceGuidelines", "classificationGuidelines", "companyMoat", "competitors",
-                "linkedin", "productUseCases", "twitter"):
+    for key in (
+        "description",
+        "relevanceGuidelines",
+        "classificationGuidelines",
+        "companyMoat",
+        "competitors",
+        "linkedin",
+        "productUseCases",
+        "twitter",
+    ):
         check.string(key, nullable=True)
     check.done()
     company.update(check.data)
@@ -137,5 +163,6 @@ def auth(sb: Sandbox, request: Request) -> Response:
     only_query(request, set())
     org = _org(sb)
     scopes = ["read", "write", "admin"][: ["read", "write", "admin"].index(request.scope) + 1]
-    return Response(body={"organizationId": org["organizationId"], "name": org["name"], "plan": sb.plan,
-                          "scope": scopes})
+    return Response(
+        body={"organizationId": org["organizationId"], "name": org["name"], "plan": sb.plan, "scope": scopes}
+    )

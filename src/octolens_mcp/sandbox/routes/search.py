@@ -41,7 +41,8 @@ def run_search(sb: Sandbox, request: Request) -> Response:
     known = [
         {**public(m), "alreadyInWorkspace": True}
         for m in sb.mentions
-        if m["source"] in sources and text in f"{m.get('title') or ''} {m.get('body') or ''}".lower()
+        if m["source"] in sources
+        and text in f"{m.get('title') or ''} {m.get('body') or ''}".lower()
         and m["relevanceScore"] <= bar
     ][: max_results // 2]
     fresh_count = min(max_results - len(known), 3)
@@ -93,8 +94,12 @@ def run_search(sb: Sandbox, request: Request) -> Response:
     sb.searches[search_id] = record
     headers = _quota_headers(sb)
     if record["_polls_left"] > 0:
-        body = {"status": "running", "searchId": search_id, "pollUrl": f"/api/v2/search/{search_id}",
-                "partialStats": {"rawMatches": 2}}
+        body = {
+            "status": "running",
+            "searchId": search_id,
+            "pollUrl": f"/api/v2/search/{search_id}",
+            "partialStats": {"rawMatches": 2},
+        }
         return Response(status=202, body=body, headers={**headers, "Retry-After": str(sb.search_retry_after)})
     return Response(body=_view(record), headers=headers)
 
@@ -102,8 +107,13 @@ def run_search(sb: Sandbox, request: Request) -> Response:
 def _view(record: dict[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in public(record).items() if k != "createdAt"}
     if record["_polls_left"] > 0:
-        return {"status": "running", "searchId": record["searchId"], "query": record["query"],
-                "pollUrl": f"/api/v2/search/{record['searchId']}", "partialStats": {"rawMatches": 2}}
+        return {
+            "status": "running",
+            "searchId": record["searchId"],
+            "query": record["query"],
+            "pollUrl": f"/api/v2/search/{record['searchId']}",
+            "partialStats": {"rawMatches": 2},
+        }
     return body
 
 
@@ -127,8 +137,13 @@ def list_searches(sb: Sandbox, request: Request) -> Response:
     offset = decode_cursor(cursor, "searches") if cursor is not None else 0
     chunk, next_cursor = page(rows, offset, limit, "searches")
     data = [
-        {"searchId": r["searchId"], "query": r["query"], "status": "running" if r["_polls_left"] else r["status"],
-         "createdAt": r["createdAt"], "stats": r["stats"]}
+        {
+            "searchId": r["searchId"],
+            "query": r["query"],
+            "status": "running" if r["_polls_left"] else r["status"],
+            "createdAt": r["createdAt"],
+            "stats": r["stats"],
+        }
         for r in chunk
     ]
     return Response(body={"data": data, "pagination": {"nextCursor": next_cursor}}, headers=_quota_headers(sb))
