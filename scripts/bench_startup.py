@@ -14,6 +14,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 ONE_TOOL_SERVER = textwrap.dedent(
     """
@@ -30,7 +31,7 @@ ONE_TOOL_SERVER = textwrap.dedent(
     """
 )
 
-MESSAGES = [
+MESSAGES: list[dict[str, Any]] = [
     {
         "jsonrpc": "2.0",
         "id": 1,

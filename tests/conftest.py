@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,17 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def no_secret_anywhere(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """The canary: no test may let an API key reach a log record, stdout or stderr."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    captured = capsys.readouterr()
+    seen = caplog.text + captured.out + captured.err
+    for secret in SECRETS:
+        assert secret not in seen
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
         epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
         "OCTOLENS_READ_ONLY, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
-        "OCTOLENS_RATE_LIMIT_WAIT_CAP. Flags override the environment.",
+        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL. Flags override the environment.",
     )
     parser.add_argument("--version", action="version", version=f"octolens-mcp {__version__}")
     parser.add_argument("--demo", action="store_true", help="serve an in-process sandbox with demo data; no key")
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate-limit-wait-cap", type=float, help="longest Retry-After waited through on a 429 (default 30)"
     )
+    parser.add_argument("--cache-ttl", type=float, help="seconds reference data is reused; 0 disables (default 30)")
     return parser
 
 
@@ -64,6 +65,7 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "timeout": args.timeout,
         "search_wait": args.search_wait,
         "rate_limit_wait_cap": args.rate_limit_wait_cap,
+        "cache_ttl": args.cache_ttl,
     }
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if args.demo:

@@ -1,9 +1,12 @@
 """The one HTTP client every tool call goes through.
 
 It knows nothing about MCP: it sends a ``WireRequest`` and returns an ``ApiResponse``, or raises
-``OctolensError``. Every lower-level failure is mapped to our codes in ``_transport_failure`` and
-``_status_failure``; what may be retried is decided by ``RetryPolicy`` and whether the call writes.
-A write is resent only when its connection provably never opened.
+``OctolensError``. Lower-level failures become our codes in ``_send_once`` and ``_status_failure``.
+What may be resent is decided here, by one rule: a read is resent on connection failures,
+timeouts, unreadable bodies and 502/503/504; a write only when its connection never opened, or
+after a 429 (which the API answers without acting). A write whose answer is lost is never resent:
+it fails with ``RESPONSE_LOST``. A 429 is waited through when its ``Retry-After`` fits both the
+cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -19,12 +23,11 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from octolens_mcp import __version__
+from octolens_mcp.cache import ReadCache
 from octolens_mcp.errors import OctolensError
 from octolens_mcp.wire import ApiResponse, RateLimit, WireRequest
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     import httpx2
 
 logger = logging.getLogger(__name__)
@@ -32,13 +35,15 @@ logger = logging.getLogger(__name__)
 USER_AGENT = f"octolens-mcp/{__version__}"
 RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
 
+OnWait = Callable[[float, str], Awaitable[None]]
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard a call tries before it gives up."""
 
     max_attempts: int = 4
-    backoff_base: float = 0.5
+    backoff_base: float = 0.25
     backoff_cap: float = 8.0
     rate_limit_wait_cap: float = 30.0
     """Longest Retry-After this client sleeps through on a 429; a longer one is returned at once."""
@@ -54,13 +59,16 @@ class OctolensClient:
         api_key: str,
         transport: httpx2.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        cache_ttl: float = 30.0,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._transport = transport
         self._http: httpx2.AsyncClient | None = None
         self.retry = retry or RetryPolicy()
+        self.cache = ReadCache(cache_ttl)
         self.rate_limit: RateLimit | None = None
+        self.requests_sent = 0
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -84,15 +92,18 @@ class OctolensClient:
         return self._http
 
     async def send(
-        self,
-        request: WireRequest,
-        *,
-        write: bool,
-        timeout: float,
-        on_wait: Callable[[float, str], Awaitable[None]] | None = None,
+        self, request: WireRequest, *, write: bool, deadline: float, on_wait: OnWait | None = None
     ) -> ApiResponse:
-        """Send ``request`` within ``timeout`` seconds overall, retrying only what is safe to retry."""
-        deadline = time.monotonic() + timeout
+        """Send ``request`` before ``deadline`` (a ``time.monotonic()`` value), retrying only what is safe."""
+        if write:
+            self.cache.invalidate_for(request)
+        elif self.cache.cacheable(request):
+            return await self.cache.read(request, lambda: self._with_retries(request, False, deadline, on_wait))
+        return await self._with_retries(request, write, deadline, on_wait)
+
+    async def _with_retries(
+        self, request: WireRequest, write: bool, deadline: float, on_wait: OnWait | None
+    ) -> ApiResponse:
         attempt = 0
         while True:
             attempt += 1
@@ -100,22 +111,22 @@ class OctolensClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _timeout_error(write)
+            # A read keeps half its remaining time for another attempt; a write gets it all.
+            last = write or attempt >= self.retry.max_attempts
             try:
-                return await self._send_once(request, write=write, timeout=remaining)
-            except _Retryable as retryable:
-                error = retryable.error
-                wait = retryable.wait
-                if not retryable.retry or attempt >= self.retry.max_attempts:
-                    raise error from None
-                if wait is None:
-                    wait = _backoff(attempt, self.retry)
-                elif wait > self.retry.rate_limit_wait_cap:
-                    raise error from None
-                if time.monotonic() + wait >= deadline:
-                    raise error from None
-                logger.info("retrying %s %s in %.2fs after %s", request.method, request.path, wait, error.code)
+                return await self._send_once(request, write=write, timeout=remaining if last else remaining / 2)
+            except _Failure as failure:
+                wait = failure.wait if failure.wait is not None else _backoff(attempt, self.retry)
+                if (
+                    not failure.retry
+                    or attempt >= self.retry.max_attempts
+                    or wait > self.retry.rate_limit_wait_cap
+                    or time.monotonic() + wait >= deadline
+                ):
+                    raise failure.error from None
+                logger.info("retrying %s %s in %.2fs after %s", request.method, request.path, wait, failure.error.code)
                 if on_wait is not None:
-                    await on_wait(wait, error.code)
+                    await on_wait(wait, failure.error.code)
                 await anyio.sleep(wait)
 
     def _fail_fast_if_budget_spent(self) -> None:
@@ -143,21 +154,18 @@ class OctolensClient:
             json=request.body,
             timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
         )
+        self.requests_sent += 1
         try:
             with anyio.fail_after(timeout):
                 response = await client.send(http_request)
-        except TimeoutError:
-            raise _Retryable(_timeout_error(write), retry=not write) from None
         except httpx2.ConnectError:
             # The connection never opened, so nothing reached the API: safe to resend even a write.
-            raise _Retryable(
-                OctolensError("UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent."),
-                retry=True,
-            ) from None
-        except httpx2.TimeoutException:
-            raise _Retryable(_timeout_error(write), retry=not write) from None
+            error = OctolensError("UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent.")
+            raise _Failure(error, retry=True) from None
+        except (TimeoutError, httpx2.TimeoutException):
+            raise _Failure(_timeout_error(write), retry=not write) from None
         except httpx2.TransportError:
-            raise _Retryable(_connection_lost(write), retry=not write) from None
+            raise _Failure(_connection_lost(write), retry=not write) from None
 
         self._note_rate_limit(response.headers)
         if 200 <= response.status_code < 300:
@@ -166,27 +174,26 @@ class OctolensClient:
 
     def _success(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
         headers = {key.lower(): value for key, value in response.headers.items()}
-        content_type = headers.get("content-type", "")
         text = response.text
-        if "json" in content_type or not content_type:
+        if "json" in headers.get("content-type", "json"):
             try:
                 body: Any = json.loads(text) if text else None
             except ValueError:
-                raise _unreadable_success(write) from None
+                raise _Failure(_unreadable_success(write), retry=not write) from None
         else:
             body = text
         return ApiResponse(status=response.status_code, body=body, headers=headers, rate_limit=self.rate_limit)
 
     def _note_rate_limit(self, headers: httpx2.Headers) -> None:
-        limit = _int_header(headers, "x-ratelimit-limit")
-        remaining = _int_header(headers, "x-ratelimit-remaining")
-        reset_at = _int_header(headers, "x-ratelimit-reset")
+        limit = _as_int(headers.get("x-ratelimit-limit"))
+        remaining = _as_int(headers.get("x-ratelimit-remaining"))
+        reset_at = _as_int(headers.get("x-ratelimit-reset"))
         if limit is not None or remaining is not None or reset_at is not None:
             self.rate_limit = RateLimit(limit=limit, remaining=remaining, reset_at=reset_at)
 
 
-class _Retryable(Exception):
-    """Carries an error to the retry loop with whether (and after how long) it may be resent."""
+class _Failure(Exception):
+    """One failed attempt: the error to report, whether it may be resent, and after how long."""
 
     def __init__(self, error: OctolensError, *, retry: bool, wait: float | None = None) -> None:
         super().__init__(error.code)
@@ -201,19 +208,13 @@ def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | f
     params: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in query.items():
         for item in value if isinstance(value, list) else [value]:
-            params.append((key, _query_text(item)))
+            params.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return params
-
-
-def _query_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _timeout_error(write: bool) -> OctolensError:
     if write:
-        return _response_lost("the request timed out after it was sent")
+        return _response_lost("no answer arrived before the deadline")
     return OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
 
 
@@ -229,18 +230,27 @@ def _unreadable_success(write: bool) -> OctolensError:
     return OctolensError("INVALID_RESPONSE", "The Octolens API answered 2xx with a body that is not valid JSON.")
 
 
-def _response_lost(why: str) -> OctolensError:
+def _response_lost(why: str, **extra: Any) -> OctolensError:
     return OctolensError(
         "RESPONSE_LOST",
         f"The write was sent but its answer was lost ({why}); it may have landed.",
-        extra={"mayHaveLanded": True},
+        extra={"mayHaveLanded": True, **extra},
     )
 
 
-def _status_failure(response: httpx2.Response, *, write: bool) -> _Retryable:
+def _status_failure(response: httpx2.Response, *, write: bool) -> _Failure:
     status = response.status_code
     retry_after = _retry_after(response.headers)
     envelope = _envelope(response)
+    if status == 429:
+        # The API refused the request without acting on it, so even a write may be resent.
+        code = str(envelope.get("code")) if envelope else "RATE_LIMITED"
+        message = str(envelope.get("message")) if envelope else "Rate limited by the Octolens API."
+        error = OctolensError(code, message, status=429, retry_after=retry_after)
+        return _Failure(error, retry=True, wait=retry_after)
+    if write and status >= 500:
+        upstream = {"upstreamStatus": status, "upstreamCode": envelope.get("code") if envelope else None}
+        return _Failure(_response_lost(f"the API or a proxy answered HTTP {status}", **upstream), retry=False)
     if envelope is not None:
         error = OctolensError(
             str(envelope.get("code")),
@@ -250,21 +260,11 @@ def _status_failure(response: httpx2.Response, *, write: bool) -> _Retryable:
             extra={k: v for k, v in envelope.items() if k not in {"code", "message", "status", "details"}},
             retry_after=retry_after,
         )
-        if status == 429:
-            return _Retryable(error, retry=True, wait=retry_after)
-        return _Retryable(error, retry=not write and status in RETRYABLE_READ_STATUSES)
-    if status == 429:
-        error = OctolensError("RATE_LIMITED", "Rate limited by the Octolens API.", status=429, retry_after=retry_after)
-        return _Retryable(error, retry=True, wait=retry_after)
-    if write and status in RETRYABLE_READ_STATUSES:
-        return _Retryable(_response_lost(f"a proxy answered HTTP {status}"), retry=False)
-    error = OctolensError(
-        "UPSTREAM_ERROR",
-        f"The Octolens API answered HTTP {status} without its error envelope.",
-        status=status,
-        retry_after=retry_after,
-    )
-    return _Retryable(error, retry=not write and status in RETRYABLE_READ_STATUSES)
+    else:
+        error = OctolensError(
+            "UPSTREAM_ERROR", f"The Octolens API answered HTTP {status} without its error envelope.", status=status
+        )
+    return _Failure(error, retry=not write and status in RETRYABLE_READ_STATUSES)
 
 
 def _envelope(response: httpx2.Response) -> dict[str, Any] | None:
@@ -282,19 +282,14 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     value = headers.get("retry-after")
     if value is None:
         return None
-    value = value.strip()
     try:
-        return max(0.0, float(value))
+        return max(0.0, float(value.strip()))
     except ValueError:
         pass
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
-
-
-def _int_header(headers: httpx2.Headers, name: str) -> int | None:
-    return _as_int(headers.get(name))
 
 
 def _as_int(value: Any) -> int | None:

@@ -24,14 +24,19 @@ class Settings:
     """How long run_search polls a running search before returning its id."""
     rate_limit_wait_cap: float = 30.0
     """Longest Retry-After a call waits through on a 429 before returning RATE_LIMITED."""
+    cache_ttl: float = 30.0
+    """Seconds reference data (tags, keywords, feeds, org…) is reused; 0 turns the cache off."""
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, *, zero_ok: bool = False) -> float:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
-    value = float(raw)
-    if value <= 0:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value < 0 or (value == 0 and not zero_ok):
         raise ValueError(f"{name} must be a positive number of seconds")
     return value
 
@@ -52,5 +57,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").upper(),
         timeout=_float(env, "OCTOLENS_TIMEOUT", 30.0),
         search_wait=_float(env, "OCTOLENS_SEARCH_WAIT", 120.0),
-        rate_limit_wait_cap=_float(env, "OCTOLENS_RATE_LIMIT_WAIT_CAP", 30.0),
+        rate_limit_wait_cap=_float(env, "OCTOLENS_RATE_LIMIT_WAIT_CAP", 30.0, zero_ok=True),
+        cache_ttl=_float(env, "OCTOLENS_CACHE_TTL", 30.0, zero_ok=True),
     )

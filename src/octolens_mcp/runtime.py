@@ -32,12 +32,12 @@ class CallApi:
         self._client = client
         self._op = op
         self._ctx = ctx
-        self._request_timeout = op.timeout * scale
-        budget = self._request_timeout * 2 + (search_wait if op.name == "run_search" else 0.0)
+        budget = op.timeout * scale + (search_wait if op.name == "run_search" else 0.0)
         self._deadline = time.monotonic() + budget
         self._search_wait = search_wait
         self._progress = 0
         self.rate_limit: RateLimit | None = None
+        self.cached = False
 
     @property
     def search_wait(self) -> float:
@@ -45,19 +45,11 @@ class CallApi:
 
     async def send(self, request: WireRequest, *, write: bool | None = None) -> ApiResponse:
         writes = self._op.writes if write is None else write
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            code = "RESPONSE_LOST" if writes else "UPSTREAM_TIMEOUT"
-            raise OctolensError(code, "The call ran out of time before this request.", extra={"sent": False})
         try:
-            response = await self._client.send(
-                request,
-                write=writes,
-                timeout=min(self._request_timeout, remaining),
-                on_wait=self._waiting,
-            )
+            response = await self._client.send(request, write=writes, deadline=self._deadline, on_wait=self._waiting)
         finally:
             self.rate_limit = self._client.rate_limit
+        self.cached = self.cached or response.cached
         return response
 
     async def _waiting(self, seconds: float, reason: str) -> None:
@@ -92,6 +84,8 @@ async def call_tool(
         raw = await op.execute(api, args)
         structured = _validate_output(op, raw)
     except OctolensError as error:
+        if error.code == "RESPONSE_LOST" and op.verify:
+            error.extra.setdefault("verify", op.verify)
         _note_budget(meta, api)
         logger.info("%s failed: %s", name, error.code)
         return results.failure(op, error, meta, demo=demo)
@@ -107,6 +101,8 @@ async def call_tool(
 def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
     if api.rate_limit is not None:
         meta["octolens/rateLimit"] = api.rate_limit.as_meta()
+    if api.cached:
+        meta["octolens/cached"] = True
 
 
 def _validate_output(op: Operation, raw: Any) -> dict[str, Any]:

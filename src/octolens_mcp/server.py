@@ -75,17 +75,20 @@ class Backend:
     def client(self) -> OctolensClient:
         if self._client is None:
             from octolens_mcp.client import OctolensClient, RetryPolicy
+            from octolens_mcp.redaction import protect
 
             base_url, api_key, transport = self.settings.base_url, self.settings.api_key or "", self._transport
             if self.settings.demo and transport is None:
                 from octolens_mcp.sandbox import demo_transport
 
                 base_url, api_key, transport = demo_transport()
+            protect(api_key)
             self._client = OctolensClient(
                 base_url=base_url,
                 api_key=api_key,
                 transport=transport,
                 retry=RetryPolicy(rate_limit_wait_cap=self.settings.rate_limit_wait_cap),
+                cache_ttl=self.settings.cache_ttl,
             )
         return self._client
 
@@ -136,6 +139,9 @@ def _tool(entry: dict[str, Any], backend: Backend) -> Tool:
 
 def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> MCPServer[Any]:
     """The MCP server for ``settings``; ``transport`` replaces the network (tests point it at a sandbox)."""
+    from octolens_mcp.redaction import protect
+
+    protect(settings.api_key)
     backend = Backend(settings, transport)
 
     @asynccontextmanager

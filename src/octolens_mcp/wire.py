@@ -40,3 +40,5 @@ class ApiResponse:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     rate_limit: RateLimit | None = None
+    cached: bool = False
+    """Served from the reference-data cache, without a request."""

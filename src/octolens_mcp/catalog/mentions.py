@@ -112,7 +112,7 @@ EXPORT = Operation(
     idempotent=True,
     open_world=True,
     untrusted=True,
-    timeout=120.0,
+    timeout=240.0,
     runner=_export,
 )
 
@@ -204,7 +204,7 @@ WIZARD = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-    timeout=60.0,
+    timeout=90.0,
     shape=wizard_result,
 )
 

@@ -206,6 +206,8 @@ class Sandbox:
         self.requests: list[LoggedRequest] = []
         """Every request that reached the app, in order."""
         self.refused = 0
+        self.cancelled = 0
+        """Requests whose handling was cancelled because the client went away."""
         self._next_id: dict[str, int] = {
             "keyword": 100,
             "feed": 100,
@@ -306,7 +308,11 @@ class Sandbox:
             logged_body = raw.decode("utf-8", "replace")
         self.requests.append(LoggedRequest(method, self._template(method, path), path, query, logged_body))
         if (fault := self.take_fault(method, path, {"latency"})) is not None:
-            await anyio.sleep(fault.seconds)
+            try:
+                await anyio.sleep(fault.seconds)
+            except anyio.get_cancelled_exc_class():
+                self.cancelled += 1
+                raise
         if (fault := self.take_fault(method, path, {"status", "rate_limit", "reset"})) is not None:
             if fault.kind == "reset":
                 raise ConnectionDropped
