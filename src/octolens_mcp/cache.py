@@ -44,7 +44,7 @@ _INVALIDATES: tuple[tuple[str, frozenset[str]], ...] = (
     ("/org", frozenset({"/org"})),
     ("/filters/global", frozenset({"/filters/global"})),
     ("/search", frozenset({"/org/usage"})),
-    ("/mentions", frozenset({"/tags"})),
+    ("/mentions", frozenset()),
     ("/feedback", frozenset()),
 )
 

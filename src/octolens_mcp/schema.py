@@ -2,7 +2,8 @@
 
 Input schemas drop what costs tokens and tells an agent nothing: titles, ``default: null`` and the
 ``null`` branch of optional fields (omitting a field is how an agent leaves it out). Output schemas
-keep their ``null`` branches, since responses really carry nulls; only titles go.
+keep their ``null`` branches, since responses really carry nulls, but as ``type: [T, "null"]``
+rather than ``anyOf``: the same meaning, and much cheaper for a host to validate every result against.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True, mode="serialization")
-    return cast(dict[str, Any], _strip_titles(schema))
+    return cast(dict[str, Any], _nullable_types(_strip_titles(schema)))
 
 
 def _strip_titles(node: Any) -> Any:
@@ -49,4 +50,20 @@ def _compact(node: Any, *, drop_null: bool) -> Any:
             out = {**kept[0], **out}
         elif len(kept) != len(branches):
             out["anyOf"] = kept
+    return out
+
+
+def _nullable_types(node: Any) -> Any:
+    """``anyOf: [{type: T, …}, {type: null}]`` → ``{type: [T, "null"], …}`` where T is a single type."""
+    if isinstance(node, list):
+        return [_nullable_types(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable_types(value) for key, value in node.items()}
+    branches = out.get("anyOf")
+    if isinstance(branches, list) and len(branches) == 2 and {"type": "null"} in branches:
+        other = next(branch for branch in branches if branch != {"type": "null"})
+        if isinstance(other, dict) and isinstance(other.get("type"), str) and "$ref" not in other:
+            del out["anyOf"]
+            out = {**other, **out, "type": [other["type"], "null"]}
     return out
