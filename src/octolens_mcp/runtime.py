@@ -60,7 +60,10 @@ class CallApi:
         if self._ctx is None:
             return
         self._progress += 1
-        await self._ctx.report_progress(self._progress, None, message)
+        try:
+            await self._ctx.report_progress(self._progress, None, message)
+        except ValueError:  # called outside an MCP request (MCPServer.call_tool used directly)
+            return
 
 
 async def call_tool(
