@@ -345,3 +345,32 @@ async def test_html_502_on_a_read_is_retried_then_reported() -> None:
         error = await fails(client, "get_org", {})
     assert error["code"] == "UPSTREAM_ERROR" and error["status"] == 502
     assert "Bad Gateway" not in json.dumps(error) and len(seen) == 4
+
+
+async def test_destinations_read_back_can_be_sent_again(client: Client, sandbox: Sandbox) -> None:
+    feed = await ok(client, "get_feed", {"id": 2})
+    slack = {**feed["destinations"][0], "time": None, "dayOfWeek": None, "emailDestination": None}
+    slack["slackDestination"] = {"channels": "C0100000004", "channelNamesMap": {"C0100000004": "competitors"}}
+    await ok(client, "update_feed", {"id": 2, "destinations": [slack]})
+    sent = sandbox.requests[-1].body["destinations"][0]
+    assert sent == {
+        "type": "SLACK",
+        "frequency": "hourly",
+        "deliveryMode": "batch",
+        "slackDestination": {"channels": "C0100000004", "channelNamesMap": '{"C0100000004":"competitors"}'},
+    }
+
+
+async def test_json_export_served_as_a_download() -> None:
+    rows = {"data": [], "total": 0}
+
+    def responder(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
+            200,
+            content=json.dumps(rows).encode(),
+            headers={"Content-Type": "application/octet-stream", "X-Total-Count": "0", **RATE_HEADERS},
+        )
+
+    async with answered_by(responder) as (client, _):
+        got = await ok(client, "export_mentions", {})
+    assert got == {"format": "json", "total": 0, "data": []}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
 from octolens_mcp.catalog._reads import read_mention
+from octolens_mcp.errors import OctolensError
 from octolens_mcp.models.common import NoInput
 from octolens_mcp.models.feedback import TagList
 from octolens_mcp.models.mentions import (
@@ -35,7 +37,14 @@ async def _export(api: Api, args: ExportMentionsInput) -> dict[str, Any]:
     if fmt == "csv":
         text = response.body if isinstance(response.body, str) else ""
         return {"format": "csv", "total": total, "csv": text}
-    body = response.body if isinstance(response.body, dict) else {}
+    body = response.body
+    if isinstance(body, str):  # an export may come back as a download without a JSON content type
+        try:
+            body = json.loads(body)
+        except ValueError:
+            raise OctolensError("INVALID_RESPONSE", "The JSON export was not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise OctolensError("INVALID_RESPONSE", "The JSON export was not an object with data.")
     return {"format": "json", "total": body.get("total", total), "data": body.get("data", [])}
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
 from octolens_mcp.models.common import ApiModel, InputModel, PositiveId
 
@@ -109,6 +110,12 @@ class SlackTargetInput(InputModel):
     channels: str = Field(min_length=1, description="Comma-separated channel ids.")
     channelNamesMap: str | dict[str, str] | None = None
 
+    @field_validator("channelNamesMap")
+    @classmethod
+    def _as_json_text(cls, value: str | dict[str, str] | None) -> str | None:
+        """[ref] types the map as a string (JSON-encoded); an object is accepted and sent encoded."""
+        return json.dumps(value, separators=(",", ":")) if isinstance(value, dict) else value
+
 
 class WebhookTargetInput(InputModel):
     url: str = Field(pattern=r"^https?://", description="Public http(s) URL.")
@@ -138,6 +145,12 @@ class DestinationInput(InputModel):
         if self.frequency == "weekly" and self.dayOfWeek is None:
             raise ValueError("weekly needs dayOfWeek (0 = Sunday)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A destination read back from get_feed carries nulls (no time on hourly…); they are not sent."""
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
 
 
 def one_per_type(destinations: list[DestinationInput] | None) -> None:
