@@ -107,7 +107,14 @@ async def test_get_mention_and_not_found(client: Client, sandbox: Sandbox) -> No
 async def test_set_engaged_sends_the_toggle_only_when_it_differs(client: Client, sandbox: Sandbox) -> None:
     mention = next(m for m in sandbox.mentions if not m["engaged"])
     done = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
-    assert done == {"ok": True, "sourceId": mention["sourceId"], "action": "engage", "changed": True, "engaged": True}
+    assert done == {
+        "ok": True,
+        "sourceId": mention["sourceId"],
+        "action": "engage",
+        "changed": True,
+        "engaged": True,
+        "verified": True,
+    }
     assert (await ok(client, "get_mention", {"sourceId": mention["sourceId"]}))["engaged"] is True
     again = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
     assert again["changed"] is False and again["engaged"] is True

@@ -200,3 +200,23 @@ async def test_unexpected_failure_shows_no_internals_and_no_key(
         error = await fails(client, "get_auth_info")
     assert error["code"] == "INTERNAL_ERROR" and "boom" not in json.dumps(error)
     assert "boom with ak_***" in caplog.text and CANARY_KEY not in caplog.text
+
+
+async def test_engage_whose_read_back_fails_is_not_reported_as_failed(sandbox: Sandbox) -> None:
+    mention = next(m for m in sandbox.mentions if not m["engaged"])
+    # The first GET (current state) passes; every read-back after the toggle fails.
+    sandbox.faults.append(fault("status", "GET /mentions/{sourceId}", status=404, body="", skip=1, times=10))
+    async with connect(sandbox) as client:
+        result = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
+    assert result["ok"] is True and result["changed"] is True and result["verified"] is False
+    assert sandbox.count("PATCH /mentions/{sourceId}") == 1 and mention["engaged"] is True
+
+
+async def test_search_whose_poll_fails_hands_back_its_id(sandbox: Sandbox) -> None:
+    sandbox.search_polls_needed = 3
+    sandbox.search_retry_after = 0
+    sandbox.faults.append(fault("status", "GET /search/{searchId}", status=404, body="", times=5))
+    async with connect(sandbox) as client:
+        result = await ok(client, "run_search", {"query": "acme"})
+    assert result["status"] == "running" and result["searchId"].startswith("srch_")
+    assert sandbox.count("POST /search") == 1

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import anyio
 
+from octolens_mcp.errors import OctolensError
 from octolens_mcp.models.search import (
     GetSearchInput,
     ListSearchesInput,
@@ -42,7 +43,11 @@ async def _run(api: Api, args: RunSearchInput) -> Any:
             break
         await api.progress(f"search {search_id} is running; polling again in {wait:g}s")
         await anyio.sleep(wait)
-        response = await api.send(WireRequest("GET", f"/search/{quote(search_id, safe='')}"), write=False)
+        try:
+            response = await api.send(WireRequest("GET", f"/search/{quote(search_id, safe='')}"), write=False)
+        except OctolensError:
+            # The search exists and spent quota: hand back its id rather than an error that invites a re-run.
+            break
         if not isinstance(response.body, dict):
             break
         result = response.body

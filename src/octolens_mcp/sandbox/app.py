@@ -57,6 +57,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     retry_after: int = 1
+    skip: int = 0
+    """How many matching requests pass untouched before the fault applies."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,9 @@ class Sandbox:
         template = self._template(method, path)
         for fault in self.faults:
             if fault.kind in kinds and fault.times > 0 and fault.route in (None, f"{method} {template}"):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 return fault
         return None
