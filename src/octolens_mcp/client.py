@@ -68,7 +68,6 @@ class OctolensClient:
         self.retry = retry or RetryPolicy()
         self.cache = ReadCache(cache_ttl)
         self.rate_limit: RateLimit | None = None
-        self.requests_sent = 0
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -154,7 +153,6 @@ class OctolensClient:
             json=request.body,
             timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
         )
-        self.requests_sent += 1
         try:
             with anyio.fail_after(timeout):
                 response = await client.send(http_request)
