@@ -151,3 +151,11 @@ def test_server_json_matches_the_package() -> None:
     config = (REPO / "src" / "octolens_mcp" / "config.py").read_text()
     assert all(f'"{env["name"]}"' in config for env in package["environmentVariables"])
     assert f"mcp-name: {server['name']}" in (REPO / "README.md").read_text()
+
+
+def test_readme_documents_every_code_we_mint() -> None:
+    from octolens_mcp.errors import LOCAL_CODES
+
+    readme = manifest.README_PATH.read_text(encoding="utf-8")
+    table = readme.split("Codes minted by octolens-mcp itself:", 1)[1].split("###", 1)[0]
+    assert set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE)) == set(LOCAL_CODES)
