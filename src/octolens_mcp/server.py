@@ -75,14 +75,12 @@ class Backend:
     def client(self) -> OctolensClient:
         if self._client is None:
             from octolens_mcp.client import OctolensClient, RetryPolicy
-            from octolens_mcp.redaction import protect
 
             base_url, api_key, transport = self.settings.base_url, self.settings.api_key or "", self._transport
             if self.settings.demo and transport is None:
                 from octolens_mcp.sandbox import demo_transport
 
                 base_url, api_key, transport = demo_transport()
-            protect(api_key)
             self._client = OctolensClient(
                 base_url=base_url,
                 api_key=api_key,
