@@ -105,7 +105,9 @@ class ReadCache:
             response = await fetch()
             flight.response = response
             if generation == self._generation:
-                self._entries[key] = (time.monotonic() + self.ttl, response)
+                # The caller gets the response itself; the cache keeps its own copy, so nothing the
+                # caller does to the body can change what later reads are served.
+                self._entries[key] = (time.monotonic() + self.ttl, _copy(response))
             return response
         except OctolensError as error:
             flight.error = error
