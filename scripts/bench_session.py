@@ -2,7 +2,7 @@
 
 Prints the upstream requests the session needs with and without the reference-data cache, and
 the median latency added per call over a direct HTTP request to the same in-process sandbox by:
-the client layer alone (OctolensClient.send); the server (MCPServer.call_tool: argument and
+the client layer alone (OctolensClient.send); our call path (runtime.call_tool: argument and
 output validation, result shaping, the client); and a whole in-memory MCP session, which adds
 the SDK client's own JSON Schema validation of every result (a host's cost, not the server's).
 Usage: python scripts/bench_session.py [repeats]
@@ -20,8 +20,10 @@ import anyio
 import httpx2
 from mcp import Client
 
+from octolens_mcp import manifest
 from octolens_mcp.client import OctolensClient
 from octolens_mcp.config import Settings
+from octolens_mcp.runtime import call_tool
 from octolens_mcp.sandbox import DEMO_KEY, SANDBOX_BASE_URL, Sandbox, SandboxTransport
 from octolens_mcp.server import build_server
 from octolens_mcp.wire import WireRequest
@@ -108,7 +110,10 @@ async def added_latency(repeats: int) -> tuple[float, float, float]:
         base_url=SANDBOX_BASE_URL, transport=transport, headers={"Authorization": f"Bearer {DEMO_KEY}"}
     )
     client = OctolensClient(base_url=SANDBOX_BASE_URL, api_key=DEMO_KEY, transport=transport, cache_ttl=0)
-    server = build_server(replace(BASE, cache_ttl=0), transport=transport)
+    settings = replace(BASE, cache_ttl=0)
+    server = build_server(settings, transport=transport)
+    layers = OctolensClient(base_url=SANDBOX_BASE_URL, api_key=DEMO_KEY, transport=transport, cache_ttl=0)
+    schemas = {tool["name"]: tool["inputSchema"] for tool in manifest.load()}
     client_deltas: list[float] = []
     server_deltas: list[float] = []
     stack_deltas: list[float] = []
@@ -122,7 +127,7 @@ async def added_latency(repeats: int) -> tuple[float, float, float]:
                 await client.send(request, write=False, deadline=time.monotonic() + 30)
                 via_client = time.perf_counter() - start
                 start = time.perf_counter()
-                await server.call_tool(name, arguments)
+                await call_tool(layers, name, arguments, schemas[name], None, settings=settings)
                 via_server = time.perf_counter() - start
                 start = time.perf_counter()
                 await session.call_tool(name, arguments)
@@ -132,6 +137,7 @@ async def added_latency(repeats: int) -> tuple[float, float, float]:
                 stack_deltas.append(via_session - direct)
     await raw.aclose()
     await client.aclose()
+    await layers.aclose()
     client_ms, server_ms, session_ms = (
         statistics.median(d) * 1000 for d in (client_deltas, server_deltas, stack_deltas)
     )
@@ -146,7 +152,7 @@ async def main(repeats: int) -> None:
     print(f"upstream requests without the cache: {uncached}")
     client_ms, server_ms, session_ms = await added_latency(repeats)
     print(f"median added latency per call, client layer (OctolensClient.send):     {client_ms:.2f} ms")
-    print(f"median added latency per call, server (MCPServer.call_tool):           {server_ms:.2f} ms")
+    print(f"median added latency per call, our call path (runtime.call_tool):      {server_ms:.2f} ms")
     print(f"median added latency per call, in-memory MCP session (+SDK client):    {session_ms:.2f} ms")
 
 

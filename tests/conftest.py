@@ -25,7 +25,8 @@ WRITE_KEY = "ak_live_CANARY_write_9z8y7x6w5v4u"
 SECRETS = (CANARY_KEY, READ_KEY, WRITE_KEY)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"
+"""Facts copied from the API reference (the operations inventory, the error-code table), kept in the repo."""
 
 
 @pytest.fixture
@@ -92,15 +93,24 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     return structured
 
 
-async def fails(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The structured error of a call that must fail: {code, message, status, details?, ...}."""
-    result = await call(client, name, arguments)
+def error_of(result: CallToolResult) -> dict[str, Any]:
+    """The error an ``isError`` result carries: the JSON on its text block's last line, equal to _meta's copy.
+
+    Error results carry no ``structuredContent`` (clients validate it against the tool's outputSchema and
+    would reject an error envelope); the text block is complete on its own, for hosts that read only text.
+    """
     assert result.is_error, result.content
-    assert result.structured_content is not None
-    structured = result.structured_content
-    text = result.content[0].text if result.content[0].type == "text" else ""
-    assert json.loads(text.splitlines()[-1]) == structured
-    assert isinstance(structured["hint"], str) and structured["hint"]
-    error: dict[str, Any] = dict(structured["error"])
-    error["hint"] = structured["hint"]
+    assert result.structured_content is None
+    text = result.content[0].text if result.content and result.content[0].type == "text" else ""
+    body: dict[str, Any] = json.loads(text.splitlines()[-1])
+    assert result.meta is not None and result.meta["octolens/error"] == body
+    assert isinstance(body["hint"], str) and body["hint"]
+    return body
+
+
+async def fails(client: Client, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The error of a call that must fail: {code, message, status, details?, ..., hint}."""
+    body = error_of(await call(client, name, arguments))
+    error: dict[str, Any] = dict(body["error"])
+    error["hint"] = body["hint"]
     return error

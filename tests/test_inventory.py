@@ -12,7 +12,7 @@ from mcp import Client
 
 from octolens_mcp import manifest
 from octolens_mcp.sandbox import Sandbox
-from tests.conftest import SHARED, connect
+from tests.conftest import DATA, connect, error_of
 
 HOSTED_NAMES = {
     "list_mentions",
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.anyio
 
 
 def operations() -> list[dict[str, Any]]:
-    ops: list[dict[str, Any]] = json.loads((SHARED / "octolens-operations.json").read_text())
+    ops: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
     return ops
 
 
@@ -128,10 +128,7 @@ async def test_read_only_mode_hides_every_write(sandbox: Sandbox) -> None:
 
 async def test_every_tool_refuses_unknown_arguments_without_sending(client: Client, sandbox: Sandbox) -> None:
     for entry in manifest.load():
-        result = await client.call_tool(entry["name"], {"bogusArgument": 1})
-        assert result.is_error, entry["name"]
-        assert result.structured_content is not None
-        error = result.structured_content["error"]
+        error = error_of(await client.call_tool(entry["name"], {"bogusArgument": 1}))["error"]
         assert error["code"] == "VALIDATION_ERROR", entry["name"]
         assert "bogusArgument" in [d["path"] for d in error["details"]], entry["name"]
     assert sandbox.count() == 0

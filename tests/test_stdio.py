@@ -119,7 +119,8 @@ async def test_api_key_never_printed_on_failures() -> None:
         _session(("list_keywords", {}), ("add_keyword", {"keyword": "x", "platforms": ["reddit"]})),
     )
     answers = [json.loads(line) for line in lines if json.loads(line).get("id") in (3, 4)]
-    assert [a["result"]["structuredContent"]["error"]["code"] for a in answers] == ["UPSTREAM_UNREACHABLE"] * 2
+    assert [a["result"]["_meta"]["octolens/error"]["error"]["code"] for a in answers] == ["UPSTREAM_UNREACHABLE"] * 2
+    assert all("structuredContent" not in a["result"] for a in answers)
     assert CANARY_KEY not in "\n".join(lines) and CANARY_KEY not in stderr
 
 

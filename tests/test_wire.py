@@ -7,6 +7,7 @@ mock transport, not the sandbox) and the structured results they become.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,7 +23,8 @@ from tests.conftest import CANARY_KEY, fails, ok
 
 pytestmark = pytest.mark.anyio
 
-RATE_HEADERS = {"X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "497", "X-RateLimit-Reset": "1767229200"}
+RESET_AT = (int(time.time()) // 3600 + 1) * 3600
+RATE_HEADERS = {"X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "497", "X-RateLimit-Reset": str(RESET_AT)}
 
 
 # --- requests as sent ------------------------------------------------------------------------------
@@ -168,7 +170,7 @@ async def test_request_headers_and_rate_limit_meta() -> None:
     assert request.headers["authorization"] == f"Bearer {CANARY_KEY}"
     assert request.headers["user-agent"].startswith("octolens-mcp/")
     assert result.meta is not None
-    assert result.meta["octolens/rateLimit"] == {"limit": 500, "remaining": 497, "resetAt": 1767229200}
+    assert result.meta["octolens/rateLimit"] == {"limit": 500, "remaining": 497, "resetAt": RESET_AT}
     assert result.meta["octolens/operation"] == "GET /tags"
 
 

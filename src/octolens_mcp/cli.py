@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from octolens_mcp import __version__
-from octolens_mcp.config import Settings, from_env
+from octolens_mcp.config import ConfigError, Settings, check, from_env
 
 NO_KEY_MESSAGE = """octolens-mcp: no Octolens API key.
 
@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
         epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
         "OCTOLENS_READ_ONLY, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
-        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL. Flags override the environment.",
+        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, OCTOLENS_MAX_RESPONSE_BYTES. "
+        "Flags override the environment.",
     )
     parser.add_argument("--version", action="version", version=f"octolens-mcp {__version__}")
     parser.add_argument("--demo", action="store_true", help="serve an in-process sandbox with demo data; no key")
@@ -40,10 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--toolsets", help=TOOLSET_HELP)
     parser.add_argument("--read-only", action="store_true", default=None, help="expose only read-only tools")
     parser.add_argument(
-        "--log-level",
-        type=str.upper,
-        choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
-        help="log level on stderr (env OCTOLENS_LOG_LEVEL; default WARNING)",
+        "--log-level", type=str.upper, help="DEBUG, INFO, WARNING, ERROR or CRITICAL, on stderr (default WARNING)"
     )
     parser.add_argument("--timeout", type=float, help="deadline of an ordinary call in seconds (default 30)")
     parser.add_argument("--search-wait", type=float, help="seconds run_search polls before returning (default 120)")
@@ -51,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limit-wait-cap", type=float, help="longest Retry-After waited through on a 429 (default 30)"
     )
     parser.add_argument("--cache-ttl", type=float, help="seconds reference data is reused; 0 disables (default 30)")
+    parser.add_argument(
+        "--max-response-bytes", type=int, help="largest answer body read, after decompression (default 64 MiB)"
+    )
     return parser
 
 
@@ -66,11 +67,12 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "search_wait": args.search_wait,
         "rate_limit_wait_cap": args.rate_limit_wait_cap,
         "cache_ttl": args.cache_ttl,
+        "max_response_bytes": args.max_response_bytes,
     }
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if args.demo:
         settings = replace(settings, demo=True)
-    return settings
+    return check(settings)
 
 
 def _configure_logging(level: str, stream: TextIO) -> None:
@@ -86,7 +88,7 @@ def _configure_logging(level: str, stream: TextIO) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(argv)
-    except ValueError as exc:
+    except ConfigError as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2
     if not settings.demo and not settings.api_key:
@@ -94,12 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _configure_logging(settings.log_level, sys.stderr)
 
-    from octolens_mcp.server import UnknownToolset, build_server
+    import anyio
+
+    from octolens_mcp.server import UnknownToolset, build_server, serve_stdio
 
     try:
         server = build_server(settings)
     except UnknownToolset as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2
-    server.run("stdio")
+    anyio.run(serve_stdio, server)
     return 0

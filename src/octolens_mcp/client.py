@@ -7,23 +7,26 @@ timeouts, unreadable bodies and 502/503/504; a write only when its connection ne
 after a 429 (which the API answers without acting). A write whose answer is lost is never resent:
 it fails with ``RESPONSE_LOST``. A 429 is waited through when its ``Retry-After`` fits both the
 cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``.
+
+The deadline covers every attempt, reading the body and parsing it. Bodies are bounded (``body``);
+headers are parsed once, defensively (``headers``), and arrive on the ``ApiResponse``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from octolens_mcp import __version__
+from octolens_mcp import __version__, headers
+from octolens_mcp.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
 from octolens_mcp.cache import ReadCache
+from octolens_mcp.config import DEFAULT_MAX_RESPONSE_BYTES
 from octolens_mcp.errors import OctolensError
 from octolens_mcp.wire import ApiResponse, RateLimit, WireRequest
 
@@ -34,6 +37,16 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = f"octolens-mcp/{__version__}"
 RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
+MAX_URL_LENGTH = 8000
+"""Longest request URL sent; beyond it proxies and servers refuse or truncate requests."""
+ERROR_BODY_LIMIT = 4 * 1024 * 1024
+"""Largest error body read for its envelope; a larger one is reported without it."""
+MESSAGE_LIMIT = 1000
+"""Characters of an upstream error message passed on to the model."""
+DETAILS_LIMIT = 20
+"""Entries of an upstream error's ``details`` passed on to the model."""
+VALUE_LIMIT = 500
+"""Characters of any other upstream error value passed on to the model."""
 
 OnWait = Callable[[float, str], Awaitable[None]]
 
@@ -60,6 +73,7 @@ class OctolensClient:
         transport: httpx2.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         cache_ttl: float = 30.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
@@ -67,7 +81,9 @@ class OctolensClient:
         self._http: httpx2.AsyncClient | None = None
         self.retry = retry or RetryPolicy()
         self.cache = ReadCache(cache_ttl)
+        self.max_response_bytes = max_response_bytes
         self.rate_limit: RateLimit | None = None
+        """The latest budget any answer stated; used to fail fast once it is known to be spent."""
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -84,6 +100,7 @@ class OctolensClient:
                     "Authorization": f"Bearer {self._api_key}",
                     "User-Agent": USER_AGENT,
                     "Accept": "application/json",
+                    "Accept-Encoding": ACCEPT_ENCODING,
                 },
                 transport=self._transport,
                 follow_redirects=False,
@@ -91,12 +108,21 @@ class OctolensClient:
         return self._http
 
     async def send(
-        self, request: WireRequest, *, write: bool, deadline: float, on_wait: OnWait | None = None
+        self,
+        request: WireRequest,
+        *,
+        write: bool,
+        deadline: float,
+        on_wait: OnWait | None = None,
+        fresh: bool = False,
     ) -> ApiResponse:
-        """Send ``request`` before ``deadline`` (a ``time.monotonic()`` value), retrying only what is safe."""
+        """Send ``request`` before ``deadline`` (a ``time.monotonic()`` value), retrying only what is safe.
+
+        ``fresh`` skips the reference-data cache: a read that decides a write must see the current state.
+        """
         if write:
             self.cache.invalidate_for(request)
-        elif self.cache.cacheable(request):
+        elif not fresh and self.cache.cacheable(request):
             return await self.cache.read(request, lambda: self._with_retries(request, False, deadline, on_wait))
         return await self._with_retries(request, write, deadline, on_wait)
 
@@ -119,7 +145,7 @@ class OctolensClient:
                 if (
                     not failure.retry
                     or attempt >= self.retry.max_attempts
-                    or wait > self.retry.rate_limit_wait_cap
+                    or (failure.error.code == "RATE_LIMITED" and wait > self.retry.rate_limit_wait_cap)
                     or time.monotonic() + wait >= deadline
                 ):
                     raise failure.error from None
@@ -142,20 +168,36 @@ class OctolensClient:
                 extra={"resetAt": budget.reset_at, "sent": False},
             )
 
+    def _build(self, request: WireRequest, timeout: float) -> httpx2.Request:
+        import httpx2
+
+        try:
+            built = self._client().build_request(
+                request.method,
+                request.path,
+                params=_query_params(request.query),
+                json=request.body,
+                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+            )
+        except (UnicodeEncodeError, httpx2.InvalidURL) as exc:
+            raise _refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
+        if len(str(built.url)) > MAX_URL_LENGTH:
+            longest = max((request.query or {"(url)": ""}).items(), key=lambda item: len(str(item[1])))[0]
+            raise _refused(longest, f"too long: the request URL would exceed {MAX_URL_LENGTH} characters")
+        return built
+
     async def _send_once(self, request: WireRequest, *, write: bool, timeout: float) -> ApiResponse:
         import httpx2
 
         client = self._client()
-        http_request = client.build_request(
-            request.method,
-            request.path,
-            params=_query_params(request.query),
-            json=request.body,
-            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
-        )
+        http_request = self._build(request, timeout)
         try:
             with anyio.fail_after(timeout):
-                response = await client.send(http_request)
+                response = await client.send(http_request, stream=True)
+                try:
+                    return await self._answer(response, write=write)
+                finally:
+                    await response.aclose()
         except httpx2.ConnectError:
             # The connection never opened, so nothing reached the API: safe to resend even a write.
             error = OctolensError("UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent.")
@@ -165,29 +207,39 @@ class OctolensClient:
         except httpx2.TransportError:
             raise _Failure(_connection_lost(write), retry=not write) from None
 
-        self._note_rate_limit(response.headers)
-        if 200 <= response.status_code < 300:
-            return self._success(response, write=write)
-        raise _status_failure(response, write=write)
-
-    def _success(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        text = response.text
-        if "json" in headers.get("content-type", "json"):
-            try:
-                body: Any = json.loads(text) if text else None
-            except ValueError:
-                raise _Failure(_unreadable_success(write), retry=not write) from None
-        else:
-            body = text
-        return ApiResponse(status=response.status_code, body=body, headers=headers, rate_limit=self.rate_limit)
-
-    def _note_rate_limit(self, headers: httpx2.Headers) -> None:
-        limit = _as_int(headers.get("x-ratelimit-limit"))
-        remaining = _as_int(headers.get("x-ratelimit-remaining"))
-        reset_at = _as_int(headers.get("x-ratelimit-reset"))
-        if limit is not None or remaining is not None or reset_at is not None:
-            self.rate_limit = RateLimit(limit=limit, remaining=remaining, reset_at=reset_at)
+    async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
+        lowered = {key.lower(): value for key, value in response.headers.items()}
+        budget = headers.rate_limit(lowered)
+        if budget is not None:
+            self.rate_limit = budget
+        status = response.status_code
+        encoding = lowered.get("content-encoding", "")
+        if not 200 <= status < 300:
+            raise await _status_failure(response, lowered, encoding, budget, write=write)
+        declared = headers.count(lowered.get("content-length"))
+        try:
+            if declared is not None and encoding in {"", "identity"} and declared > self.max_response_bytes:
+                raise TooLarge
+            data = await read_body(*_raw(response, encoding), self.max_response_bytes)
+            body: Any
+            if "json" in lowered.get("content-type", "json"):
+                body = await parse_json(data)
+            else:
+                body = data.decode("utf-8", errors="replace")
+        except TooLarge:
+            raise _Failure(_too_large(write, self.max_response_bytes), retry=False) from None
+        except Unreadable as exc:
+            raise _Failure(_unreadable_success(write, str(exc)), retry=not write) from None
+        return ApiResponse(
+            status=status,
+            body=body,
+            headers=lowered,
+            rate_limit=budget,
+            quota=headers.quota(lowered),
+            retry_after=headers.retry_after(lowered.get("retry-after")),
+            total_count=headers.count(lowered.get("x-total-count")),
+            size=len(data),
+        )
 
 
 class _Failure(Exception):
@@ -210,9 +262,19 @@ def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | f
     return params
 
 
+def _refused(path: str, message: str) -> OctolensError:
+    return OctolensError(
+        "VALIDATION_ERROR",
+        "Invalid arguments; nothing was sent to Octolens.",
+        status=400,
+        details=[{"path": path, "message": message}],
+        extra={"sent": False},
+    )
+
+
 def _timeout_error(write: bool) -> OctolensError:
     if write:
-        return _response_lost("no answer arrived before the deadline")
+        return _response_lost("no complete answer arrived before the deadline")
     return OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
 
 
@@ -222,10 +284,19 @@ def _connection_lost(write: bool) -> OctolensError:
     return OctolensError("CONNECTION_LOST", "The connection to the Octolens API broke before the answer arrived.")
 
 
-def _unreadable_success(write: bool) -> OctolensError:
+def _unreadable_success(write: bool, why: str) -> OctolensError:
     if write:
-        return _response_lost("the API answered 2xx but its body was unreadable")
-    return OctolensError("INVALID_RESPONSE", "The Octolens API answered 2xx with a body that is not valid JSON.")
+        return _response_lost(f"the API answered 2xx but {why}", landed=True)
+    return OctolensError("INVALID_RESPONSE", f"The Octolens API answered 2xx but {why}.", extra={"sent": True})
+
+
+def _too_large(write: bool, limit: int) -> OctolensError:
+    what = f"larger than {limit} bytes (OCTOLENS_MAX_RESPONSE_BYTES)"
+    if write:
+        return _response_lost(f"the API answered 2xx with a body {what}", landed=True)
+    return OctolensError(
+        "RESPONSE_TOO_LARGE", f"The answer was {what}; nothing more was read.", extra={"limitBytes": limit}
+    )
 
 
 def _response_lost(why: str, **extra: Any) -> OctolensError:
@@ -236,39 +307,51 @@ def _response_lost(why: str, **extra: Any) -> OctolensError:
     )
 
 
-def _status_failure(response: httpx2.Response, *, write: bool) -> _Failure:
+async def _status_failure(
+    response: httpx2.Response, lowered: dict[str, str], encoding: str, budget: RateLimit | None, *, write: bool
+) -> _Failure:
     status = response.status_code
-    retry_after = _retry_after(response.headers)
-    envelope = _envelope(response)
+    retry_after = headers.retry_after(lowered.get("retry-after"))
+    envelope = await _envelope(response, encoding)
     if status == 429:
         # The API refused the request without acting on it, so even a write may be resent.
-        code = str(envelope.get("code")) if envelope else "RATE_LIMITED"
-        message = str(envelope.get("message")) if envelope else "Rate limited by the Octolens API."
-        error = OctolensError(code, message, status=429, retry_after=retry_after)
+        code = _text(envelope.get("code"), 100) if envelope else "RATE_LIMITED"
+        message = _text(envelope.get("message"), MESSAGE_LIMIT) if envelope else "Rate limited by the Octolens API."
+        error = OctolensError(code, message, status=429, retry_after=retry_after, rate_limit=budget)
         return _Failure(error, retry=True, wait=retry_after)
     if write and status >= 500:
-        upstream = {"upstreamStatus": status, "upstreamCode": envelope.get("code") if envelope else None}
-        return _Failure(_response_lost(f"the API or a proxy answered HTTP {status}", **upstream), retry=False)
+        upstream = {"upstreamStatus": status, "upstreamCode": _text(envelope.get("code"), 100) if envelope else None}
+        error = _response_lost(f"the API or a proxy answered HTTP {status}", **upstream)
+        error.rate_limit = budget
+        return _Failure(error, retry=False)
     if envelope is not None:
         error = OctolensError(
-            str(envelope.get("code")),
-            str(envelope.get("message") or ""),
-            status=_as_int(envelope.get("status")) or status,
-            details=envelope.get("details") if isinstance(envelope.get("details"), list) else None,
-            extra={k: v for k, v in envelope.items() if k not in {"code", "message", "status", "details"}},
+            _text(envelope.get("code"), 100),
+            _text(envelope.get("message") or "", MESSAGE_LIMIT),
+            status=envelope.get("status") if isinstance(envelope.get("status"), int) else status,
+            details=_details(envelope.get("details")),
+            extra={
+                key[:100]: _value(value)
+                for key, value in list(envelope.items())[:20]
+                if key not in {"code", "message", "status", "details"}
+            },
             retry_after=retry_after,
+            rate_limit=budget,
         )
     else:
         error = OctolensError(
-            "UPSTREAM_ERROR", f"The Octolens API answered HTTP {status} without its error envelope.", status=status
+            "UPSTREAM_ERROR",
+            f"The Octolens API answered HTTP {status} without its error envelope.",
+            status=status,
+            rate_limit=budget,
         )
     return _Failure(error, retry=not write and status in RETRYABLE_READ_STATUSES)
 
 
-def _envelope(response: httpx2.Response) -> dict[str, Any] | None:
+async def _envelope(response: httpx2.Response, encoding: str) -> dict[str, Any] | None:
     try:
-        parsed = json.loads(response.text)
-    except ValueError:
+        parsed = await parse_json(await read_body(*_raw(response, encoding), ERROR_BODY_LIMIT))
+    except (TooLarge, Unreadable):
         return None
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(error, dict) and isinstance(error.get("code"), str):
@@ -276,25 +359,50 @@ def _envelope(response: httpx2.Response) -> dict[str, Any] | None:
     return None
 
 
-def _retry_after(headers: httpx2.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+def _raw(response: httpx2.Response, encoding: str) -> tuple[AsyncIterator[bytes], str]:
+    """The body's raw chunks and their Content-Encoding; a body already in memory (a mock transport's) as is."""
+    if response.is_stream_consumed:
+        return _once(response.content), ""
+    return response.aiter_raw(), encoding
 
 
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _text(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "… [truncated]"
+
+
+def _value(value: Any) -> Any:
+    """An upstream value, kept only when it is small: long text is cut, large structures are summarised."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return _text(value, VALUE_LIMIT)
+    return _text(value, VALUE_LIMIT) if not isinstance(value, (dict, list)) else _small(value)
+
+
+def _small(value: dict[str, Any] | list[Any]) -> Any:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= VALUE_LIMIT else _text(text, VALUE_LIMIT)
+
+
+def _details(raw: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(raw, list):
         return None
+    details: list[dict[str, Any]] = []
+    for item in raw[:DETAILS_LIMIT]:
+        if isinstance(item, dict):
+            details.append({str(k)[:100]: _value(v) for k, v in list(item.items())[:10]})
+        else:
+            details.append({"message": _text(item, VALUE_LIMIT)})
+    if len(raw) > DETAILS_LIMIT:
+        details.append({"message": f"{len(raw) - DETAILS_LIMIT} more details left out"})
+    return details
 
 
 def _backoff(attempt: int, policy: RetryPolicy) -> float:

@@ -1,12 +1,22 @@
-"""Settings from the environment (as the Octolens CLI reads them), overridden by command-line flags."""
+"""Settings from the environment (as the Octolens CLI reads them), overridden by command-line flags.
+
+Both sources pass the same checks (``check``); a bad value is a ``ConfigError`` naming the setting.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 DEFAULT_BASE_URL = "https://app.octolens.com/api/v2"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting with a value the server cannot run with."""
 
 
 @dataclass(frozen=True)
@@ -19,26 +29,51 @@ class Settings:
     demo: bool = False
     log_level: str = "WARNING"
     timeout: float = 30.0
-    """Deadline in seconds of an ordinary call; slow operations scale from it."""
+    """Deadline in seconds of an ordinary call, covering every attempt and reading the answer."""
     search_wait: float = 120.0
     """How long run_search polls a running search before returning its id."""
     rate_limit_wait_cap: float = 30.0
-    """Longest Retry-After a call waits through on a 429 before returning RATE_LIMITED."""
+    """Longest Retry-After a call waits through on a 429 before returning RATE_LIMITED; 0 never waits."""
     cache_ttl: float = 30.0
     """Seconds reference data (tags, keywords, feeds, org…) is reused; 0 turns the cache off."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Largest answer body read, counted after decompression; a larger one ends the call."""
 
 
-def _float(env: Mapping[str, str], name: str, default: float, *, zero_ok: bool = False) -> float:
+# setting → (environment variable, flag, whether zero is allowed)
+_NUMBERS: dict[str, tuple[str, str, bool]] = {
+    "timeout": ("OCTOLENS_TIMEOUT", "--timeout", False),
+    "search_wait": ("OCTOLENS_SEARCH_WAIT", "--search-wait", True),
+    "rate_limit_wait_cap": ("OCTOLENS_RATE_LIMIT_WAIT_CAP", "--rate-limit-wait-cap", True),
+    "cache_ttl": ("OCTOLENS_CACHE_TTL", "--cache-ttl", True),
+    "max_response_bytes": ("OCTOLENS_MAX_RESPONSE_BYTES", "--max-response-bytes", False),
+}
+
+
+def check(settings: Settings) -> Settings:
+    """``settings`` if every value is usable; otherwise a ``ConfigError`` naming the setting."""
+    for name, (env, flag, zero_ok) in _NUMBERS.items():
+        value = getattr(settings, name)
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+            bound = ">= 0" if zero_ok else "> 0"
+            raise ConfigError(f"{env} ({flag}) must be a finite number {bound}, not {value!r}")
+    if settings.log_level not in LOG_LEVELS:
+        raise ConfigError(
+            f"OCTOLENS_LOG_LEVEL (--log-level) must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}"
+        )
+    if not settings.base_url.startswith(("https://", "http://")):
+        raise ConfigError(f"OCTOLENS_BASE_URL (--base-url) must be an http(s) URL, not {settings.base_url!r}")
+    return settings
+
+
+def _number(env: Mapping[str, str], name: str, kind: type[float] | type[int]) -> float | int | None:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return None
     try:
-        value = float(raw)
+        return kind(raw.strip())
     except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value < 0 or (value == 0 and not zero_ok):
-        raise ValueError(f"{name} must be a positive number of seconds")
-    return value
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
 
 
 def _toolsets(raw: str | None) -> tuple[str, ...] | None:
@@ -48,15 +83,19 @@ def _toolsets(raw: str | None) -> tuple[str, ...] | None:
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, not yet checked (flags may still override them)."""
     env = os.environ if env is None else env
+    numbers: dict[str, float | int] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, (variable, _flag, _zero) in _NUMBERS.items():
+        value = _number(env, variable, int if types[name] == "int" else float)
+        if value is not None:
+            numbers[name] = value
     return Settings(
         api_key=env.get("OCTOLENS_API_KEY") or None,
         base_url=env.get("OCTOLENS_BASE_URL") or DEFAULT_BASE_URL,
         toolsets=_toolsets(env.get("OCTOLENS_TOOLSETS")),
         read_only=env.get("OCTOLENS_READ_ONLY", "").lower() in {"1", "true", "yes"},
-        log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").upper(),
-        timeout=_float(env, "OCTOLENS_TIMEOUT", 30.0),
-        search_wait=_float(env, "OCTOLENS_SEARCH_WAIT", 120.0),
-        rate_limit_wait_cap=_float(env, "OCTOLENS_RATE_LIMIT_WAIT_CAP", 30.0, zero_ok=True),
-        cache_ttl=_float(env, "OCTOLENS_CACHE_TTL", 30.0, zero_ok=True),
+        log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").strip().upper(),
+        **numbers,  # type: ignore[arg-type]
     )

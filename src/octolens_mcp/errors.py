@@ -10,7 +10,8 @@ UPSTREAM_UNREACHABLE  the connection could not be opened; nothing reached Octole
 UPSTREAM_TIMEOUT      a read got no answer within its deadline
 CONNECTION_LOST       a read's connection broke before the answer was complete
 UPSTREAM_ERROR        a non-2xx answer without the API's error envelope (an HTML 502 page, …)
-INVALID_RESPONSE      a 2xx answer that is not JSON, or not the documented shape
+INVALID_RESPONSE      a 2xx answer to a read that is not JSON, nests too deeply, or is not the documented shape
+RESPONSE_TOO_LARGE    a 2xx answer to a read larger than OCTOLENS_MAX_RESPONSE_BYTES; nothing more was read
 RESPONSE_LOST         a write was sent but its answer was lost: it may have landed; verify first
 RATE_LIMITED          also minted locally when the hourly budget is known to be spent
 INTERNAL_ERROR        a bug in this server; no internals are shown
@@ -18,7 +19,10 @@ INTERNAL_ERROR        a bug in this server; no internals are shown
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from octolens_mcp.wire import RateLimit
 
 LOCAL_CODES: dict[str, str] = {
     "VALIDATION_ERROR": "Arguments refused by octolens-mcp before sending; details[].path names each field.",
@@ -27,7 +31,8 @@ LOCAL_CODES: dict[str, str] = {
     "UPSTREAM_TIMEOUT": "A read got no answer before its deadline.",
     "CONNECTION_LOST": "A read's connection broke before the whole answer arrived.",
     "UPSTREAM_ERROR": "A non-2xx answer without the API's error envelope (for example an HTML 502 page).",
-    "INVALID_RESPONSE": "A 2xx answer that was not JSON or not the documented shape.",
+    "INVALID_RESPONSE": "A 2xx answer to a read that was not JSON, nested too deeply, or not the documented shape.",
+    "RESPONSE_TOO_LARGE": "A 2xx answer to a read was larger than OCTOLENS_MAX_RESPONSE_BYTES; nothing more was read.",
     "RESPONSE_LOST": "A write was sent but its answer was lost; it may have landed. Verify before repeating it.",
     "RATE_LIMITED": "The organization's 500 requests/hour are spent (also minted locally, without a request).",
     "INTERNAL_ERROR": "An unexpected failure inside octolens-mcp; nothing internal is shown.",
@@ -46,6 +51,7 @@ class OctolensError(Exception):
         details: list[dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
         retry_after: float | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -54,6 +60,8 @@ class OctolensError(Exception):
         self.details = details
         self.extra = dict(extra or {})
         self.retry_after = retry_after
+        self.rate_limit = rate_limit
+        """The budget stated by the answer that failed, when it stated one."""
 
     def envelope(self) -> dict[str, Any]:
         """The error as the API's envelope body: code, message, status, details and every additive field."""

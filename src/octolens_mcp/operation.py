@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from octolens_mcp.errors import OctolensError
 from octolens_mcp.wire import ApiResponse, HttpMethod, WireRequest
 
 Scope = Literal["read", "write", "admin"]
@@ -24,8 +25,11 @@ _PATH_PARAM = re.compile(r"{(\w+)}")
 class Api(Protocol):
     """What a running operation may do: send requests (through the one client) and report progress."""
 
-    async def send(self, request: WireRequest, *, write: bool | None = None) -> ApiResponse:
-        """Send ``request``; ``write`` defaults to whether the operation writes."""
+    async def send(self, request: WireRequest, *, write: bool | None = None, fresh: bool = False) -> ApiResponse:
+        """Send ``request``; ``write`` defaults to whether the operation writes.
+
+        ``fresh`` bypasses the reference-data cache: for reads that decide whether or what to write.
+        """
         ...
 
     async def progress(self, message: str) -> None:
@@ -39,6 +43,20 @@ class Api(Protocol):
 
 
 Runner = Callable[[Api, Any], Awaitable[Any]]
+
+
+def path_segment(value: object, name: str) -> str:
+    """``value`` as exactly one percent-encoded path segment; ``.``/``..`` would leave the route, so they never do."""
+    text = str(value)
+    if text in {"", ".", ".."} or isinstance(value, bool):
+        raise OctolensError(
+            "VALIDATION_ERROR",
+            "Invalid arguments; nothing was sent to Octolens.",
+            status=400,
+            details=[{"path": name, "message": "must be a single non-empty path segment other than . and .."}],
+            extra={"sent": False},
+        )
+    return quote(text, safe="")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +85,10 @@ class Operation:
     """Normalises the raw JSON body into the output model's shape, where the API has several."""
     verify: str | None = None
     """For a write whose answer was lost: how to check whether it landed."""
+    polls: bool = False
+    """The call polls a long job; its deadline grows by the configured search wait."""
+    reports_quota: bool = False
+    """Results carry the search quota headers (mentions and searches left) as ``quota``."""
 
     @property
     def operation_id(self) -> str:
@@ -86,10 +108,17 @@ class Operation:
         data = dict(data)
         path = self.path
         for name in _PATH_PARAM.findall(self.path):
-            path = path.replace("{" + name + "}", quote(str(data.pop(name)), safe=""))
+            path = path.replace("{" + name + "}", path_segment(data.pop(name), name))
         if self.method == "GET":
             return WireRequest(self.method, path, query=data or None)
         return WireRequest(self.method, path, body=data or None)
+
+    def path_for(self, **values: str | int) -> str:
+        """This operation's path with its parameters filled, each one percent-encoded segment."""
+        path = self.path
+        for name in _PATH_PARAM.findall(self.path):
+            path = path.replace("{" + name + "}", path_segment(values[name], name))
+        return path
 
     async def execute(self, api: Api, arguments: BaseModel) -> Any:
         if self.runner is not None:

@@ -1,7 +1,8 @@
-"""Keeps API keys out of every log record, tracebacks included.
+"""Keeps API keys out of every log record and every tool result.
 
 ``protect(key)`` registers a secret; from then on every log record created in the process has it
-replaced, in its message, its arguments and its formatted traceback, before any handler sees it.
+replaced, in its message, its arguments and its formatted traceback, before any handler sees it,
+and ``redact_value`` replaces it in a result (an upstream may echo the Authorization header back).
 """
 
 from __future__ import annotations
@@ -20,6 +21,19 @@ def redact(text: str) -> str:
     for secret in _secrets:
         text = text.replace(secret, MASK)
     return text
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` (JSON-like) with every registered secret replaced in its strings and keys."""
+    if not _secrets:
+        return value
+    if isinstance(value, str):
+        return redact(value) if any(secret in value for secret in _secrets) else value
+    if isinstance(value, dict):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(item) for item in value]
+    return value
 
 
 def protect(secret: str | None) -> None:

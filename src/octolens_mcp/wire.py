@@ -33,6 +33,19 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class QuotaHeaders:
+    """Quota left, from the search routes' ``X-Octolens-*-Remaining`` headers (§2.6)."""
+
+    mentions_remaining: int | None
+    """AI-scored mentions left this month."""
+    searches_remaining: int | None
+    """Lifetime on-demand searches left (plans with a lifetime cap only)."""
+
+    def as_meta(self) -> dict[str, Any]:
+        return {"mentionsRemaining": self.mentions_remaining, "searchesRemaining": self.searches_remaining}
+
+
+@dataclass(frozen=True)
 class ApiResponse:
     """A successful (2xx) answer."""
 
@@ -40,5 +53,13 @@ class ApiResponse:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     rate_limit: RateLimit | None = None
+    """The budget this answer's own headers state."""
+    quota: QuotaHeaders | None = None
+    retry_after: float | None = None
+    """Seconds the answer asks the caller to wait before asking again (a 202 search, …)."""
+    total_count: int | None = None
+    """The ``X-Total-Count`` header."""
+    size: int = 0
+    """Bytes of the body, after decompression."""
     cached: bool = False
     """Served from the reference-data cache, without a request."""

@@ -42,7 +42,7 @@ async def _pause(api: Api, args: PauseKeywordInput) -> dict[str, Any]:
     if bool(current.get("paused")) == args.paused:
         return {"id": args.id, "keyword": current.get("keyword"), "paused": args.paused, "changed": False}
     # The documented API is a bodiless toggle; we only send it when the state differs.
-    body = (await api.send(WireRequest("POST", f"/keywords/{args.id}/pause"))).body
+    body = (await api.send(WireRequest("POST", PAUSE.path_for(id=args.id)))).body
     paused = body.get("paused") if isinstance(body, dict) else None
     return {
         "id": args.id,

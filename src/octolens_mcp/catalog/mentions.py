@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 from octolens_mcp.catalog._reads import read_mention
 from octolens_mcp.errors import OctolensError
@@ -32,8 +31,7 @@ async def _export(api: Api, args: ExportMentionsInput) -> dict[str, Any]:
     request = EXPORT.wire_request(args)
     response = await api.send(request)
     fmt = args.format or "json"
-    total_header = response.headers.get("x-total-count")
-    total = int(total_header) if total_header and total_header.isdigit() else None
+    total = response.total_count
     if fmt == "csv":
         text = response.body if isinstance(response.body, str) else ""
         return {"format": "csv", "total": total, "csv": text}
@@ -53,7 +51,7 @@ async def _update(api: Api, args: UpdateMentionInput) -> dict[str, Any]:
     mention = await read_mention(api, args.sourceId) if needs_read else {}
     timestamp = args.timestamp or mention.get("timestamp")
     post_id = args.postId or mention.get("id")
-    path = f"/mentions/{quote(args.sourceId, safe='')}"
+    path = UPDATE.path_for(sourceId=args.sourceId)
     if args.engaged is not None:
         if bool(mention.get("engaged")) == args.engaged:
             return {

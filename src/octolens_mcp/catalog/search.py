@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import quote
 
 import anyio
 
@@ -17,17 +16,9 @@ from octolens_mcp.models.search import (
     SearchResult,
 )
 from octolens_mcp.operation import Api, Operation
-from octolens_mcp.wire import ApiResponse, WireRequest
+from octolens_mcp.wire import WireRequest
 
 DEFAULT_POLL_SECONDS = 2.0
-
-
-def _poll_after(response: ApiResponse) -> float:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else DEFAULT_POLL_SECONDS
-    except ValueError:
-        return DEFAULT_POLL_SECONDS
 
 
 async def _run(api: Api, args: RunSearchInput) -> Any:
@@ -38,13 +29,13 @@ async def _run(api: Api, args: RunSearchInput) -> Any:
     search_id = str(result.get("searchId"))
     deadline = time.monotonic() + api.search_wait
     while result.get("status") == "running":
-        wait = _poll_after(response)
+        wait = DEFAULT_POLL_SECONDS if response.retry_after is None else response.retry_after
         if time.monotonic() + wait > deadline:
             break
         await api.progress(f"search {search_id} is running; polling again in {wait:g}s")
         await anyio.sleep(wait)
         try:
-            response = await api.send(WireRequest("GET", f"/search/{quote(search_id, safe='')}"), write=False)
+            response = await api.send(WireRequest("GET", GET.path_for(searchId=search_id)), write=False)
         except OctolensError:
             # The search exists and spent quota: hand back its id rather than an error that invites a re-run.
             break
@@ -75,6 +66,8 @@ RUN = Operation(
     untrusted=True,
     timeout=60.0,
     runner=_run,
+    polls=True,
+    reports_quota=True,
     verify="call list_searches and look for a search with this query before running it again",
 )
 
@@ -93,6 +86,7 @@ GET = Operation(
     idempotent=True,
     open_world=True,
     untrusted=True,
+    reports_quota=True,
 )
 
 LIST = Operation(
@@ -108,6 +102,7 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    reports_quota=True,
 )
 
 OPERATIONS = (RUN, GET, LIST)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from octolens_mcp.models.common import ApiModel, InputModel, IsoDateTime, KeywordPlatform, PositiveId
+from octolens_mcp.models.common import ApiModel, InputModel, IsoDateTime, Number, Score, Slug
 from octolens_mcp.models.org import Usage
 
 MAX_WINDOW_DAYS = 365
@@ -20,7 +20,7 @@ def _parse(value: str) -> datetime:
 class AnalyticsWindow(InputModel):
     startDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with endDate (default: last 30 days).")
     endDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with startDate, ≤365 days span.")
-    keywordIds: list[PositiveId] | None = Field(default=None, min_length=1, description="Restrict the posts counted.")
+    keywordIds: list[int] | None = Field(default=None, min_length=1, description="Restrict the posts counted.")
 
     @model_validator(mode="after")
     def _window(self) -> AnalyticsWindow:
@@ -38,10 +38,10 @@ class AnalyticsWindow(InputModel):
 
 
 class AnalyticsQuery(AnalyticsWindow):
-    platforms: list[KeywordPlatform] | None = Field(default=None, min_length=1)
+    platforms: list[Slug] | None = Field(default=None, min_length=1, description="Platform slugs, e.g. reddit.")
     tag: str | None = Field(default=None, min_length=1)
     sentiment: Literal["positive", "neutral", "negative"] | None = None
-    relevance: list[Literal[0, 1, 2]] | None = Field(default=None, min_length=1, description="Default [0,1].")
+    relevance: list[Score] | None = Field(default=None, min_length=1, description="Default [0,1].")
 
     @field_validator("sentiment", mode="before")
     @classmethod
@@ -56,55 +56,55 @@ class VolumeInput(AnalyticsQuery):
 class VolumeRow(ApiModel):
     """Mentions in one time bucket."""
 
-    bucket: str = Field(description="YYYY-MM-DD (day) or ISO date-time (hour).")
-    count: int = Field(description="Mentions.")
+    bucket: str | None = Field(default=None, description="YYYY-MM-DD (day) or ISO date-time (hour).")
+    count: Number | None = Field(default=None, description="Mentions.")
 
 
 class Volume(ApiModel):
     """Mention volume over time, ascending; empty buckets omitted."""
 
     granularity: str | None = Field(default=None, description="day or hour.")
-    data: list[VolumeRow] = Field(description="Buckets.")
+    data: list[VolumeRow] | None = Field(default=None, description="Buckets.")
 
 
 class SentimentRow(ApiModel):
     """Mentions per sentiment."""
 
-    sentiment: str = Field(description="Positive, Neutral, Negative or unknown.")
-    count: int = Field(description="Mentions.")
+    sentiment: str | None = Field(default=None, description="Positive, Neutral, Negative or unknown.")
+    count: Number | None = Field(default=None, description="Mentions.")
 
 
 class SentimentBreakdown(ApiModel):
     """Mentions per sentiment (non-zero only)."""
 
-    data: list[SentimentRow] = Field(description="Rows.")
+    data: list[SentimentRow] | None = Field(default=None, description="Rows.")
 
 
 class SourceRow(ApiModel):
     """Mentions per platform."""
 
-    source: str = Field(description="Platform slug.")
-    count: int = Field(description="Mentions.")
+    source: str | None = Field(default=None, description="Platform slug.")
+    count: Number | None = Field(default=None, description="Mentions.")
 
 
 class SourceBreakdown(ApiModel):
     """Mentions per platform, highest first."""
 
-    data: list[SourceRow] = Field(description="Rows.")
+    data: list[SourceRow] | None = Field(default=None, description="Rows.")
 
 
 class KeywordRow(ApiModel):
     """Mentions per keyword."""
 
-    keywordId: int = Field(description="Keyword id.")
+    keywordId: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="Keyword text.")
-    count: int = Field(description="Mentions.")
+    count: Number | None = Field(default=None, description="Mentions.")
 
 
 class KeywordBreakdown(ApiModel):
     """Mentions per keyword, highest first."""
 
-    data: list[KeywordRow] = Field(description="Rows.")
+    data: list[KeywordRow] | None = Field(default=None, description="Rows.")
 
 
 class Dashboard(ApiModel):

@@ -6,51 +6,17 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-Source = Literal[
-    "reddit",
-    "twitter",
-    "linkedin",
-    "youtube",
-    "tiktok",
-    "bluesky",
-    "hackernews",
-    "github",
-    "stackoverflow",
-    "dev",
-    "news",
-    "newsletter",
-    "podcasts",
-    "firehose",
-    "producthunt",
-    "medium",
-]
-SOURCES: tuple[str, ...] = Source.__args__  # type: ignore[attr-defined]
+KNOWN_SOURCES = (
+    "reddit, twitter, linkedin, youtube, tiktok, bluesky, hackernews, github, stackoverflow, dev, news, newsletter, "
+    "podcasts, firehose (open web), producthunt, medium"
+)
+"""Platform slugs the reference lists. Guidance only: the list is open (the reference's enum is cut off)."""
 
-# Keyword platforms are the mention sources plus Reddit comments ([ref] enum for POST /keywords).
-KeywordPlatform = Literal[
-    "reddit",
-    "reddit_comment",
-    "twitter",
-    "linkedin",
-    "youtube",
-    "tiktok",
-    "bluesky",
-    "hackernews",
-    "github",
-    "stackoverflow",
-    "dev",
-    "news",
-    "newsletter",
-    "podcasts",
-    "firehose",
-    "producthunt",
-    "medium",
-]
-KEYWORD_PLATFORMS: tuple[str, ...] = KeywordPlatform.__args__  # type: ignore[attr-defined]
+Slug = Annotated[str, StringConstraints(min_length=1)]
+"""A platform slug, language code or similar open value: the API decides which it accepts."""
 
-LanguageCode = Literal["en", "es", "fr", "de", "pt", "it", "nl", "ja", "ko", "zh"]
 TitleSentiment = Literal["Positive", "Neutral", "Negative"]
 LowerSentiment = Literal["positive", "neutral", "negative"]
 KeywordTag = Literal["own_brand", "competitor", "industry_term"]
@@ -74,13 +40,40 @@ IsoDateTime = Annotated[str, AfterValidator(_check_iso_datetime)]
 MentionTimestamp = Annotated[str, StringConstraints(pattern=MENTION_TIMESTAMP_PATTERN)]
 """A mention's own ``timestamp``, copied back verbatim (``YYYY-MM-DD HH:mm:ss.SSS``)."""
 
-PositiveId = Annotated[int, Field(ge=1)]
+
+Number = int | float
+"""A count or score the reference does not pin to integers: an answer may carry decimals."""
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+Score = Annotated[Literal[0, 1, 2], BeforeValidator(_no_bool)]
+"""A relevance score: 0 high, 1 medium, 2 low (a closed set the API enforces)."""
+
+PathText = Annotated[str, StringConstraints(min_length=1), AfterValidator(lambda v: _one_segment(v))]
+"""A string that fills one path segment (a sourceId, a member id…)."""
+
+
+def _one_segment(value: str) -> str:
+    if value in {".", ".."}:
+        raise ValueError("must not be . or ..")
+    return value
 
 
 class InputModel(BaseModel):
-    """Base of every tool input: unknown keys are refused, as the Octolens API refuses them."""
+    """Base of every tool input: unknown keys are refused, as the Octolens API refuses them; types are strict."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+
+class PassThroughModel(InputModel):
+    """An input the API stores and echoes (feed filters, destinations): keys we do not know go through."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
 
 
 class ApiModel(BaseModel):

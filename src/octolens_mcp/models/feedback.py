@@ -6,18 +6,18 @@ from typing import Literal
 
 from pydantic import Field
 
-from octolens_mcp.models.common import ApiModel, InputModel, MentionTimestamp, PositiveId, Source
+from octolens_mcp.models.common import ApiModel, InputModel, MentionTimestamp, Number, PathText, Score, Slug
 
 
 class SubmitFeedbackInput(InputModel):
-    sourceId: str = Field(min_length=1, description="The mention's sourceId.")
+    sourceId: PathText = Field(description="The mention's sourceId.")
     feedbackType: Literal["RELEVANT", "NOT_RELEVANT"]
-    feedbackReason: str | None = Field(default=None, max_length=2000, description="Why; read by the relevance model.")
-    keywordId: PositiveId | None = Field(default=None, description="Keyword judged; default: the mention's first.")
+    feedbackReason: str | None = Field(default=None, description="Why; read by the relevance model.")
+    keywordId: int | None = Field(default=None, description="Keyword judged; default: the mention's first.")
     timestamp: MentionTimestamp | None = Field(default=None, description="Mention timestamp; read if omitted.")
-    postId: PositiveId | None = Field(default=None, description="Mention id; read if omitted.")
-    source: Source | None = Field(default=None, description="Platform; read if omitted.")
-    originalRelevanceScore: Literal[0, 1, 2] | None = Field(default=None, description="Model's score; read if omitted.")
+    postId: int | None = Field(default=None, description="Mention id; read if omitted.")
+    source: Slug | None = Field(default=None, description="Platform slug; read if omitted.")
+    originalRelevanceScore: Score | None = Field(default=None, description="Model's score; read if omitted.")
     feedbackSource: Literal["WEB", "EMAIL", "API"] | None = Field(default=None, description="Default API.")
 
 
@@ -34,13 +34,13 @@ class FeedbackRecord(ApiModel):
     feedbackType: str | None = Field(default=None, description="RELEVANT or NOT_RELEVANT.")
     feedbackReason: str | None = Field(default=None, description="Reason.")
     feedbackSource: str | None = Field(default=None, description="WEB, EMAIL or API.")
-    originalRelevanceScore: float | None = Field(default=None, description="Model's original score.")
+    originalRelevanceScore: Number | None = Field(default=None, description="Model's original score.")
     createdBy: str | None = Field(default=None, description="Who.")
     createdAt: str | None = Field(default=None, description="ISO 8601.")
 
 
 class DeleteFeedbackInput(InputModel):
-    sourceId: str = Field(min_length=1, description="The mention's sourceId.")
+    sourceId: PathText = Field(description="The mention's sourceId.")
     timestamp: MentionTimestamp | None = Field(default=None, description="Mention timestamp; read if omitted.")
 
 
@@ -54,19 +54,19 @@ class FeedbackDeletion(ApiModel):
 
 
 class FeedbackStatsInput(InputModel):
-    keywordId: PositiveId | None = Field(default=None, description="Narrow to one keyword.")
+    keywordId: int | None = Field(default=None, description="Narrow to one keyword.")
 
 
 class FeedbackStats(ApiModel):
     """Feedback counters."""
 
-    totalFeedback: int = Field(description="Records.")
-    relevantCount: int = Field(description="RELEVANT records.")
-    notRelevantCount: int = Field(description="NOT_RELEVANT records.")
-    falsePositiveRate: float = Field(description="Share (0-1) of NOT_RELEVANT.")
+    totalFeedback: Number | None = Field(default=None, description="Records.")
+    relevantCount: Number | None = Field(default=None, description="RELEVANT records.")
+    notRelevantCount: Number | None = Field(default=None, description="NOT_RELEVANT records.")
+    falsePositiveRate: Number | None = Field(default=None, description="Share (0-1) of NOT_RELEVANT.")
 
 
 class TagList(ApiModel):
     """Tag names usable in filters."""
 
-    data: list[str] = Field(description="snake_case tag names, sorted.")
+    data: list[str] | None = Field(default=None, description="snake_case tag names, sorted.")

@@ -7,47 +7,38 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
 
-from octolens_mcp.models.common import ApiModel, InputModel, PositiveId
+from octolens_mcp.models.common import ApiModel, InputModel, Number, PassThroughModel
 
-FeedField = Literal[
-    "Keywords",
-    "Source",
-    "Sentiment",
-    "Language",
-    "Tags",
-    "RelevanceScore",
-    "Engaged",
-    "Bookmarked",
-    "RelevantOnly",
-    "TimeRange",
-    "TwitterFollowerCount",
-]
-FEED_FIELDS: tuple[str, ...] = FeedField.__args__  # type: ignore[attr-defined]
+FEED_FIELDS = (
+    "Keywords, Source, Sentiment, Language, Tags, RelevanceScore, Engaged, Bookmarked, RelevantOnly, TimeRange, "
+    "TwitterFollowerCount"
+)
+"""Field names the reference lists. Guidance: stored feeds may carry later ones (IsReply, Engagement.*)."""
 ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 
-class SimpleCondition(InputModel):
-    field: FeedField = Field(description="Case-sensitive field name.")
+class SimpleCondition(PassThroughModel):
+    field: str = Field(min_length=1, description=f"Case-sensitive field name: {FEED_FIELDS}.")
     values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
 
 
-class SimpleFeedFilters(InputModel):
-    conditions: list[SimpleCondition] = Field(min_length=1, max_length=50, description="AND-ed.")
+class SimpleFeedFilters(PassThroughModel):
+    conditions: list[SimpleCondition] = Field(description="AND-ed.")
 
 
 class AdvancedCondition(SimpleCondition):
     operator: ConditionOperator
 
 
-class FeedFilterGroup(InputModel):
+class FeedFilterGroup(PassThroughModel):
     group_operator: Literal["AND", "OR"]
-    conditions: list[AdvancedCondition] = Field(min_length=1)
+    conditions: list[AdvancedCondition]
     isSingleCondition: bool | None = None
 
 
-class AdvancedFeedFilters(InputModel):
+class AdvancedFeedFilters(PassThroughModel):
     top_level_operator: Literal["AND", "OR"]
-    groups: list[FeedFilterGroup] = Field(min_length=1)
+    groups: list[FeedFilterGroup]
 
     @model_validator(mode="after")
     def _storable(self) -> AdvancedFeedFilters:
@@ -57,43 +48,40 @@ class AdvancedFeedFilters(InputModel):
         excludes = any(c.operator == "not in" for c in conditions)
         if has_time and (uses_or or excludes):
             raise ValueError("a TimeRange cannot be combined with 'not in' or OR groups in one feed filter")
-        if len(conditions) > 50:
-            raise ValueError("at most 50 conditions per feed")
         return self
 
 
 DestinationType = Literal["EMAIL", "SLACK", "WEBHOOK"]
-Frequency = Literal["hourly", "hourlyAtTopOfHour", "daily", "weekly"]
 
 
 class EmailTarget(ApiModel):
     """Email recipients."""
 
-    emails: str = Field(description="Comma-separated addresses.")
+    emails: str | None = Field(default=None, description="Comma-separated addresses.")
 
 
 class SlackTarget(ApiModel):
     """Slack channels."""
 
-    channels: str = Field(description="Comma-separated channel ids (search_slack_channels), not names.")
+    channels: str | None = Field(default=None, description="Comma-separated channel ids (search_slack_channels).")
     channelNamesMap: str | dict[str, Any] | None = Field(default=None, description="id→name map, as stored.")
 
 
 class WebhookTarget(ApiModel):
     """Webhook URL."""
 
-    url: str = Field(description="Public http(s) URL.")
+    url: str | None = Field(default=None, description="Public http(s) URL.")
 
 
 class Destination(ApiModel):
     """Where and when matching mentions are delivered."""
 
-    type: str = Field(description="EMAIL, SLACK or WEBHOOK.")
+    type: str | None = Field(default=None, description="EMAIL, SLACK or WEBHOOK.")
     frequency: str | None = Field(default=None, description="hourly, hourlyAtTopOfHour, daily or weekly.")
     deliveryMode: str | None = Field(default=None, description="batch or individual.")
     time: str | None = Field(default=None, description="HH:mm for daily/weekly.")
     timezone: str | None = Field(default=None, description="IANA name or UTC offset.")
-    dayOfWeek: int | None = Field(default=None, description="0 = Sunday; weekly only.")
+    dayOfWeek: Number | None = Field(default=None, description="0 = Sunday; weekly only.")
     emailDestination: EmailTarget | None = Field(default=None, description="When EMAIL.")
     slackDestination: SlackTarget | None = Field(default=None, description="When SLACK.")
     webhookDestination: WebhookTarget | None = Field(default=None, description="When WEBHOOK.")
@@ -102,11 +90,11 @@ class Destination(ApiModel):
 _TARGET_KEY = {"EMAIL": "emailDestination", "SLACK": "slackDestination", "WEBHOOK": "webhookDestination"}
 
 
-class EmailTargetInput(InputModel):
-    emails: str = Field(min_length=3, description="Comma-separated addresses.")
+class EmailTargetInput(PassThroughModel):
+    emails: str = Field(min_length=1, description="Comma-separated addresses.")
 
 
-class SlackTargetInput(InputModel):
+class SlackTargetInput(PassThroughModel):
     channels: str = Field(min_length=1, description="Comma-separated channel ids.")
     channelNamesMap: str | dict[str, str] | None = None
 
@@ -117,16 +105,16 @@ class SlackTargetInput(InputModel):
         return json.dumps(value, separators=(",", ":")) if isinstance(value, dict) else value
 
 
-class WebhookTargetInput(InputModel):
-    url: str = Field(pattern=r"^https?://", description="Public http(s) URL.")
+class WebhookTargetInput(PassThroughModel):
+    url: str = Field(min_length=1, description="Public http(s) URL.")
 
 
-class DestinationInput(InputModel):
-    """One destination; fill only the target object matching type."""
+class DestinationInput(PassThroughModel):
+    """One destination; fill the target object matching type."""
 
     type: DestinationType
-    frequency: Frequency
-    deliveryMode: Literal["batch", "individual"] | None = None
+    frequency: str = Field(min_length=1, description="hourly, hourlyAtTopOfHour, daily or weekly.")
+    deliveryMode: str | None = Field(default=None, description="batch or individual.")
     time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:mm, daily/weekly.")
     timezone: str | None = Field(default=None, min_length=1, description="IANA name or UTC+2:00.")
     dayOfWeek: int | None = Field(default=None, ge=0, le=6, description="0=Sunday; required for weekly.")
@@ -139,9 +127,6 @@ class DestinationInput(InputModel):
         wanted = _TARGET_KEY[self.type]
         if getattr(self, wanted) is None:
             raise ValueError(f"type {self.type} needs {wanted}")
-        others = [key for key in _TARGET_KEY.values() if key != wanted and getattr(self, key) is not None]
-        if others:
-            raise ValueError(f"type {self.type} takes only {wanted}, not {', '.join(others)}")
         if self.frequency == "weekly" and self.dayOfWeek is None:
             raise ValueError("weekly needs dayOfWeek (0 = Sunday)")
         return self
@@ -154,7 +139,7 @@ class DestinationInput(InputModel):
 
 
 def one_per_type(destinations: list[DestinationInput] | None) -> None:
-    """Notifications (and, presumably, feeds) hold at most one destination of each type."""
+    """A notification holds at most one destination of each type (for feeds the reference only infers it)."""
     if destinations is None:
         return
     seen: set[str] = set()
@@ -167,7 +152,7 @@ def one_per_type(destinations: list[DestinationInput] | None) -> None:
 class Feed(ApiModel):
     """A saved filter with optional delivery destinations."""
 
-    id: int = Field(description="Feed id (use as view in list_mentions).")
+    id: int | None = Field(default=None, description="Feed id (use as view in list_mentions).")
     name: str | None = Field(default=None, description="Feed name.")
     icon: str | None = Field(default=None, description="Heroicons name.")
     simpleFilters: dict[str, Any] | None = Field(default=None, description="Feed-grammar simple filter.")
@@ -181,7 +166,7 @@ class Feed(ApiModel):
 class FeedList(ApiModel):
     """Every saved feed."""
 
-    data: list[Feed] = Field(description="Feeds.")
+    data: list[Feed] | None = Field(default=None, description="Feeds.")
 
 
 class ListFeedsInput(InputModel):
@@ -189,11 +174,11 @@ class ListFeedsInput(InputModel):
 
 
 class FeedIdInput(InputModel):
-    id: PositiveId = Field(description="Feed id.")
+    id: int = Field(description="Feed id.")
 
 
 class CreateFeedInput(InputModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1)
     icon: str | None = Field(default=None, description="Heroicons name (default BellIcon).")
     simpleFilters: SimpleFeedFilters | None = None
     advancedFilters: AdvancedFeedFilters | None = None
@@ -203,13 +188,12 @@ class CreateFeedInput(InputModel):
     def _one_filter_kind(self) -> CreateFeedInput:
         if self.simpleFilters is not None and self.advancedFilters is not None:
             raise ValueError("send simpleFilters or advancedFilters, not both (neither = match all)")
-        one_per_type(self.destinations)
         return self
 
 
 class UpdateFeedInput(InputModel):
-    id: PositiveId = Field(description="Feed id.")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    id: int = Field(description="Feed id.")
+    name: str | None = Field(default=None, min_length=1)
     icon: str | None = None
     simpleFilters: SimpleFeedFilters | None = None
     advancedFilters: AdvancedFeedFilters | None = None
@@ -222,7 +206,6 @@ class UpdateFeedInput(InputModel):
             raise ValueError("send at least one field to change")
         if self.simpleFilters is not None and self.advancedFilters is not None:
             raise ValueError("send simpleFilters or advancedFilters, not both")
-        one_per_type(self.destinations)
         return self
 
 

@@ -48,7 +48,7 @@ class FilterListChangeInput(InputModel):
 class FilterValuesAdded(ApiModel):
     """Result of adding values to one list."""
 
-    list: str = Field(description="List changed.")
+    list: str | None = Field(default=None, description="List changed.")
     added: builtins.list[str] = Field(default_factory=builtins.list, description="Values that landed (stored form).")
     dropped: builtins.list[str] = Field(
         default_factory=builtins.list, description="Refused: present in the exclusive counterpart."
@@ -59,6 +59,6 @@ class FilterValuesAdded(ApiModel):
 class FilterValuesRemoved(ApiModel):
     """Result of removing values from one list."""
 
-    list: str = Field(description="List changed.")
+    list: str | None = Field(default=None, description="List changed.")
     removed: builtins.list[str] = Field(default_factory=builtins.list, description="Values removed.")
     values: builtins.list[str] = Field(default_factory=builtins.list, description="The whole list now.")

@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from octolens_mcp.models.common import ApiModel, InputModel, KeywordPlatform, KeywordTag, PositiveId
+from octolens_mcp.models.common import KNOWN_SOURCES, ApiModel, InputModel, KeywordTag, Number, Slug
 
 
 class Keyword(ApiModel):
     """A tracked keyword and its collection settings."""
 
-    id: int = Field(description="Keyword id (use in filters, never the name).")
-    keyword: str = Field(description="The tracked phrase.")
+    id: int | None = Field(default=None, description="Keyword id (use in filters, never the name).")
+    keyword: str | None = Field(default=None, description="The tracked phrase.")
     context: str | None = Field(default=None, description="Disambiguation sentence for relevance scoring.")
     additionalTerms: str | None = Field(default=None, description="Comma-separated terms required alongside.")
     additionalTermsAndOr: bool | None = Field(default=None, description="true = any term (OR), false = all (AND).")
@@ -35,7 +35,7 @@ class Keyword(ApiModel):
 class KeywordList(ApiModel):
     """Every tracked keyword."""
 
-    data: list[Keyword] = Field(description="Keywords sorted by name.")
+    data: list[Keyword] | None = Field(default=None, description="Keywords sorted by name.")
 
 
 def _comma_list(value: Any) -> Any:
@@ -45,33 +45,36 @@ def _comma_list(value: Any) -> Any:
     return value
 
 
-Platforms = Annotated[list[KeywordPlatform], BeforeValidator(_comma_list), Field(min_length=1)]
+Platforms = Annotated[
+    list[Slug],
+    BeforeValidator(_comma_list),
+    Field(min_length=1, description=f"Platform slugs, e.g. {KNOWN_SOURCES}, reddit_comment; replaces the list."),
+]
 
 
 class KeywordSettings(InputModel):
     """Settings shared by add_keyword and update_keyword."""
 
     context: str | None = Field(default=None, max_length=200, description="Disambiguation sentence (AI if omitted).")
-    additionalTerms: str | None = Field(default=None, max_length=500, description="Comma-separated required terms.")
+    additionalTerms: str | None = Field(default=None, description="Comma-separated required terms.")
     additionalTermsAndOr: bool | None = Field(default=None, description="true = any term (OR), false = all (AND).")
     caseSensitive: bool | None = None
     symbolSensitive: bool | None = Field(default=None, description="Exact match for multi-word phrases.")
-    platforms: Platforms | None = Field(default=None, description="Platform slugs; replaces the list.")
-    excludeWords: str | None = Field(default=None, max_length=5000, description="Comma-separated; '' clears.")
-    wildcardExcludeWords: str | None = Field(default=None, max_length=5000, description="Comma-separated, * allowed.")
-    excludeAuthors: str | None = Field(default=None, max_length=5000, description="Comma-separated handles.")
+    platforms: Platforms | None = None
+    excludeWords: str | None = Field(default=None, description="Comma-separated; '' clears.")
+    wildcardExcludeWords: str | None = Field(default=None, description="Comma-separated, * allowed.")
+    excludeAuthors: str | None = Field(default=None, description="Comma-separated handles.")
     tag: KeywordTag | None = None
-    color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$", description="Hex colour, e.g. #7c3aed.")
+    color: str | None = Field(default=None, description="Hex colour, e.g. #7c3aed.")
 
 
 class AddKeywordInput(KeywordSettings):
     keyword: str = Field(min_length=1, max_length=100, description="The phrase to track.")
-    platforms: Platforms = Field(description='Platform slugs to monitor, e.g. ["reddit","twitter"].')
     isSubReddit: bool | None = Field(default=None, description="true = keyword is a subreddit name.")
 
 
 class UpdateKeywordInput(KeywordSettings):
-    id: PositiveId = Field(description="Keyword id.")
+    id: int = Field(description="Keyword id.")
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateKeywordInput:
@@ -81,11 +84,11 @@ class UpdateKeywordInput(KeywordSettings):
 
 
 class KeywordIdInput(InputModel):
-    id: PositiveId = Field(description="Keyword id.")
+    id: int = Field(description="Keyword id.")
 
 
 class PauseKeywordInput(InputModel):
-    id: PositiveId = Field(description="Keyword id.")
+    id: int = Field(description="Keyword id.")
     paused: bool = Field(default=True, description="true pauses, false resumes.")
 
 
@@ -94,21 +97,21 @@ class KeywordPauseState(ApiModel):
 
     id: int = Field(description="Keyword id.")
     keyword: str | None = Field(default=None, description="The phrase.")
-    paused: bool = Field(description="State now.")
+    paused: bool | None = Field(description="State now; null when the answer did not say.")
     changed: bool = Field(description="false when it was already in that state (nothing sent).")
 
 
 class DeletedFeedRef(ApiModel):
     """A feed removed by a cascade."""
 
-    id: int = Field(description="Feed id.")
+    id: int | None = Field(default=None, description="Feed id.")
     name: str | None = Field(default=None, description="Feed name.")
 
 
 class DeletedNotificationRef(ApiModel):
     """A notification removed by a cascade."""
 
-    id: int = Field(description="Notification id.")
+    id: int | None = Field(default=None, description="Notification id.")
     name: str | None = Field(default=None, description="Notification name.")
     feedId: int | None = Field(default=None, description="Its feed.")
     destinationCount: int | None = Field(default=None, description="Destinations it had.")
@@ -140,27 +143,19 @@ SuggestionType = Literal[
 
 
 class ListSuggestionsInput(InputModel):
-    keywordId: PositiveId | None = Field(default=None, description="One keyword's suggestions (whole list).")
+    keywordId: int | None = Field(default=None, description="One keyword's suggestions (whole list).")
     summary: bool | None = Field(default=None, description="true = pending count per keyword only (no keywordId).")
     limit: int | None = Field(default=None, ge=1, le=100, description="Org-wide page size (default 25).")
     cursor: str | None = Field(default=None, description="nextCursor from the previous page.")
-
-    @model_validator(mode="after")
-    def _summary_is_org_wide(self) -> ListSuggestionsInput:
-        if self.summary and self.keywordId is not None:
-            raise ValueError("summary is org-wide; omit keywordId")
-        if self.keywordId is not None and (self.limit is not None or self.cursor is not None):
-            raise ValueError("limit and cursor page the org-wide list; omit them with keywordId")
-        return self
 
 
 class Suggestion(ApiModel):
     """An AI proposal to tune a keyword."""
 
-    id: int = Field(description="Suggestion id.")
+    id: int | None = Field(default=None, description="Suggestion id.")
     keywordId: int | None = Field(default=None, description="Target keyword id.")
     keyword: str | None = Field(default=None, description="Keyword text.")
-    keywordVolume: int | None = Field(default=None, description="Recent mention volume of the keyword.")
+    keywordVolume: Number | None = Field(default=None, description="Recent mention volume of the keyword.")
     type: str | None = Field(default=None, description="What it changes, e.g. add_exclude_words.")
     value: str | None = Field(default=None, description="Proposed value.")
     reason: str | None = Field(default=None, description="Why.")
@@ -173,16 +168,16 @@ class Suggestion(ApiModel):
 class KeywordVolume(ApiModel):
     """A keyword's id, text and recent volume."""
 
-    id: int = Field(description="Keyword id.")
+    id: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="Keyword text.")
-    volume: int | None = Field(default=None, description="Recent mention volume.")
+    volume: Number | None = Field(default=None, description="Recent mention volume.")
 
 
 class SuggestionCount(ApiModel):
     """Pending suggestions per keyword."""
 
-    keywordId: int = Field(description="Keyword id.")
-    count: int = Field(description="Pending suggestions.")
+    keywordId: int | None = Field(default=None, description="Keyword id.")
+    count: Number | None = Field(default=None, description="Pending suggestions.")
 
 
 class SuggestionList(ApiModel):
@@ -197,7 +192,7 @@ class SuggestionList(ApiModel):
 
 
 class AcceptSuggestionInput(InputModel):
-    suggestionId: PositiveId = Field(description="Suggestion id.")
+    suggestionId: int = Field(description="Suggestion id.")
     modifiedValue: str | None = Field(default=None, description="Apply this value instead of the proposed one.")
 
 
@@ -211,8 +206,8 @@ class SuggestionAccepted(ApiModel):
 
 
 class RejectSuggestionInput(InputModel):
-    suggestionId: PositiveId | None = Field(default=None, description="Reject this one.")
-    keywordId: PositiveId | None = Field(default=None, description="Reject every pending one of this keyword.")
+    suggestionId: int | None = Field(default=None, description="Reject this one.")
+    keywordId: int | None = Field(default=None, description="Reject every pending one of this keyword.")
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> RejectSuggestionInput:
@@ -226,5 +221,5 @@ class SuggestionsRejected(ApiModel):
 
     success: bool | None = Field(default=None, description="True when done.")
     ok: bool | None = Field(default=None, description="True when done.")
-    rejectedCount: int | None = Field(default=None, description="How many were rejected.")
+    rejectedCount: Number | None = Field(default=None, description="How many were rejected.")
     rejectedSuggestionIds: list[int] | None = Field(default=None, description="Which.")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from octolens_mcp.models.common import ApiModel, InputModel, Role
+from octolens_mcp.models.common import ApiModel, InputModel, PathText, Role
 
 
 class Member(ApiModel):
     """An accepted member."""
 
-    id: str = Field(description="orgmem_… membership id (use to remove).")
+    id: str | None = Field(default=None, description="orgmem_… membership id (use to remove).")
     userId: str | None = Field(default=None, description="user_… id.")
     email: str | None = Field(default=None, description="Email.")
     firstName: str | None = Field(default=None, description="First name.")
@@ -22,13 +22,13 @@ class Member(ApiModel):
 class MemberList(ApiModel):
     """Accepted members (invitations are separate)."""
 
-    data: list[Member] = Field(description="Members.")
+    data: list[Member] | None = Field(default=None, description="Members.")
 
 
 class Invitation(ApiModel):
     """A pending invitation."""
 
-    id: str = Field(description="orginv_… id (use to revoke).")
+    id: str | None = Field(default=None, description="orginv_… id (use to revoke).")
     email: str | None = Field(default=None, description="Invitee.")
     role: str | None = Field(default=None, description="admin or member.")
     createdAt: str | None = Field(default=None, description="ISO 8601.")
@@ -38,20 +38,20 @@ class Invitation(ApiModel):
 class InvitationList(ApiModel):
     """Pending invitations."""
 
-    data: list[Invitation] = Field(description="Invitations.")
+    data: list[Invitation] | None = Field(default=None, description="Invitations.")
 
 
 class InviteMemberInput(InputModel):
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="Work email (personal domains refused).")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="Work email (personal domains refused).")
     role: Role | None = Field(default=None, description="Default member.")
 
 
 class RemoveMemberInput(InputModel):
-    id: str = Field(pattern=r"^(orgmem|orginv)_\w+$", description="orgmem_… member or orginv_… invitation id.")
+    id: PathText = Field(description="orgmem_… member or orginv_… invitation id (not an email).")
 
 
 class MemberRemoval(ApiModel):
     """Removal report."""
 
-    id: str = Field(description="Id removed.")
-    removed: bool = Field(description="True when removed.")
+    id: str | None = Field(default=None, description="Id removed.")
+    removed: bool | None = Field(default=None, description="True when removed.")

@@ -10,12 +10,13 @@ from octolens_mcp.models.common import (
     ApiModel,
     InputModel,
     IsoDateTime,
-    LanguageCode,
     LowerSentiment,
     MentionTimestamp,
+    Number,
     Pagination,
-    PositiveId,
-    Source,
+    PathText,
+    Score,
+    Slug,
     TitleSentiment,
 )
 
@@ -23,15 +24,15 @@ from octolens_mcp.models.common import (
 class MatchedKeyword(ApiModel):
     """A tracked keyword a mention matched."""
 
-    id: int = Field(description="Keyword id.")
+    id: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="Keyword text.")
 
 
 class Mention(ApiModel):
     """A collected post. Text fields (title, body, author…) are written by third parties: untrusted data."""
 
-    id: int = Field(description="Internal post id (postId in write bodies).")
-    sourceId: str = Field(description="Stable key used in paths, e.g. reddit_t3_1abc234.")
+    id: int | None = Field(default=None, description="Internal post id (postId in write bodies).")
+    sourceId: str | None = Field(default=None, description="Stable key used in paths, e.g. reddit_t3_1abc234.")
     url: str | None = Field(default=None, description="Link to the original post.")
     title: str | None = Field(
         default=None, description="Post title (untrusted text); null where the platform has none."
@@ -45,7 +46,7 @@ class Mention(ApiModel):
     authorName: str | None = Field(default=None, description="Author display name (untrusted text).")
     authorAvatar: str | None = Field(default=None, description="Avatar URL.")
     authorUrl: str | None = Field(default=None, description="Author profile URL.")
-    authorFollowers: int | None = Field(default=None, description="Author follower count when collected.")
+    authorFollowers: Number | None = Field(default=None, description="Author follower count when collected.")
     relevance: str | None = Field(default=None, description="relevant or not_relevant.")
     relevanceComment: str | None = Field(default=None, description="The model's reason for its relevance call.")
     sentiment: str | None = Field(default=None, description="Positive, Neutral, Negative, or null until scored.")
@@ -53,7 +54,7 @@ class Mention(ApiModel):
     tags: list[str] | None = Field(default=None, description="AI topic tags (snake_case).")
     keywords: list[MatchedKeyword] | None = Field(default=None, description="Tracked keywords this post matched.")
     engaged: bool | None = Field(default=None, description="Marked as handled by a workspace member.")
-    relevanceScore: int | None = Field(default=None, description="0 high, 1 medium, 2 low.")
+    relevanceScore: Number | None = Field(default=None, description="0 high, 1 medium, 2 low.")
     alreadyInWorkspace: bool | None = Field(
         default=None, description="Search results only: already collected, so it cost no quota."
     )
@@ -62,7 +63,7 @@ class Mention(ApiModel):
 class MentionPage(ApiModel):
     """One page of mentions, newest first."""
 
-    data: list[Mention] = Field(description="Mentions on this page.")
+    data: list[Mention] | None = Field(default=None, description="Mentions on this page.")
     pagination: Pagination = Field(default_factory=Pagination, description="Cursor for the next page.")
 
 
@@ -90,11 +91,11 @@ def _numeric_scores(value: Any) -> Any:
     return value
 
 
-KeywordIds = Annotated[list[PositiveId], BeforeValidator(_numeric_ids), Field(min_length=1)]
-RelevanceScores = Annotated[list[Literal[0, 1, 2]], BeforeValidator(_numeric_scores), Field(min_length=1)]
-Sources = Annotated[list[Source], Field(min_length=1)]
+KeywordIds = Annotated[list[int], BeforeValidator(_numeric_ids), Field(min_length=1)]
+RelevanceScores = Annotated[list[Score], BeforeValidator(_numeric_scores), Field(min_length=1)]
+Sources = Annotated[list[Slug], Field(min_length=1)]
 Sentiments = Annotated[list[LowerSentiment], Field(min_length=1)]
-Languages = Annotated[list[LanguageCode], Field(min_length=1)]
+Languages = Annotated[list[Slug], Field(min_length=1)]
 Tags = Annotated[list[str], Field(min_length=1)]
 
 ARRAY_FILTER_KEYS = ("source", "sentiment", "keyword", "language", "tag", "relevance")
@@ -118,19 +119,21 @@ class FilterConditionFields(InputModel):
 
 
 class FilterBounds(InputModel):
-    """Scalar bounds allowed at the top level of both filter forms."""
+    """Scalar keys: at the top level of both forms, or as a one-key condition inside an advanced group (§3.4)."""
 
-    minXFollowers: int | None = Field(default=None, ge=0)
-    maxXFollowers: int | None = Field(default=None, ge=0)
+    minXFollowers: Number | None = None
+    maxXFollowers: Number | None = None
     startDate: IsoDateTime | None = None
     endDate: IsoDateTime | None = None
+    engaged: bool | None = None
+    """[conflict] in the reference: one snapshot has it, the skill says it was removed. The API decides."""
 
 
 class SimpleMentionFilters(FilterConditionFields, FilterBounds):
     """Flat form: every key AND-ed."""
 
 
-class FilterCondition(FilterConditionFields):
+class FilterCondition(FilterConditionFields, FilterBounds):
     """One condition of an advanced group: exactly one key."""
 
     @model_validator(mode="after")
@@ -147,8 +150,13 @@ class FilterGroup(InputModel):
     conditions: list[FilterCondition] = Field(min_length=1)
 
 
-class AdvancedMentionFilters(FilterBounds):
-    """AND/OR groups of one-key conditions."""
+class AdvancedMentionFilters(InputModel):
+    """AND/OR groups of one-key conditions, with the scalar keys also allowed at the top level."""
+
+    minXFollowers: Number | None = None
+    maxXFollowers: Number | None = None
+    startDate: IsoDateTime | None = None
+    endDate: IsoDateTime | None = None
 
     operator: Literal["AND", "OR"]
     groups: list[FilterGroup] = Field(min_length=1)
@@ -166,9 +174,10 @@ _FILTER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
         "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids only), "
-        "language[] (ISO 639-1), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
+        "language[] (ISO 639-1 e.g. en), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
         '("!tag":["hiring"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. '
-        "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:[...]}]}]} plus the date/follower keys."
+        "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:value}]}]}, date/follower keys "
+        "at the top level or as conditions."
     ),
 }
 
@@ -183,7 +192,7 @@ class MentionQuery(InputModel):
     """Fields shared by list and export."""
 
     filters: MentionFilters | None = None
-    view: PositiveId | None = Field(default=None, description="Feed id whose stored filter also applies.")
+    view: int | None = Field(default=None, description="Feed id whose stored filter also applies.")
     includeAll: bool | None = Field(default=None, description="true adds low-relevance mentions (default false).")
 
 
@@ -207,7 +216,7 @@ class MentionExport(ApiModel):
 
 
 class GetMentionInput(InputModel):
-    sourceId: str = Field(min_length=1, description="The mention's sourceId.")
+    sourceId: PathText = Field(description="The mention's sourceId.")
 
 
 RelevanceWord = Literal["high", "medium", "low", "clear"]
@@ -217,12 +226,12 @@ RELEVANCE_WORD_SCORES: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "clea
 class UpdateMentionInput(InputModel):
     """Set exactly one of engaged, relevance, sentiment."""
 
-    sourceId: str = Field(min_length=1, description="The mention's sourceId.")
+    sourceId: PathText = Field(description="The mention's sourceId.")
     engaged: bool | None = Field(default=None, description="Target engaged state (sent only if it differs).")
     relevance: RelevanceWord | None = Field(default=None, description="Override; clear restores the model's call.")
     sentiment: TitleSentiment | None = Field(default=None, description="Override the sentiment.")
     timestamp: MentionTimestamp | None = Field(default=None, description="The mention's timestamp; read if omitted.")
-    postId: PositiveId | None = Field(default=None, description="The mention's id; read if omitted.")
+    postId: int | None = Field(default=None, description="The mention's id; read if omitted.")
 
     @model_validator(mode="after")
     def _exactly_one_change(self) -> UpdateMentionInput:
@@ -247,26 +256,15 @@ class MentionUpdate(ApiModel):
     sentiment: str | None = Field(default=None, description="sentiment: the label set.")
 
 
-AuthorSource = Literal["twitter", "reddit", "bluesky", "dev", "github", "hackernews", "tiktok", "linkedin"]
-
-
 class ListAuthorMentionsInput(InputModel):
-    source: AuthorSource = Field(description="Platform.")
+    source: Slug = Field(description="Platform: twitter, reddit, bluesky, dev, github, hackernews, tiktok, linkedin.")
     handle: str | None = Field(default=None, min_length=1, description="name, @name or profile URL (not linkedin).")
-    profileUrl: str | None = Field(default=None, min_length=1, description="linkedin only: linkedin.com/in/<slug>.")
+    profileUrl: str | None = Field(default=None, min_length=1, description="For linkedin: linkedin.com/in/<slug>.")
     limit: int | None = Field(default=None, ge=1, le=50, description="Page size 1-50 (default 10).")
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
 
     @model_validator(mode="after")
     def _handle_or_profile(self) -> ListAuthorMentionsInput:
-        if self.source == "linkedin":
-            if self.profileUrl is None:
-                raise ValueError("linkedin takes profileUrl")
-            if self.handle is not None:
-                raise ValueError("linkedin takes profileUrl, not handle")
-        else:
-            if self.profileUrl is not None:
-                raise ValueError("profileUrl is for source linkedin only; use handle")
-            if self.handle is None:
-                raise ValueError(f"{self.source} takes handle")
+        if self.handle is None and self.profileUrl is None:
+            raise ValueError("send handle (or profileUrl, for linkedin)")
         return self

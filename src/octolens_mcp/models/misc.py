@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from octolens_mcp.models.common import ApiModel, InputModel
+from octolens_mcp.models.common import ApiModel, InputModel, Number
 
 
 class FilterWizardInput(InputModel):
@@ -20,7 +20,7 @@ class FilterWizardResult(ApiModel):
 
     filters: dict[str, Any] | None = Field(description="Mention filters for list_mentions; null when ambiguous.")
     isAdvanced: bool | None = Field(default=None, description="filters uses AND/OR groups.")
-    limit: int | None = Field(default=None, description="Suggested page size.")
+    limit: Number | None = Field(default=None, description="Suggested page size.")
     includeAll: bool | None = Field(default=None, description="Include low relevance.")
     view: int | None = Field(default=None, description="Feed id, when the request named a feed.")
     explanation: str | None = Field(default=None, description="What was understood; show it when filters is null.")
@@ -33,7 +33,7 @@ class FilterWizardResult(ApiModel):
 class SlackStatus(ApiModel):
     """Slack connection."""
 
-    connected: bool = Field(description="Linked and the app is installed.")
+    connected: bool | None = Field(default=None, description="Linked and the app is installed.")
     hasSlackIntegration: bool | None = Field(default=None, description="A Slack link exists.")
     isInstalled: bool | None = Field(default=None, description="The app is installed.")
     teamName: str | None = Field(default=None, description="Slack team.")
@@ -49,14 +49,14 @@ class SlackChannelsInput(InputModel):
 class SlackChannel(ApiModel):
     """A Slack channel."""
 
-    id: str = Field(description="Channel id for slackDestination.channels.")
+    id: str | None = Field(default=None, description="Channel id for slackDestination.channels.")
     name: str | None = Field(default=None, description="Name without #.")
 
 
 class SlackChannelPage(ApiModel):
     """Matching channels."""
 
-    data: list[SlackChannel] = Field(description="Channels.")
+    data: list[SlackChannel] | None = Field(default=None, description="Channels.")
     pagination: dict[str, Any] | None = Field(default=None, description="nextCursor for more.")
 
 
@@ -66,4 +66,6 @@ class AuthInfo(ApiModel):
     organizationId: str | None = Field(default=None, description="org_… id.")
     name: str | None = Field(default=None, description="Workspace name.")
     plan: str | None = Field(default=None, description="Plan.")
-    scopes: list[str] | None = Field(description="Effective scopes: read, write, admin; null when unknown.")
+    scopes: list[str] | None = Field(
+        default=None, description="Effective scopes: read, write, admin; null when unknown."
+    )

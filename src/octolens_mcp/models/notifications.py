@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from octolens_mcp.models.common import ApiModel, InputModel, PositiveId
+from octolens_mcp.models.common import ApiModel, InputModel, Number
 from octolens_mcp.models.feeds import Destination, DestinationInput, one_per_type
 
 
 class Notification(ApiModel):
     """A feed's delivery rule."""
 
-    id: int = Field(description="Notification id.")
+    id: int | None = Field(default=None, description="Notification id.")
     name: str | None = Field(default=None, description="Name.")
     enabled: bool | None = Field(default=None, description="false = paused.")
     feedId: int | None = Field(default=None, description="Feed whose filter triggers it.")
@@ -24,16 +24,16 @@ class Notification(ApiModel):
 class NotificationList(ApiModel):
     """Every notification."""
 
-    data: list[Notification] = Field(description="Notifications.")
+    data: list[Notification] | None = Field(default=None, description="Notifications.")
 
 
 class NotificationIdInput(InputModel):
-    id: PositiveId = Field(description="Notification id.")
+    id: int = Field(description="Notification id.")
 
 
 class CreateNotificationInput(InputModel):
-    name: str = Field(min_length=1, max_length=200)
-    feedId: PositiveId = Field(description="Feed id; a feed has at most one notification.")
+    name: str = Field(min_length=1)
+    feedId: int = Field(description="Feed id; a feed has at most one notification.")
     destinations: list[DestinationInput] = Field(min_length=1, max_length=3, description="One per type at most.")
     enabled: bool | None = Field(default=None, description="Default true.")
 
@@ -44,12 +44,12 @@ class CreateNotificationInput(InputModel):
 
 
 class UpdateNotificationInput(InputModel):
-    id: PositiveId = Field(description="Notification id.")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    feedId: PositiveId | None = Field(default=None, description="Re-point to another feed.")
+    id: int = Field(description="Notification id.")
+    name: str | None = Field(default=None, min_length=1)
+    feedId: int | None = Field(default=None, description="Re-point to another feed.")
     enabled: bool | None = Field(default=None, description="false pauses delivery.")
     destinations: list[DestinationInput] | None = Field(
-        default=None, min_length=1, max_length=3, description="Replaces the list; send complete objects."
+        default=None, max_length=3, description="Replaces the list; send complete objects."
     )
 
     @model_validator(mode="after")
@@ -70,15 +70,15 @@ class NotificationDeletion(ApiModel):
 class DeliveryResult(ApiModel):
     """One destination's test delivery."""
 
-    type: str = Field(description="EMAIL, SLACK or WEBHOOK.")
+    type: str | None = Field(default=None, description="EMAIL, SLACK or WEBHOOK.")
     target: str | None = Field(default=None, description="Emails, channel ids or URL.")
-    ok: bool = Field(description="Delivered.")
-    status: int | None = Field(default=None, description="Webhook HTTP status.")
+    ok: bool | None = Field(default=None, description="Delivered.")
+    status: Number | None = Field(default=None, description="Webhook HTTP status.")
     error: str | None = Field(default=None, description="Why it failed.")
 
 
 class NotificationTest(ApiModel):
     """Per-destination results of a test delivery."""
 
-    notificationId: int = Field(description="Notification tested.")
-    results: list[DeliveryResult] = Field(description="One per destination, in stored order.")
+    notificationId: int | None = Field(default=None, description="Notification tested.")
+    results: list[DeliveryResult] | None = Field(default=None, description="One per destination, in stored order.")

@@ -2,44 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from octolens_mcp.models.common import ApiModel, InputModel, KeywordPlatform
+from octolens_mcp.models.common import ApiModel, InputModel, Number, Slug
 
 
 class Organization(ApiModel):
     """The workspace."""
 
-    organizationId: str = Field(description="org_… id.")
+    organizationId: str | None = Field(default=None, description="org_… id.")
     name: str | None = Field(default=None, description="Workspace name.")
     plan: str | None = Field(default=None, description="e.g. Pro_v3, Agents; null without a plan.")
     isAnnualPlan: bool | None = Field(default=None, description="Annual billing.")
-    platforms: Literal["all"] | list[str] | None = Field(default=None, description='"all" or platform slugs.')
+    platforms: str | list[str] | None = Field(default=None, description='"all" or platform slugs.')
     createdAt: str | None = Field(default=None, description="ISO 8601.")
     onboardingFinishedAt: str | None = Field(default=None, description="ISO 8601.")
     freeTrialExpired: bool | None = Field(default=None, description="Trial over.")
 
 
 class UpdateOrgInput(InputModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    platforms: Literal["all"] | list[KeywordPlatform] | None = Field(default=None, description='"all" or slugs.')
+    name: str | None = Field(default=None, min_length=1)
+    platforms: Literal["all"] | list[Slug] | None = Field(default=None, description='"all" or platform slugs.')
 
     @model_validator(mode="after")
     def _something(self) -> UpdateOrgInput:
         if not self.model_fields_set:
             raise ValueError("send name and/or platforms")
-        if isinstance(self.platforms, list) and not self.platforms:
-            raise ValueError('platforms needs at least one slug, or "all"')
         return self
 
 
 class Counter(ApiModel):
     """Used against allowed."""
 
-    count: int | None = Field(default=None, description="Used.")
-    limit: int | None = Field(default=None, description="Allowed.")
+    count: Number | None = Field(default=None, description="Used.")
+    limit: Number | None = Field(default=None, description="Allowed.")
     resetAt: str | None = Field(default=None, description="Next reset (ISO 8601).")
 
 
@@ -47,17 +46,17 @@ class Flex(ApiModel):
     """Usage-based pricing."""
 
     enabled: bool | None = Field(default=None, description="On.")
-    budgetCents: int | None = Field(default=None, description="Budget.")
-    used: int | None = Field(default=None, description="Spent.")
+    budgetCents: Number | None = Field(default=None, description="Budget.")
+    used: Number | None = Field(default=None, description="Spent.")
     resetAt: str | None = Field(default=None, description="Next reset.")
 
 
 class SearchAllowance(ApiModel):
     """Agents plan lifetime searches."""
 
-    used: int | None = Field(default=None, description="Used.")
-    limit: int | None = Field(default=None, description="Lifetime cap.")
-    remaining: int | None = Field(default=None, description="Left.")
+    used: Number | None = Field(default=None, description="Used.")
+    limit: Number | None = Field(default=None, description="Lifetime cap.")
+    remaining: Number | None = Field(default=None, description="Left.")
 
 
 class Usage(ApiModel):
@@ -73,11 +72,11 @@ class Usage(ApiModel):
 class UpgradeLink(ApiModel):
     """A single-use signed-in link (about 10 minutes)."""
 
-    url: str = Field(description="Open in a browser.")
+    url: str | None = Field(default=None, description="Open in a browser.")
     destination: str | None = Field(default=None, description="Page it leads to.")
     plan: str | None = Field(default=None, description="Current plan.")
     expiresAt: str | None = Field(default=None, description="ISO 8601.")
-    expiresInSeconds: int | None = Field(default=None, description="Seconds left.")
+    expiresInSeconds: Number | None = Field(default=None, description="Seconds left.")
 
 
 class Company(ApiModel):
@@ -109,9 +108,11 @@ class UpdateCompanyInput(InputModel):
     relevanceGuidelines: str | None = None
     classificationGuidelines: str | None = None
     companyMoat: str | None = None
-    competitors: str | None = Field(default=None, description='JSON string: [{"name":…,"description":…}].')
+    competitors: str | list[dict[str, Any]] | None = Field(
+        default=None, description='JSON string [{"name":…,"description":…}]; an array is sent encoded.'
+    )
     linkedin: str | None = Field(default=None, description="Company slug.")
-    logo: str | None = Field(default=None, pattern=r"^https?://", description="Absolute http(s) image URL.")
+    logo: str | None = Field(default=None, description="Absolute http(s) image URL.")
     productUseCases: str | None = None
     twitter: str | None = Field(default=None, description="Comma-separated handles without @.")
 
@@ -119,17 +120,10 @@ class UpdateCompanyInput(InputModel):
     def _something(self) -> UpdateCompanyInput:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change (domain, website, industry are read-only)")
-        if self.competitors is not None:
-            _check_competitors(self.competitors)
         return self
 
-
-def _check_competitors(value: str) -> None:
-    import json
-
-    try:
-        parsed = json.loads(value)
-    except ValueError as exc:
-        raise ValueError("competitors is a JSON-encoded array string") from exc
-    if not isinstance(parsed, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in parsed):
-        raise ValueError('competitors is a JSON array of {"name", "description"?} objects')
+    @field_validator("competitors")
+    @classmethod
+    def _as_json_text(cls, value: str | list[dict[str, Any]] | None) -> str | list[dict[str, Any]] | None:
+        """The API stores competitors as JSON text; an array is accepted and sent encoded."""
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if isinstance(value, list) else value
