@@ -19,7 +19,7 @@ from mcp import Client
 from octolens_mcp.config import Settings
 from octolens_mcp.sandbox import Sandbox
 from octolens_mcp.server import build_server
-from tests.conftest import CANARY_KEY, fails, ok
+from tests.conftest import CANARY_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -154,6 +154,13 @@ async def answered_by(responder: Responder, **overrides: Any) -> AsyncIterator[t
     server = build_server(replace(settings, **overrides), transport=httpx2.MockTransport(handler))
     async with Client(server) as client:
         yield client, seen
+
+
+@asynccontextmanager
+async def connect_sandbox() -> AsyncIterator[tuple[Client, Sandbox]]:
+    sandbox = Sandbox(keys={CANARY_KEY: "admin"})
+    async with connect(sandbox) as client:
+        yield client, sandbox
 
 
 def literal(status: int, body: Any, headers: dict[str, str] | None = None) -> Responder:
@@ -321,6 +328,42 @@ async def test_wizard_feed_grammar_literal_is_translated() -> None:
     async with answered_by(literal(200, raw)) as (client, _):
         got = await ok(client, "generate_filters", {"query": "acme"})
     assert got["filters"] == {"keyword": [42, 43]} and got["feedFilters"] == raw["filters"]
+
+
+async def test_wizard_or_group_keeps_its_follower_condition_inside() -> None:
+    """An OR of "from reddit" and "over 10k followers" must stay an OR: hoisting the bound would make it an AND."""
+    feed = {
+        "top_level_operator": "AND",
+        "groups": [
+            {
+                "group_operator": "OR",
+                "conditions": [
+                    {"field": "Source", "operator": "in", "values": "reddit"},
+                    {"field": "TwitterFollowerCount", "operator": ">=", "values": "10000"},
+                ],
+            }
+        ],
+    }
+    raw = {"filters": feed, "isAdvanced": True, "limit": 20, "includeAll": False, "view": None, "explanation": "x"}
+    async with answered_by(literal(200, raw)) as (client, _):
+        got = await ok(client, "generate_filters", {"query": "reddit or big accounts"})
+    assert got["filters"] == {
+        "operator": "AND",
+        "groups": [{"operator": "OR", "conditions": [{"source": ["reddit"]}, {"minXFollowers": 10000}]}],
+    }
+    async with connect_sandbox() as (client, sandbox):
+        await ok(client, "list_mentions", {"filters": got["filters"], "limit": 1})
+        assert sandbox.requests[-1].body["filters"] == got["filters"]
+
+
+async def test_wizard_relevance_score_is_not_translated() -> None:
+    """The feed RelevanceScore scale is undocumented: the filter comes back untranslated, with a note."""
+    feed = {"conditions": [{"field": "RelevanceScore", "values": "2"}]}
+    raw = {"filters": feed, "isAdvanced": False, "limit": 20, "includeAll": False, "view": None, "explanation": "x"}
+    async with answered_by(literal(200, raw)) as (client, _):
+        got = await ok(client, "generate_filters", {"query": "high signal"})
+    assert got["filters"] is None and got["feedFilters"] == feed
+    assert "RelevanceScore" in got["explanation"] and "not translated" in got["explanation"]
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# RelevanceScore is left out on purpose: the feed scale is undocumented and may not be the mention scale
+# (0 = high), so translating it could silently invert a filter.
 _FEED_TO_MENTION_KEY = {
     "Keywords": "keyword",
     "Source": "source",
     "Sentiment": "sentiment",
     "Language": "language",
     "Tags": "tag",
-    "RelevanceScore": "relevance",
 }
-_INTEGER_KEYS = {"keyword", "relevance"}
+_INTEGER_KEYS = {"keyword"}
 
 
 class Untranslatable(ValueError):
@@ -51,24 +52,17 @@ def _condition(condition: dict[str, Any]) -> dict[str, Any]:
 def feed_to_mention_filters(filters: dict[str, Any]) -> dict[str, Any]:
     """Feed grammar → mention grammar; raises ``Untranslatable`` for conditions with no equivalent."""
     if "top_level_operator" in filters:
+        # Follower bounds stay inside their group as one-key conditions (§3.4 allows them there), so an OR
+        # group keeps its meaning.
         groups = [
             {
                 "operator": group.get("group_operator", "AND"),
-                "conditions": [_condition(c) for c in group.get("conditions", [])],
+                "conditions": [_condition(c) for c in group.get("conditions", []) if isinstance(c, dict)],
             }
             for group in filters.get("groups", [])
+            if isinstance(group, dict)
         ]
-        bounds: dict[str, Any] = {}
-        for group in groups:
-            kept = []
-            for condition in group["conditions"]:
-                if next(iter(condition)) in {"minXFollowers", "maxXFollowers"}:
-                    bounds.update(condition)
-                else:
-                    kept.append(condition)
-            group["conditions"] = kept
-        groups = [g for g in groups if g["conditions"]]
-        return {"operator": filters["top_level_operator"], "groups": groups, **bounds}
+        return {"operator": filters["top_level_operator"], "groups": [g for g in groups if g["conditions"]]}
     merged: dict[str, Any] = {}
     for condition in filters.get("conditions", []):
         for key, value in _condition(condition).items():
@@ -97,7 +91,10 @@ def wizard_result(body: Any) -> Any:
         result["isAdvanced"] = "operator" in result["filters"]
     except Untranslatable as exc:
         result["filters"] = None
-        note = f"The filter uses {exc} which list_mentions cannot express; use feedFilters with create_feed."
+        note = (
+            f"The filter uses {exc}, which has no exact list_mentions equivalent, so it was not translated; "
+            "feedFilters holds it unchanged for create_feed."
+        )
         result["explanation"] = f"{body.get('explanation') or ''} {note}".strip()
     return result
 

@@ -29,7 +29,7 @@ def _stored_form(list_name: str, value: str) -> str:
 async def _replace(api: Api, args: ReplaceGlobalFiltersInput) -> Any:
     lists = {name: getattr(args, name) for name in LIST_NAMES if getattr(args, name) is not None}
     if not args.confirmRemovals:
-        current = (await api.send(WireRequest("GET", "/filters/global"), write=False)).body
+        current = (await api.send(WireRequest("GET", "/filters/global"), write=False, fresh=True)).body
         current = current if isinstance(current, dict) else {}
         removals: dict[str, list[str]] = {}
         for name, values in lists.items():

@@ -28,9 +28,12 @@ from octolens_mcp.wire import WireRequest
 
 
 async def _add(api: Api, args: AddKeywordInput) -> Any:
-    # The API dedupes case-insensitively per the CLI, but no API source promises it: look first.
+    # The API dedupes case-insensitively per the CLI, but no API source promises it: look first, at the
+    # current list. A subreddit and a phrase with the same text are different keywords.
+    subreddit = bool(args.isSubReddit)
     for row in await read_list(api, "/keywords"):
-        if str(row.get("keyword", "")).casefold() == args.keyword.casefold():
+        same_text = str(row.get("keyword", "")).casefold() == args.keyword.casefold()
+        if same_text and bool(row.get("isSubReddit")) == subreddit:
             return {**row, "alreadyExisted": True}
     return (await api.send(ADD.wire_request(args))).body
 
@@ -47,7 +50,7 @@ async def _pause(api: Api, args: PauseKeywordInput) -> dict[str, Any]:
     return {
         "id": args.id,
         "keyword": current.get("keyword"),
-        "paused": bool(paused) if paused is not None else args.paused,
+        "paused": paused if isinstance(paused, bool) else None,
         "changed": True,
     }
 
@@ -109,8 +112,9 @@ ADD = Operation(
     toolset="keywords",
     title="Add keyword",
     description=(
-        "Start tracking a keyword on the given platforms; AI fills omitted context and exclusions (slow). "
-        "An already-tracked term (any case) is returned with alreadyExisted=true instead of a duplicate."
+        "Start tracking a keyword; AI fills omitted context, exclusions and platforms (slow). Checks the current "
+        "keyword list first: a term already tracked (any case, same isSubReddit) is returned with "
+        "alreadyExisted=true instead of a duplicate."
     ),
     input=AddKeywordInput,
     output=Keyword,
@@ -167,7 +171,10 @@ PAUSE = Operation(
     scope="write",
     toolset="keywords",
     title="Pause or resume keyword",
-    description="Pause (paused=true) or resume (paused=false) collection; nothing is sent when already in that state.",
+    description=(
+        "Pause (paused=true) or resume (paused=false) collection. Reads the current state first (never from cache) "
+        "and sends the toggle only when it differs; paused is null if the answer did not state it."
+    ),
     input=PauseKeywordInput,
     output=KeywordPauseState,
     read_only=False,

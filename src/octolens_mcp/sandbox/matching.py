@@ -114,6 +114,9 @@ def compile_mention_filters(filters: Any, keyword_ids: set[int]) -> dict[str, An
                 if not isinstance(condition, dict) or len(condition) != 1:
                     raise validation(cpath, "a condition has exactly one key")
                 ((key, value),) = condition.items()
+                if key in SCALAR_KEYS:  # §3.4: date and follower bounds may also stand as conditions
+                    compiled.append((False, key, [_scalars(condition, cpath)[key]]))
+                    continue
                 negated, name = _condition_key(key)
                 if name not in ARRAY_KEYS:
                     raise validation(f"{cpath}.{key}", "unknown filter key")
@@ -151,6 +154,8 @@ def _values_of(mention: dict[str, Any], name: str) -> set[Any]:
 
 def _holds(mention: dict[str, Any], condition: tuple[bool, str, list[Any]]) -> bool:
     negated, name, values = condition
+    if name in SCALAR_KEYS:
+        return matches(mention, {"groups": None, "conditions": [], name: values[0]})
     hit = bool(_values_of(mention, name) & set(values))
     return not hit if negated else hit
 

@@ -83,7 +83,8 @@ def add_keyword(sb: Sandbox, request: Request) -> Response:
     check.done()
     assert text is not None
     for row in sb.keywords.values():
-        if row["keyword"].casefold() == text.strip().casefold():
+        same_kind = bool(row.get("isSubReddit")) == bool(is_sub)  # a subreddit is not the phrase with its name
+        if row["keyword"].casefold() == text.strip().casefold() and same_kind:
             return Response(body={**row, "alreadyExisted": True})
     if len(sb.keywords) >= sb.keyword_limit:
         raise ApiError(
