@@ -92,6 +92,7 @@ class Backend:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+            logger.info("closed the HTTP client")
 
 
 def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> Server[Any]:
