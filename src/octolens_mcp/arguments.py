@@ -61,7 +61,7 @@ def _decode_json_strings(arguments: dict[str, Any], schema: dict[str, Any]) -> d
     decoded = dict(arguments)
     for key, value in arguments.items():
         expected = properties.get(key, {})
-        if not isinstance(value, str) or expected.get("type") == "string" or "enum" in expected:
+        if not isinstance(value, str) or _allows_string(expected, schema):
             continue
         if value.strip()[:1] in ("{", "["):
             with contextlib.suppress(ValueError, RecursionError):
@@ -139,6 +139,16 @@ def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
         if isinstance(target, dict):
             return target
     return node
+
+
+def _allows_string(node: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether a string is a valid value here as it is (then JSON text stays text)."""
+    node = _resolve(node, root)
+    kind = node.get("type")
+    if kind == "string" or (isinstance(kind, list) and "string" in kind) or "enum" in node or "const" in node:
+        return True
+    branches = node.get("anyOf") or node.get("oneOf") or []
+    return any(_allows_string(b, root) for b in branches if isinstance(b, dict))
 
 
 def _allows_integer(node: dict[str, Any], root: dict[str, Any]) -> bool:
