@@ -331,9 +331,12 @@ async def _status_failure(
             status=envelope.get("status") if isinstance(envelope.get("status"), int) else status,
             details=_details(envelope.get("details")),
             extra={
-                key[:100]: _value(value)
-                for key, value in list(envelope.items())[:20]
-                if key not in {"code", "message", "status", "details"}
+                **{
+                    key[:100]: _value(value)
+                    for key, value in list(envelope.items())[:20]
+                    if key not in {"code", "message", "status", "details"}
+                },
+                **_left_out(envelope.get("details")),
             },
             retry_after=retry_after,
             rate_limit=budget,
@@ -400,9 +403,13 @@ def _details(raw: Any) -> list[dict[str, Any]] | None:
             details.append({str(k)[:100]: _value(v) for k, v in list(item.items())[:10]})
         else:
             details.append({"message": _text(item, VALUE_LIMIT)})
-    if len(raw) > DETAILS_LIMIT:
-        details.append({"message": f"{len(raw) - DETAILS_LIMIT} more details left out"})
     return details
+
+
+def _left_out(raw: Any) -> dict[str, int]:
+    if isinstance(raw, list) and len(raw) > DETAILS_LIMIT:
+        return {"detailsLeftOut": len(raw) - DETAILS_LIMIT}
+    return {}
 
 
 def _backoff(attempt: int, policy: RetryPolicy) -> float:

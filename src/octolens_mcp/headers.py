@@ -2,7 +2,8 @@
 
 Header values come from the network: a 400-digit reset, a reset years away, ``Retry-After: nan`` or
 ``1e308`` must never raise, and must never make the server refuse to call the API for longer than the
-documented hourly window. Nonsense becomes ``None`` (unknown); times are clamped to one hour.
+documented hourly window. Nonsense becomes ``None`` (unknown): a reset already past, or further away
+than the window allows, is ignored, and ``Retry-After`` is clamped to one hour.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from octolens_mcp.wire import QuotaHeaders, RateLimit
 
 WINDOW_SECONDS = 3600
 """The API's rate-limit window: budgets reset at the top of each hour."""
+CLOCK_SKEW = 60
+"""Seconds our clock and the API's may disagree by."""
 _COUNT = re.compile(r"^\s*\d{1,12}\s*$")
 
 
@@ -28,19 +31,18 @@ def count(value: str | None) -> int | None:
 
 
 def rate_limit(headers: Mapping[str, str], *, now: float | None = None) -> RateLimit | None:
-    """The budget stated by ``X-RateLimit-*``; a reset outside the coming hour is clamped or dropped."""
+    """The budget stated by ``X-RateLimit-*``; a reset outside the coming hour is nonsense, so it is dropped."""
     limit = count(headers.get("x-ratelimit-limit"))
     remaining = count(headers.get("x-ratelimit-remaining"))
     reset_at = count(headers.get("x-ratelimit-reset"))
     if limit is None and remaining is None and reset_at is None:
         return None
     current = time.time() if now is None else now
-    if reset_at is not None:
-        if reset_at < current:
-            reset_at = None  # already rolled over: the remaining count is stale too
-            remaining = None
-        else:
-            reset_at = min(reset_at, int(current) + WINDOW_SECONDS)
+    if reset_at is not None and not current <= reset_at <= current + WINDOW_SECONDS + CLOCK_SKEW:
+        # Already rolled over, or beyond the hourly window: either way the remaining count says nothing
+        # about now, so the budget is unknown and the next call asks the API.
+        reset_at = None
+        remaining = None
     return RateLimit(limit=limit, remaining=remaining, reset_at=reset_at)
 
 
