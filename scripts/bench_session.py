@@ -20,13 +20,13 @@ import anyio
 import httpx2
 from mcp import Client
 
-from octolens_mcp import manifest
-from octolens_mcp.client import OctolensClient
 from octolens_mcp.config import Settings
-from octolens_mcp.runtime import call_tool
-from octolens_mcp.sandbox import DEMO_KEY, SANDBOX_BASE_URL, Sandbox, SandboxTransport
-from octolens_mcp.server import build_server
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.http.client import OctolensClient
+from octolens_mcp.http.wire import WireRequest
+from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.call import call_tool
+from octolens_mcp.mcp.server import build_server
+from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Sandbox, SandboxTransport
 
 BASE = Settings(api_key=DEMO_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",))
 

@@ -11,7 +11,8 @@ import sys
 
 from bpe_openai import get_encoding
 
-from octolens_mcp.manifest import DEFAULT_TOOLSETS, load
+from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
+from octolens_mcp.mcp.manifest import load
 
 
 def main() -> int:

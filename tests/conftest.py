@@ -15,8 +15,8 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
-from octolens_mcp.sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
-from octolens_mcp.server import build_server
+from octolens_mcp.mcp.server import build_server
+from octolens_sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
 
 # A canary: every test session uses these keys, and no output may ever contain them.
 CANARY_KEY = "ak_live_CANARY_7f3a9c1e5b2d4f60a8"

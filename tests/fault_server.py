@@ -13,8 +13,8 @@ import sys
 import anyio
 
 from octolens_mcp.config import Settings
-from octolens_mcp.sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
-from octolens_mcp.server import build_server, serve_stdio
+from octolens_mcp.mcp.server import build_server, serve_stdio
+from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
 
 
 def main() -> None:

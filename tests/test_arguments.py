@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
+from octolens_sandbox import Sandbox
 from tests.conftest import fails, ok
 from tests.test_wire import answered_by, literal
 

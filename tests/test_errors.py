@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from octolens_mcp.sandbox import Fault, Sandbox
+from octolens_sandbox import Fault, Sandbox
 from tests.conftest import DATA, connect, fails
 
 pytestmark = pytest.mark.anyio

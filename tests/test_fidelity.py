@@ -13,7 +13,7 @@ import anyio
 import httpx2
 import pytest
 
-from octolens_mcp.sandbox import Fault, Sandbox
+from octolens_sandbox import Fault, Sandbox
 from tests.conftest import connect, error_of, fails, ok
 from tests.test_wire import RESET_AT, answered_by, literal
 

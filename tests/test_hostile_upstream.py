@@ -29,7 +29,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
-from octolens_mcp.server import build_server
+from octolens_mcp.mcp.server import build_server
 from tests.conftest import CANARY_KEY, SECRETS, error_of
 from tests.hostile_upstream import (
     Body,

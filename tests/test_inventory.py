@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema
 import pytest
 from mcp import Client
 
-from octolens_mcp import manifest
-from octolens_mcp.sandbox import Sandbox
-from tests.conftest import DATA, connect, error_of
+from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
+from octolens_mcp.mcp import manifest
+from octolens_sandbox import Sandbox
+from tests.conftest import DATA, REPO, connect, error_of
 
 HOSTED_NAMES = {
     "list_mentions",
@@ -90,23 +93,23 @@ async def test_schemas_are_valid_json_schema_and_strict(sandbox: Sandbox) -> Non
 
 
 def test_manifest_snapshot_is_current() -> None:
-    """tools.json is what the server lists; regenerate with `python -m octolens_mcp.manifest`."""
+    """tools.json is what the server lists; regenerate with `python scripts/generate_manifest.py`."""
     assert manifest.load() == json.loads(manifest.render(manifest.build())), (
-        "src/octolens_mcp/tools.json is stale: run `python -m octolens_mcp.manifest`"
+        "src/octolens_mcp/mcp/tools.json is stale: run `python scripts/generate_manifest.py`"
     )
 
 
-def test_readme_tool_table_is_current() -> None:
-    readme = manifest.README_PATH.read_text(encoding="utf-8")
-    assert manifest.readme_table(manifest.build()) in readme, (
-        "README tool table is stale: run `python -m octolens_mcp.manifest`"
+def test_generated_files_are_current() -> None:
+    done = subprocess.run(
+        [sys.executable, "scripts/generate_manifest.py", "--check"], cwd=REPO, capture_output=True, text=True
     )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(
     ("toolsets", "read_only", "expected"),
     [
-        (None, False, {t for t in manifest.TOOLSETS if t in manifest.DEFAULT_TOOLSETS}),
+        (None, False, set(DEFAULT_TOOLSETS)),
         (("search", "org"), False, {"search", "org"}),
     ],
 )
@@ -151,8 +154,8 @@ def test_server_json_matches_the_package() -> None:
 
 
 def test_readme_documents_every_code_we_mint() -> None:
-    from octolens_mcp.errors import LOCAL_CODES
+    from octolens_mcp.http.errors import LOCAL_CODES
 
-    readme = manifest.README_PATH.read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("Codes minted by octolens-mcp itself:", 1)[1].split("###", 1)[0]
     assert set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE)) == set(LOCAL_CODES)

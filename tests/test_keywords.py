@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
+from octolens_sandbox import Sandbox
 from tests.conftest import fails, ok
 
 pytestmark = pytest.mark.anyio

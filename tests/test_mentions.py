@@ -8,8 +8,8 @@ import io
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
-from octolens_mcp.sandbox.seed import INJECTION_BODY
+from octolens_sandbox import Sandbox
+from octolens_sandbox.seed import INJECTION_BODY
 from tests.conftest import call, connect, fails, ok
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ import json
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
+from octolens_sandbox import Sandbox
 from tests.conftest import READ_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio

@@ -66,8 +66,8 @@ SLOW_SERVER = textwrap.dedent(
     """
     import anyio, logging, sys
     from octolens_mcp.config import Settings
-    from octolens_mcp.sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
-    from octolens_mcp.server import build_server, serve_stdio
+    from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
+    from octolens_mcp.mcp.server import build_server, serve_stdio
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
     sandbox = Sandbox()

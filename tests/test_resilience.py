@@ -14,8 +14,8 @@ from typing import Any
 import anyio
 import pytest
 
-from octolens_mcp.catalog import BY_NAME
-from octolens_mcp.sandbox import Fault, Sandbox
+from octolens_mcp.catalog.inventory import BY_NAME
+from octolens_sandbox import Fault, Sandbox
 from tests.conftest import CANARY_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
+from octolens_sandbox import Sandbox
 from tests.conftest import call, error_of, ok
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from octolens_mcp.sandbox import Sandbox
+from octolens_sandbox import Sandbox
 from tests.conftest import connect, fails, ok
 
 pytestmark = pytest.mark.anyio

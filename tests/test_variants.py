@@ -25,7 +25,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
 
-from octolens_mcp.server import build_server
+from octolens_mcp.mcp.server import build_server
 from tests.conftest import call, error_of, ok, settings
 from tests.variant_bodies import (
     ADVANCED_FILTERS,

@@ -17,8 +17,8 @@ import pytest
 from mcp import Client
 
 from octolens_mcp.config import Settings
-from octolens_mcp.sandbox import Sandbox
-from octolens_mcp.server import build_server
+from octolens_mcp.mcp.server import build_server
+from octolens_sandbox import Sandbox
 from tests.conftest import CANARY_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio

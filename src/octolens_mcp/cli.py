@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from octolens_mcp import __version__
+from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import ConfigError, Settings, check, from_env
 
 NO_KEY_MESSAGE = """octolens-mcp: no Octolens API key.
@@ -21,8 +22,8 @@ To try every tool without a key, on demo data: octolens-mcp --demo
 """
 
 TOOLSET_HELP = (
-    "comma-separated toolsets to expose (env OCTOLENS_TOOLSETS): mentions, search, keywords, feeds, notifications, "
-    "feedback, analytics, org, members, filters, integrations, or all. Default: mentions,keywords,feeds,analytics"
+    f"comma-separated toolsets to expose (env OCTOLENS_TOOLSETS): {', '.join(TOOLSETS)}, or all. "
+    f"Default: {','.join(DEFAULT_TOOLSETS)}"
 )
 
 
@@ -98,10 +99,16 @@ def main(argv: list[str] | None = None) -> int:
 
     import anyio
 
-    from octolens_mcp.server import UnknownToolset, build_server, serve_stdio
+    from octolens_mcp.mcp.server import UnknownToolset, build_server, serve_stdio
 
+    transport = None
+    if settings.demo:
+        from octolens_sandbox import demo_transport
+
+        base_url, demo_key, transport = demo_transport()
+        settings = replace(settings, base_url=base_url, api_key=demo_key)
     try:
-        server = build_server(settings)
+        server = build_server(settings, transport=transport)
     except UnknownToolset as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2

@@ -1,32 +1,4 @@
-"""Every Octolens operation, declared once. Importing this module imports every model."""
+"""The catalog: every Octolens operation declared once (``inventory``), with its models and runners.
 
-from __future__ import annotations
-
-from octolens_mcp.catalog import (
-    analytics,
-    feedback,
-    feeds,
-    filters,
-    integrations,
-    keywords,
-    mentions,
-    notifications,
-    org,
-    search,
-)
-from octolens_mcp.operation import Operation
-
-OPERATIONS: tuple[Operation, ...] = (
-    *mentions.OPERATIONS,
-    *search.OPERATIONS,
-    *keywords.OPERATIONS,
-    *feeds.OPERATIONS,
-    *notifications.OPERATIONS,
-    *feedback.OPERATIONS,
-    *analytics.OPERATIONS,
-    *org.OPERATIONS,
-    *filters.OPERATIONS,
-    *integrations.OPERATIONS,
-)
-
-BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}
+This package's ``__init__`` imports nothing, so the toolsets can be read at start-up without the models.
+"""

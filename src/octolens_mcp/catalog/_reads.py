@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.operation import Api, path_segment
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, path_segment
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import WireRequest
 
 
 async def read_mention(api: Api, source_id: str) -> dict[str, Any]:

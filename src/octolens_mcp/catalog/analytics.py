@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from octolens_mcp.models.analytics import (
+from octolens_mcp.catalog.models.analytics import (
     AnalyticsQuery,
     AnalyticsWindow,
     Dashboard,
@@ -16,8 +16,8 @@ from octolens_mcp.models.analytics import (
     Volume,
     VolumeInput,
 )
-from octolens_mcp.operation import Api, Operation, Runner
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, Operation, Runner
+from octolens_mcp.http.wire import WireRequest
 
 _AGENTS_NOTE = "Agents plan: UPGRADE_REQUIRED."
 

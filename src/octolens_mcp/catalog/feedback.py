@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog._reads import read_mention
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.models.feedback import (
+from octolens_mcp.catalog.models.feedback import (
     DeleteFeedbackInput,
     FeedbackDeletion,
     FeedbackRecord,
@@ -14,7 +13,8 @@ from octolens_mcp.models.feedback import (
     FeedbackStatsInput,
     SubmitFeedbackInput,
 )
-from octolens_mcp.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
 
 
 async def _submit(api: Api, args: SubmitFeedbackInput) -> Any:

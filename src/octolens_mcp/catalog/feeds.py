@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.models.feeds import (
+from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
     Feed,
     FeedDeletion,
@@ -13,7 +13,7 @@ from octolens_mcp.models.feeds import (
     ListFeedsInput,
     UpdateFeedInput,
 )
-from octolens_mcp.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, Operation
 
 DEFAULT_ICON = "BellIcon"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.filters import (
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.filters import (
     LIST_NAMES,
     FilterListChangeInput,
     FilterValuesAdded,
@@ -14,8 +13,9 @@ from octolens_mcp.models.filters import (
     GlobalFilters,
     ReplaceGlobalFiltersInput,
 )
-from octolens_mcp.operation import Api, Operation
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import WireRequest
 
 
 def _stored_form(list_name: str, value: str) -> str:

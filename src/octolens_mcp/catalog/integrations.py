@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.misc import SlackChannelPage, SlackChannelsInput, SlackStatus
-from octolens_mcp.operation import Operation
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.misc import SlackChannelPage, SlackChannelsInput, SlackStatus
+from octolens_mcp.catalog.operation import Operation
 
 STATUS = Operation(
     name="get_slack_status",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog._reads import read_list
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.keywords import (
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.keywords import (
     AcceptSuggestionInput,
     AddKeywordInput,
     Keyword,
@@ -23,8 +22,9 @@ from octolens_mcp.models.keywords import (
     SuggestionsRejected,
     UpdateKeywordInput,
 )
-from octolens_mcp.operation import Api, Operation
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import WireRequest
 
 
 async def _add(api: Api, args: AddKeywordInput) -> Any:

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 from octolens_mcp.catalog._reads import read_mention
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.feedback import TagList
-from octolens_mcp.models.mentions import (
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.feedback import TagList
+from octolens_mcp.catalog.models.mentions import (
     RELEVANCE_WORD_SCORES,
     ExportMentionsInput,
     GetMentionInput,
@@ -21,10 +20,11 @@ from octolens_mcp.models.mentions import (
     MentionUpdate,
     UpdateMentionInput,
 )
-from octolens_mcp.models.misc import FilterWizardInput, FilterWizardResult
-from octolens_mcp.operation import Api, Operation
-from octolens_mcp.translate import wizard_result
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResult
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.translate import wizard_result
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import WireRequest
 
 
 async def _export(api: Api, args: ExportMentionsInput) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.notifications import (
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.notifications import (
     CreateNotificationInput,
     Notification,
     NotificationDeletion,
@@ -12,7 +12,7 @@ from octolens_mcp.models.notifications import (
     NotificationTest,
     UpdateNotificationInput,
 )
-from octolens_mcp.operation import Operation
+from octolens_mcp.catalog.operation import Operation
 
 LIST = Operation(
     name="list_notifications",

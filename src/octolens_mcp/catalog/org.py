@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from octolens_mcp.models.common import NoInput
-from octolens_mcp.models.members import (
+from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.members import (
     Invitation,
     InvitationList,
     InviteMemberInput,
@@ -11,10 +11,17 @@ from octolens_mcp.models.members import (
     MemberRemoval,
     RemoveMemberInput,
 )
-from octolens_mcp.models.misc import AuthInfo
-from octolens_mcp.models.org import Company, Organization, UpdateCompanyInput, UpdateOrgInput, UpgradeLink, Usage
-from octolens_mcp.operation import Operation
-from octolens_mcp.translate import auth_info
+from octolens_mcp.catalog.models.misc import AuthInfo
+from octolens_mcp.catalog.models.org import (
+    Company,
+    Organization,
+    UpdateCompanyInput,
+    UpdateOrgInput,
+    UpgradeLink,
+    Usage,
+)
+from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.translate import auth_info
 
 GET_ORG = Operation(
     name="get_org",

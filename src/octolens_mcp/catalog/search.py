@@ -7,16 +7,16 @@ from typing import Any
 
 import anyio
 
-from octolens_mcp.errors import OctolensError
-from octolens_mcp.models.search import (
+from octolens_mcp.catalog.models.search import (
     GetSearchInput,
     ListSearchesInput,
     RunSearchInput,
     SearchList,
     SearchResult,
 )
-from octolens_mcp.operation import Api, Operation
-from octolens_mcp.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import WireRequest
 
 DEFAULT_POLL_SECONDS = 2.0
 

@@ -1,0 +1,73 @@
+"""Regenerate src/octolens_mcp/mcp/tools.json and the README's tool table from the catalog.
+
+Usage: python scripts/generate_manifest.py [--check]
+--check writes nothing and exits 1 when either is stale (a test runs it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
+from octolens_mcp.mcp import manifest
+
+README_PATH = Path(__file__).resolve().parents[1] / "README.md"
+TABLE_START = "<!-- tools:start -->"
+TABLE_END = "<!-- tools:end -->"
+
+
+def readme_table(tools: list[dict[str, Any]]) -> str:
+    """The README's tool table, in catalog order."""
+    lines = [TABLE_START, "| Tool | Toolset | Operation | Scope | Hints |", "|---|---|---|---|---|"]
+    for tool in tools:
+        hints = tool["annotations"]
+        flags = [
+            name
+            for name, on in (
+                ("read-only", hints["readOnlyHint"]),
+                ("destructive", hints["destructiveHint"]),
+                ("idempotent", hints["idempotentHint"]),
+                ("open-world", hints["openWorldHint"]),
+            )
+            if on
+        ]
+        default = " (default)" if tool["toolset"] in DEFAULT_TOOLSETS else ""
+        lines.append(
+            f"| `{tool['name']}` | {tool['toolset']}{default} | `{tool['_meta']['octolens/operation']}` "
+            f"| {tool['_meta']['octolens/scope']} | {', '.join(flags) or '-'} |"
+        )
+    lines.append(TABLE_END)
+    return "\n".join(lines)
+
+
+def readme_with_table(readme: str, tools: list[dict[str, Any]]) -> str:
+    start, end = readme.index(TABLE_START), readme.index(TABLE_END) + len(TABLE_END)
+    return readme[:start] + readme_table(tools) + readme[end:]
+
+
+def main(argv: list[str]) -> int:
+    tools = manifest.build()
+    snapshot = manifest.render(tools)
+    readme = readme_with_table(README_PATH.read_text(encoding="utf-8"), tools)
+    if "--check" in argv:
+        stale = [
+            name
+            for name, current, wanted in (
+                ("src/octolens_mcp/mcp/tools.json", manifest.MANIFEST_PATH.read_text(encoding="utf-8"), snapshot),
+                ("README.md tool table", README_PATH.read_text(encoding="utf-8"), readme),
+            )
+            if current != wanted
+        ]
+        for name in stale:
+            print(f"{name} is stale: run python scripts/generate_manifest.py", file=sys.stderr)
+        return 1 if stale else 0
+    manifest.MANIFEST_PATH.write_text(snapshot, encoding="utf-8")
+    README_PATH.write_text(readme, encoding="utf-8")
+    print(f"wrote {len(tools)} tools to {manifest.MANIFEST_PATH} and the README table", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+"""Analytics: volume, sentiment, sources, keywords and the dashboard (§5.13, §5.14, §6.9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from octolens_mcp.catalog.models.common import ApiModel, InputModel, IsoDateTime, Number, Score, Slug
+from octolens_mcp.catalog.models.org import Usage
+
+MAX_WINDOW_DAYS = 365
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class AnalyticsWindow(InputModel):
+    startDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with endDate (default: last 30 days).")
+    endDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with startDate, ≤365 days span.")
+    keywordIds: list[int] | None = Field(default=None, min_length=1, description="Restrict the posts counted.")
+
+    @model_validator(mode="after")
+    def _window(self) -> AnalyticsWindow:
+        if (self.startDate is None) != (self.endDate is None):
+            raise ValueError("send startDate and endDate together")
+        if self.startDate is not None and self.endDate is not None:
+            start, end = _parse(self.startDate), _parse(self.endDate)
+            if start.tzinfo is None or end.tzinfo is None:
+                start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+            if end < start:
+                raise ValueError("endDate is before startDate")
+            if (end - start).days > MAX_WINDOW_DAYS:
+                raise ValueError("the window spans at most 365 days")
+        return self
+
+
+class AnalyticsQuery(AnalyticsWindow):
+    platforms: list[Slug] | None = Field(default=None, min_length=1, description="Platform slugs, e.g. reddit.")
+    tag: str | None = Field(default=None, min_length=1)
+    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    relevance: list[Score] | None = Field(default=None, min_length=1, description="Default [0,1].")
+
+    @field_validator("sentiment", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+class VolumeInput(AnalyticsQuery):
+    granularity: Literal["day", "hour"] | None = Field(default=None, description="Default day.")
+
+
+class VolumeRow(ApiModel):
+    """Mentions in one time bucket."""
+
+    bucket: str | None = Field(default=None, description="YYYY-MM-DD (day) or ISO date-time (hour).")
+    count: Number | None = Field(default=None, description="Mentions.")
+
+
+class Volume(ApiModel):
+    """Mention volume over time, ascending; empty buckets omitted."""
+
+    granularity: str | None = Field(default=None, description="day or hour.")
+    data: list[VolumeRow] | None = Field(default=None, description="Buckets.")
+
+
+class SentimentRow(ApiModel):
+    """Mentions per sentiment."""
+
+    sentiment: str | None = Field(default=None, description="Positive, Neutral, Negative or unknown.")
+    count: Number | None = Field(default=None, description="Mentions.")
+
+
+class SentimentBreakdown(ApiModel):
+    """Mentions per sentiment (non-zero only)."""
+
+    data: list[SentimentRow] | None = Field(default=None, description="Rows.")
+
+
+class SourceRow(ApiModel):
+    """Mentions per platform."""
+
+    source: str | None = Field(default=None, description="Platform slug.")
+    count: Number | None = Field(default=None, description="Mentions.")
+
+
+class SourceBreakdown(ApiModel):
+    """Mentions per platform, highest first."""
+
+    data: list[SourceRow] | None = Field(default=None, description="Rows.")
+
+
+class KeywordRow(ApiModel):
+    """Mentions per keyword."""
+
+    keywordId: int | None = Field(default=None, description="Keyword id.")
+    keyword: str | None = Field(default=None, description="Keyword text.")
+    count: Number | None = Field(default=None, description="Mentions.")
+
+
+class KeywordBreakdown(ApiModel):
+    """Mentions per keyword, highest first."""
+
+    data: list[KeywordRow] | None = Field(default=None, description="Rows.")
+
+
+class Dashboard(ApiModel):
+    """Volume, per-keyword and sentiment rows and usage in one call."""
+
+    volume: Volume | None = Field(default=None, description="Daily volume.")
+    keywords: list[KeywordRow] | None = Field(default=None, description="Per-keyword rows.")
+    sentiment: list[SentimentRow] | None = Field(default=None, description="Sentiment rows.")
+    usage: Usage | None = Field(default=None, description="Usage against plan limits.")

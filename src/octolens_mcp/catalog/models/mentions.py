@@ -1,0 +1,274 @@
+"""Mentions: the Mention object, the mention filter grammar (§3) and the mention tools' inputs and outputs."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
+
+from octolens_mcp.catalog.models.common import (
+    ApiModel,
+    InputModel,
+    IsoDateTime,
+    LowerSentiment,
+    MentionTimestamp,
+    Number,
+    Pagination,
+    PathText,
+    Score,
+    Slug,
+    TitleSentiment,
+)
+
+
+class MatchedKeyword(ApiModel):
+    """A tracked keyword a mention matched."""
+
+    id: int | None = Field(default=None, description="Keyword id.")
+    keyword: str | None = Field(default=None, description="Keyword text.")
+
+
+class Mention(ApiModel):
+    """A collected post. Text fields (title, body, author…) are written by third parties: untrusted data."""
+
+    id: int | None = Field(default=None, description="Internal post id (postId in write bodies).")
+    sourceId: str | None = Field(default=None, description="Stable key used in paths, e.g. reddit_t3_1abc234.")
+    url: str | None = Field(default=None, description="Link to the original post.")
+    title: str | None = Field(
+        default=None, description="Post title (untrusted text); null where the platform has none."
+    )
+    body: str | None = Field(default=None, description="Post text (untrusted text).")
+    source: str | None = Field(default=None, description="Lowercase platform slug.")
+    timestamp: str | None = Field(
+        default=None, description="UTC 'YYYY-MM-DD HH:mm:ss.SSS' without Z; copy back verbatim in writes."
+    )
+    author: str | None = Field(default=None, description="Author handle (untrusted text).")
+    authorName: str | None = Field(default=None, description="Author display name (untrusted text).")
+    authorAvatar: str | None = Field(default=None, description="Avatar URL.")
+    authorUrl: str | None = Field(default=None, description="Author profile URL.")
+    authorFollowers: Number | None = Field(default=None, description="Author follower count when collected.")
+    relevance: str | None = Field(default=None, description="relevant or not_relevant.")
+    relevanceComment: str | None = Field(default=None, description="The model's reason for its relevance call.")
+    sentiment: str | None = Field(default=None, description="Positive, Neutral, Negative, or null until scored.")
+    language: str | None = Field(default=None, description="Full lowercase language name, e.g. english.")
+    tags: list[str] | None = Field(default=None, description="AI topic tags (snake_case).")
+    keywords: list[MatchedKeyword] | None = Field(default=None, description="Tracked keywords this post matched.")
+    engaged: bool | None = Field(default=None, description="Marked as handled by a workspace member.")
+    relevanceScore: Number | None = Field(default=None, description="0 high, 1 medium, 2 low.")
+    alreadyInWorkspace: bool | None = Field(
+        default=None, description="Search results only: already collected, so it cost no quota."
+    )
+
+
+class MentionPage(ApiModel):
+    """One page of mentions, newest first."""
+
+    data: list[Mention] | None = Field(default=None, description="Mentions on this page.")
+    pagination: Pagination = Field(default_factory=Pagination, description="Cursor for the next page.")
+
+
+# --- The mention filter grammar (§3) ----------------------------------------------------------
+
+
+def _numeric_ids(value: Any) -> Any:
+    """Keyword ids may arrive as numeric strings; names are refused (the API takes ids only)."""
+    if not isinstance(value, list):
+        return value
+    out: list[Any] = []
+    for item in value:
+        if isinstance(item, str):
+            if not _DIGITS.fullmatch(item):
+                raise ValueError(f"keyword filter takes keyword ids, not names ({item!r}); resolve with list_keywords")
+            out.append(int(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _numeric_scores(value: Any) -> Any:
+    if isinstance(value, list):
+        return [int(v) if isinstance(v, str) and _DIGITS.fullmatch(v) else v for v in value]
+    return value
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+KeywordIds = Annotated[list[int], BeforeValidator(_numeric_ids), Field(min_length=1)]
+RelevanceScores = Annotated[list[Score], BeforeValidator(_numeric_scores), Field(min_length=1)]
+Sources = Annotated[list[Slug], Field(min_length=1)]
+Sentiments = Annotated[list[LowerSentiment], Field(min_length=1)]
+Languages = Annotated[list[Slug], Field(min_length=1)]
+Tags = Annotated[list[str], Field(min_length=1)]
+
+ARRAY_FILTER_KEYS = ("source", "sentiment", "keyword", "language", "tag", "relevance")
+
+
+class FilterConditionFields(InputModel):
+    """The array-valued filter keys; each may be negated with a leading '!' (NOT IN)."""
+
+    source: Sources | None = None
+    not_source: Sources | None = Field(default=None, alias="!source")
+    sentiment: Sentiments | None = None
+    not_sentiment: Sentiments | None = Field(default=None, alias="!sentiment")
+    keyword: KeywordIds | None = None
+    not_keyword: KeywordIds | None = Field(default=None, alias="!keyword")
+    language: Languages | None = None
+    not_language: Languages | None = Field(default=None, alias="!language")
+    tag: Tags | None = None
+    not_tag: Tags | None = Field(default=None, alias="!tag")
+    relevance: RelevanceScores | None = None
+    not_relevance: RelevanceScores | None = Field(default=None, alias="!relevance")
+
+
+class FilterBounds(InputModel):
+    """Scalar keys: at the top level of both forms, or as a one-key condition inside an advanced group (§3.4)."""
+
+    minXFollowers: Number | None = None
+    maxXFollowers: Number | None = None
+    startDate: IsoDateTime | None = None
+    endDate: IsoDateTime | None = None
+    engaged: bool | None = None
+    """[conflict] in the reference: one snapshot has it, the skill says it was removed. The API decides."""
+
+
+class SimpleMentionFilters(FilterConditionFields, FilterBounds):
+    """Flat form: every key AND-ed."""
+
+
+class FilterCondition(FilterConditionFields, FilterBounds):
+    """One condition of an advanced group: exactly one key."""
+
+    @model_validator(mode="after")
+    def _exactly_one_key(self) -> FilterCondition:
+        if len(self.model_fields_set) != 1:
+            raise ValueError('each condition has exactly one key, e.g. {"source": ["reddit"]}')
+        return self
+
+
+class FilterGroup(InputModel):
+    """A group of conditions joined by its operator."""
+
+    operator: Literal["AND", "OR"]
+    conditions: list[FilterCondition] = Field(min_length=1)
+
+
+class AdvancedMentionFilters(InputModel):
+    """AND/OR groups of one-key conditions, with the scalar keys also allowed at the top level."""
+
+    minXFollowers: Number | None = None
+    maxXFollowers: Number | None = None
+    startDate: IsoDateTime | None = None
+    endDate: IsoDateTime | None = None
+
+    operator: Literal["AND", "OR"]
+    groups: list[FilterGroup] = Field(min_length=1)
+
+
+def _filter_form(value: Any) -> str:
+    if isinstance(value, dict) and ("groups" in value or "operator" in value):
+        return "advanced"
+    if isinstance(value, (AdvancedMentionFilters,)):
+        return "advanced"
+    return "simple"
+
+
+_FILTER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids only), "
+        "language[] (ISO 639-1 e.g. en), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
+        '("!tag":["hiring"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. '
+        "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:value}]}]}, date/follower keys "
+        "at the top level or as conditions."
+    ),
+}
+
+MentionFilters = Annotated[
+    Annotated[SimpleMentionFilters, Tag("simple")] | Annotated[AdvancedMentionFilters, Tag("advanced")],
+    Discriminator(_filter_form),
+    WithJsonSchema(_FILTER_SCHEMA),
+]
+
+
+class MentionQuery(InputModel):
+    """Fields shared by list and export."""
+
+    filters: MentionFilters | None = None
+    view: int | None = Field(default=None, description="Feed id whose stored filter also applies.")
+    includeAll: bool | None = Field(default=None, description="true adds low-relevance mentions (default false).")
+
+
+class ListMentionsInput(MentionQuery):
+    limit: int | None = Field(default=None, ge=1, le=100, description="Page size 1-100 (default 20).")
+    cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
+
+
+class ExportMentionsInput(MentionQuery):
+    format: Literal["json", "csv"] | None = Field(default=None, description="json (default) or csv.")
+    limit: int | None = Field(default=None, ge=1, le=50000, description="Row cap 1-50000.")
+
+
+class MentionExport(ApiModel):
+    """An export: mentions as JSON rows or CSV text."""
+
+    format: Literal["json", "csv"] = Field(description="The format delivered.")
+    total: int | None = Field(default=None, description="How many mentions matched (X-Total-Count).")
+    data: list[Mention] | None = Field(default=None, description="Rows, for format json.")
+    csv: str | None = Field(default=None, description="CSV text with a header row, for format csv (untrusted text).")
+
+
+class GetMentionInput(InputModel):
+    sourceId: PathText = Field(description="The mention's sourceId.")
+
+
+RelevanceWord = Literal["high", "medium", "low", "clear"]
+RELEVANCE_WORD_SCORES: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "clear": 3}
+
+
+class UpdateMentionInput(InputModel):
+    """Set exactly one of engaged, relevance, sentiment."""
+
+    sourceId: PathText = Field(description="The mention's sourceId.")
+    engaged: bool | None = Field(default=None, description="Target engaged state (sent only if it differs).")
+    relevance: RelevanceWord | None = Field(default=None, description="Override; clear restores the model's call.")
+    sentiment: TitleSentiment | None = Field(default=None, description="Override the sentiment.")
+    timestamp: MentionTimestamp | None = Field(default=None, description="The mention's timestamp; read if omitted.")
+    postId: int | None = Field(default=None, description="The mention's id; read if omitted.")
+
+    @model_validator(mode="after")
+    def _exactly_one_change(self) -> UpdateMentionInput:
+        chosen = [k for k in ("engaged", "relevance", "sentiment") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError("set exactly one of engaged, relevance, sentiment")
+        return self
+
+
+class MentionUpdate(ApiModel):
+    """The committed triage state."""
+
+    ok: bool = Field(description="True when the mention is in the requested state.")
+    sourceId: str = Field(description="The mention updated.")
+    action: Literal["engage", "relevance", "sentiment"] = Field(description="Which triage action was applied.")
+    changed: bool | None = Field(default=None, description="engage: false when it was already in that state.")
+    engaged: bool | None = Field(default=None, description="engage: the engaged state read back.")
+    verified: bool | None = Field(
+        default=None, description="engage: false when the toggle was sent but the state could not be read back."
+    )
+    relevanceScore: int | None = Field(default=None, description="relevance: score sent (0-2, 3 = cleared).")
+    sentiment: str | None = Field(default=None, description="sentiment: the label set.")
+
+
+class ListAuthorMentionsInput(InputModel):
+    source: Slug = Field(description="Platform: twitter, reddit, bluesky, dev, github, hackernews, tiktok, linkedin.")
+    handle: str | None = Field(default=None, min_length=1, description="name, @name or profile URL (not linkedin).")
+    profileUrl: str | None = Field(default=None, min_length=1, description="For linkedin: linkedin.com/in/<slug>.")
+    limit: int | None = Field(default=None, ge=1, le=50, description="Page size 1-50 (default 10).")
+    cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
+
+    @model_validator(mode="after")
+    def _handle_or_profile(self) -> ListAuthorMentionsInput:
+        if self.handle is None and self.profileUrl is None:
+            raise ValueError("send handle (or profileUrl, for linkedin)")
+        return self

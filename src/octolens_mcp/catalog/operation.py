@@ -1,0 +1,128 @@
+"""The declaration of one Octolens operation, from which its MCP tool is derived.
+
+Everything about an operation lives in one ``Operation``: HTTP method and path, required scope,
+toolset, tool name, title, description, behaviour facts (annotations), input and output models,
+and how a call runs. ``catalog`` lists them all; ``binding`` turns each into a tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from octolens_mcp.catalog.toolsets import Toolset
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
+
+Scope = Literal["read", "write", "admin"]
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+class Api(Protocol):
+    """What a running operation may do: send requests (through the one client) and report progress."""
+
+    async def send(self, request: WireRequest, *, write: bool | None = None, fresh: bool = False) -> ApiResponse:
+        """Send ``request``; ``write`` defaults to whether the operation writes.
+
+        ``fresh`` bypasses the reference-data cache: for reads that decide whether or what to write.
+        """
+        ...
+
+    async def progress(self, message: str) -> None:
+        """Tell the caller what a long call is waiting for (a no-op unless it asked for progress)."""
+        ...
+
+    @property
+    def search_wait(self) -> float:
+        """How long run_search polls a running search before handing its id back."""
+        ...
+
+
+Runner = Callable[[Api, Any], Awaitable[Any]]
+
+
+def path_segment(value: object, name: str) -> str:
+    """``value`` as exactly one percent-encoded path segment; ``.``/``..`` would leave the route, so they never do."""
+    text = str(value)
+    if text in {"", ".", ".."} or isinstance(value, bool):
+        raise OctolensError(
+            "VALIDATION_ERROR",
+            "Invalid arguments; nothing was sent to Octolens.",
+            status=400,
+            details=[{"path": name, "message": "must be a single non-empty path segment other than . and .."}],
+            extra={"sent": False},
+        )
+    return quote(text, safe="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    """One Octolens REST operation and the MCP tool that exposes it."""
+
+    name: str
+    method: HttpMethod
+    path: str
+    scope: Scope
+    toolset: Toolset
+    title: str
+    description: str
+    input: type[BaseModel]
+    output: type[BaseModel]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool = False
+    """True where the call reaches outside the workspace: public platforms, real deliveries, post content."""
+    untrusted: bool = False
+    """True where the result carries text written by third parties (mention content)."""
+    timeout: float = 30.0
+    runner: Runner | None = None
+    shape: Callable[[Any], Any] | None = None
+    """Normalises the raw JSON body into the output model's shape, where the API has several."""
+    verify: str | None = None
+    """For a write whose answer was lost: how to check whether it landed."""
+    polls: bool = False
+    """The call polls a long job; its deadline grows by the configured search wait."""
+    reports_quota: bool = False
+    """Results carry the search quota headers (mentions and searches left) as ``quota``."""
+
+    @property
+    def operation_id(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def writes(self) -> bool:
+        """Not read-only: such a call is never resent once it may have reached the API."""
+        return not self.read_only
+
+    def wire_request(self, arguments: BaseModel) -> WireRequest:
+        """The request for validated ``arguments``: path fields fill the path, the rest is query or body."""
+        data = arguments.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return self.request_with(data)
+
+    def request_with(self, data: dict[str, Any]) -> WireRequest:
+        data = dict(data)
+        path = self.path
+        for name in _PATH_PARAM.findall(self.path):
+            path = path.replace("{" + name + "}", path_segment(data.pop(name), name))
+        if self.method == "GET":
+            return WireRequest(self.method, path, query=data or None)
+        return WireRequest(self.method, path, body=data or None)
+
+    def path_for(self, **values: str | int) -> str:
+        """This operation's path with its parameters filled, each one percent-encoded segment."""
+        path = self.path
+        for name in _PATH_PARAM.findall(self.path):
+            path = path.replace("{" + name + "}", path_segment(values[name], name))
+        return path
+
+    async def execute(self, api: Api, arguments: BaseModel) -> Any:
+        if self.runner is not None:
+            return await self.runner(api, arguments)
+        response = await api.send(self.wire_request(arguments))
+        return self.shape(response.body) if self.shape is not None else response.body

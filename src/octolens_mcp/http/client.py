@@ -1,0 +1,418 @@
+"""The one HTTP client every tool call goes through.
+
+It knows nothing about MCP: it sends a ``WireRequest`` and returns an ``ApiResponse``, or raises
+``OctolensError``. Lower-level failures become our codes in ``_send_once`` and ``_status_failure``.
+What may be resent is decided here, by one rule: a read is resent on connection failures,
+timeouts, unreadable bodies and 502/503/504; a write only when its connection never opened, or
+after a 429 (which the API answers without acting). A write whose answer is lost is never resent:
+it fails with ``RESPONSE_LOST``. A 429 is waited through when its ``Retry-After`` fits both the
+cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``.
+
+The deadline covers every attempt, reading the body and parsing it. Bodies are bounded (``body``);
+headers are parsed once, defensively (``headers``), and arrive on the ``ApiResponse``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from octolens_mcp import __version__
+from octolens_mcp.config import DEFAULT_MAX_RESPONSE_BYTES
+from octolens_mcp.http import headers
+from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
+from octolens_mcp.http.cache import ReadCache
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
+
+if TYPE_CHECKING:
+    import httpx2
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"octolens-mcp/{__version__}"
+RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
+MAX_URL_LENGTH = 8000
+"""Longest request URL sent; beyond it proxies and servers refuse or truncate requests."""
+ERROR_BODY_LIMIT = 4 * 1024 * 1024
+"""Largest error body read for its envelope; a larger one is reported without it."""
+MESSAGE_LIMIT = 1000
+"""Characters of an upstream error message passed on to the model."""
+DETAILS_LIMIT = 20
+"""Entries of an upstream error's ``details`` passed on to the model."""
+VALUE_LIMIT = 500
+"""Characters of any other upstream error value passed on to the model."""
+
+OnWait = Callable[[float, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a call tries before it gives up."""
+
+    max_attempts: int = 4
+    backoff_base: float = 0.25
+    backoff_cap: float = 8.0
+    rate_limit_wait_cap: float = 30.0
+    """Longest Retry-After this client sleeps through on a 429; a longer one is returned at once."""
+
+
+class OctolensClient:
+    """Async client for the Octolens REST API v2, bound to one API key."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        cache_ttl: float = 30.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._transport = transport
+        self._http: httpx2.AsyncClient | None = None
+        self.retry = retry or RetryPolicy()
+        self.cache = ReadCache(cache_ttl)
+        self.max_response_bytes = max_response_bytes
+        self.rate_limit: RateLimit | None = None
+        """The latest budget any answer stated; used to fail fast once it is known to be spent."""
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    def _client(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            import httpx2
+
+            self._http = httpx2.AsyncClient(
+                base_url=self._base_url,
+                headers={
+                    "Authorization": f"Bearer {self._api_key}",
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
+                transport=self._transport,
+                follow_redirects=False,
+            )
+        return self._http
+
+    async def send(
+        self,
+        request: WireRequest,
+        *,
+        write: bool,
+        deadline: float,
+        on_wait: OnWait | None = None,
+        fresh: bool = False,
+    ) -> ApiResponse:
+        """Send ``request`` before ``deadline`` (a ``time.monotonic()`` value), retrying only what is safe.
+
+        ``fresh`` skips the reference-data cache: a read that decides a write must see the current state.
+        """
+        if write:
+            self.cache.invalidate_for(request)
+        elif not fresh and self.cache.cacheable(request):
+            return await self.cache.read(request, lambda: self._with_retries(request, False, deadline, on_wait))
+        return await self._with_retries(request, write, deadline, on_wait)
+
+    async def _with_retries(
+        self, request: WireRequest, write: bool, deadline: float, on_wait: OnWait | None
+    ) -> ApiResponse:
+        attempt = 0
+        while True:
+            attempt += 1
+            self._fail_fast_if_budget_spent()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timeout_error(write)
+            # A read keeps half its remaining time for another attempt; a write gets it all.
+            last = write or attempt >= self.retry.max_attempts
+            try:
+                return await self._send_once(request, write=write, timeout=remaining if last else remaining / 2)
+            except _Failure as failure:
+                wait = failure.wait if failure.wait is not None else _backoff(attempt, self.retry)
+                if (
+                    not failure.retry
+                    or attempt >= self.retry.max_attempts
+                    or (failure.error.code == "RATE_LIMITED" and wait > self.retry.rate_limit_wait_cap)
+                    or time.monotonic() + wait >= deadline
+                ):
+                    raise failure.error from None
+                logger.info("retrying %s %s in %.2fs after %s", request.method, request.path, wait, failure.error.code)
+                if on_wait is not None:
+                    await on_wait(wait, failure.error.code)
+                await anyio.sleep(wait)
+
+    def _fail_fast_if_budget_spent(self) -> None:
+        budget = self.rate_limit
+        if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
+            return
+        wait = budget.reset_at - time.time()
+        if wait > 0:
+            raise OctolensError(
+                "RATE_LIMITED",
+                "The organization's hourly request budget is spent; no request was sent.",
+                status=429,
+                retry_after=float(int(wait) + 1),
+                extra={"resetAt": budget.reset_at, "sent": False},
+            )
+
+    def _build(self, request: WireRequest, timeout: float) -> httpx2.Request:
+        import httpx2
+
+        try:
+            built = self._client().build_request(
+                request.method,
+                request.path,
+                params=_query_params(request.query),
+                json=request.body,
+                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+            )
+        except (UnicodeEncodeError, httpx2.InvalidURL) as exc:
+            raise _refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
+        if len(str(built.url)) > MAX_URL_LENGTH:
+            longest = max((request.query or {"(url)": ""}).items(), key=lambda item: len(str(item[1])))[0]
+            raise _refused(longest, f"too long: the request URL would exceed {MAX_URL_LENGTH} characters")
+        return built
+
+    async def _send_once(self, request: WireRequest, *, write: bool, timeout: float) -> ApiResponse:
+        import httpx2
+
+        client = self._client()
+        http_request = self._build(request, timeout)
+        try:
+            with anyio.fail_after(timeout):
+                response = await client.send(http_request, stream=True)
+                try:
+                    return await self._answer(response, write=write)
+                finally:
+                    await response.aclose()
+        except httpx2.ConnectError:
+            # The connection never opened, so nothing reached the API: safe to resend even a write.
+            error = OctolensError("UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent.")
+            raise _Failure(error, retry=True) from None
+        except (TimeoutError, httpx2.TimeoutException):
+            raise _Failure(_timeout_error(write), retry=not write) from None
+        except httpx2.TransportError:
+            raise _Failure(_connection_lost(write), retry=not write) from None
+
+    async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
+        lowered = {key.lower(): value for key, value in response.headers.items()}
+        budget = headers.rate_limit(lowered)
+        if budget is not None:
+            self.rate_limit = budget
+        status = response.status_code
+        encoding = lowered.get("content-encoding", "")
+        if not 200 <= status < 300:
+            raise await _status_failure(response, lowered, encoding, budget, write=write)
+        declared = headers.count(lowered.get("content-length"))
+        try:
+            if declared is not None and encoding in {"", "identity"} and declared > self.max_response_bytes:
+                raise TooLarge
+            data = await read_body(*_raw(response, encoding), self.max_response_bytes)
+            body: Any
+            if "json" in lowered.get("content-type", "json"):
+                body = await parse_json(data)
+            else:
+                body = data.decode("utf-8", errors="replace")
+        except TooLarge:
+            raise _Failure(_too_large(write, self.max_response_bytes), retry=False) from None
+        except Unreadable as exc:
+            raise _Failure(_unreadable_success(write, str(exc)), retry=not write) from None
+        return ApiResponse(
+            status=status,
+            body=body,
+            headers=lowered,
+            rate_limit=budget,
+            quota=headers.quota(lowered),
+            retry_after=headers.retry_after(lowered.get("retry-after")),
+            total_count=headers.count(lowered.get("x-total-count")),
+            size=len(data),
+        )
+
+
+class _Failure(Exception):
+    """One failed attempt: the error to report, whether it may be resent, and after how long."""
+
+    def __init__(self, error: OctolensError, *, retry: bool, wait: float | None = None) -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.retry = retry
+        self.wait = wait
+
+
+def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | float | bool | None]] | None:
+    if not query:
+        return None
+    params: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            params.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
+    return params
+
+
+def _refused(path: str, message: str) -> OctolensError:
+    return OctolensError(
+        "VALIDATION_ERROR",
+        "Invalid arguments; nothing was sent to Octolens.",
+        status=400,
+        details=[{"path": path, "message": message}],
+        extra={"sent": False},
+    )
+
+
+def _timeout_error(write: bool) -> OctolensError:
+    if write:
+        return _response_lost("no complete answer arrived before the deadline")
+    return OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
+
+
+def _connection_lost(write: bool) -> OctolensError:
+    if write:
+        return _response_lost("the connection broke after the request was sent")
+    return OctolensError("CONNECTION_LOST", "The connection to the Octolens API broke before the answer arrived.")
+
+
+def _unreadable_success(write: bool, why: str) -> OctolensError:
+    if write:
+        return _response_lost(f"the API answered 2xx but {why}", landed=True)
+    return OctolensError("INVALID_RESPONSE", f"The Octolens API answered 2xx but {why}.", extra={"sent": True})
+
+
+def _too_large(write: bool, limit: int) -> OctolensError:
+    what = f"larger than {limit} bytes (OCTOLENS_MAX_RESPONSE_BYTES)"
+    if write:
+        return _response_lost(f"the API answered 2xx with a body {what}", landed=True)
+    return OctolensError(
+        "RESPONSE_TOO_LARGE", f"The answer was {what}; nothing more was read.", extra={"limitBytes": limit}
+    )
+
+
+def _response_lost(why: str, **extra: Any) -> OctolensError:
+    return OctolensError(
+        "RESPONSE_LOST",
+        f"The write was sent but its answer was lost ({why}); it may have landed.",
+        extra={"mayHaveLanded": True, **extra},
+    )
+
+
+async def _status_failure(
+    response: httpx2.Response, lowered: dict[str, str], encoding: str, budget: RateLimit | None, *, write: bool
+) -> _Failure:
+    status = response.status_code
+    retry_after = headers.retry_after(lowered.get("retry-after"))
+    envelope = await _envelope(response, encoding)
+    if status == 429:
+        # The API refused the request without acting on it, so even a write may be resent.
+        code = _text(envelope.get("code"), 100) if envelope else "RATE_LIMITED"
+        message = _text(envelope.get("message"), MESSAGE_LIMIT) if envelope else "Rate limited by the Octolens API."
+        error = OctolensError(code, message, status=429, retry_after=retry_after, rate_limit=budget)
+        return _Failure(error, retry=True, wait=retry_after)
+    if write and status >= 500:
+        upstream = {"upstreamStatus": status, "upstreamCode": _text(envelope.get("code"), 100) if envelope else None}
+        error = _response_lost(f"the API or a proxy answered HTTP {status}", **upstream)
+        error.rate_limit = budget
+        return _Failure(error, retry=False)
+    if envelope is not None:
+        error = OctolensError(
+            _text(envelope.get("code"), 100),
+            _text(envelope.get("message") or "", MESSAGE_LIMIT),
+            status=envelope.get("status") if isinstance(envelope.get("status"), int) else status,
+            details=_details(envelope.get("details")),
+            extra={
+                **{
+                    key[:100]: _value(value)
+                    for key, value in list(envelope.items())[:20]
+                    if key not in {"code", "message", "status", "details"}
+                },
+                **_left_out(envelope.get("details")),
+            },
+            retry_after=retry_after,
+            rate_limit=budget,
+        )
+    else:
+        error = OctolensError(
+            "UPSTREAM_ERROR",
+            f"The Octolens API answered HTTP {status} without its error envelope.",
+            status=status,
+            rate_limit=budget,
+        )
+    return _Failure(error, retry=not write and status in RETRYABLE_READ_STATUSES)
+
+
+async def _envelope(response: httpx2.Response, encoding: str) -> dict[str, Any] | None:
+    try:
+        parsed = await parse_json(await read_body(*_raw(response, encoding), ERROR_BODY_LIMIT))
+    except (TooLarge, Unreadable):
+        return None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("code"), str):
+        return error
+    return None
+
+
+def _raw(response: httpx2.Response, encoding: str) -> tuple[AsyncIterator[bytes], str]:
+    """The body's raw chunks and their Content-Encoding; a body already in memory (a mock transport's) as is."""
+    if response.is_stream_consumed:
+        return _once(response.content), ""
+    return response.aiter_raw(), encoding
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _text(value: Any, limit: int) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + "… [truncated]"
+
+
+def _value(value: Any) -> Any:
+    """An upstream value, kept only when it is small: long text is cut, large structures are summarised."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return _text(value, VALUE_LIMIT)
+    return _text(value, VALUE_LIMIT) if not isinstance(value, (dict, list)) else _small(value)
+
+
+def _small(value: dict[str, Any] | list[Any]) -> Any:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= VALUE_LIMIT else _text(text, VALUE_LIMIT)
+
+
+def _details(raw: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(raw, list):
+        return None
+    details: list[dict[str, Any]] = []
+    for item in raw[:DETAILS_LIMIT]:
+        if isinstance(item, dict):
+            details.append({str(k)[:100]: _value(v) for k, v in list(item.items())[:10]})
+        else:
+            details.append({"message": _text(item, VALUE_LIMIT)})
+    return details
+
+
+def _left_out(raw: Any) -> dict[str, int]:
+    if isinstance(raw, list) and len(raw) > DETAILS_LIMIT:
+        return {"detailsLeftOut": len(raw) - DETAILS_LIMIT}
+    return {}
+
+
+def _backoff(attempt: int, policy: RetryPolicy) -> float:
+    ceiling = min(policy.backoff_cap, policy.backoff_base * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)

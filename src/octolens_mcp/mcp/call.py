@@ -1,0 +1,157 @@
+"""Runs one tool call: validate arguments, execute the operation through the client, shape the result.
+
+Nothing here is imported until the first ``tools/call``: it pulls in every model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from mcp_types import CallToolResult
+from pydantic import ValidationError
+
+from octolens_mcp.catalog import arguments
+from octolens_mcp.catalog.inventory import BY_NAME
+from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.config import Settings
+from octolens_mcp.http.client import OctolensClient
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit, WireRequest
+from octolens_mcp.mcp import results
+from octolens_mcp.mcp.visibility import Visibility
+
+logger = logging.getLogger(__name__)
+
+BASE_TIMEOUT = 30.0
+# Validating a body this large (in bytes of JSON) happens in a worker thread, so other calls keep running.
+LARGE_BODY = 256 * 1024
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+class CallApi:
+    """The ``Api`` an operation sees during one call: the shared client, this call's deadline and progress."""
+
+    def __init__(self, client: OctolensClient, op: Operation, progress: Progress | None, settings: Settings):
+        self._client = client
+        self._op = op
+        self._report = progress
+        budget = op.timeout * settings.timeout / BASE_TIMEOUT + (settings.search_wait if op.polls else 0.0)
+        self._deadline = time.monotonic() + budget
+        self._search_wait = settings.search_wait
+        self._progress = 0
+        self.rate_limit: RateLimit | None = None
+        self.quota: QuotaHeaders | None = None
+        self.cached = False
+        self.body_size = 0
+
+    @property
+    def search_wait(self) -> float:
+        return self._search_wait
+
+    async def send(self, request: WireRequest, *, write: bool | None = None, fresh: bool = False) -> ApiResponse:
+        writes = self._op.writes if write is None else write
+        try:
+            response = await self._client.send(
+                request, write=writes, deadline=self._deadline, on_wait=self._waiting, fresh=fresh
+            )
+        except OctolensError as error:
+            self.rate_limit = error.rate_limit or self.rate_limit
+            raise
+        self.rate_limit = response.rate_limit or self.rate_limit
+        self.quota = response.quota or self.quota
+        self.cached = self.cached or response.cached
+        self.body_size = max(self.body_size, response.size)
+        return response
+
+    async def _waiting(self, seconds: float, reason: str) -> None:
+        await self.progress(f"{reason}: retrying in {seconds:.1f}s")
+
+    async def progress(self, message: str) -> None:
+        """Sent only when the caller asked for progress (the SDK drops it otherwise)."""
+        if self._report is None:
+            return
+        self._progress += 1
+        await self._report(self._progress, None, message)
+
+
+async def call_tool(
+    client: OctolensClient,
+    name: str,
+    raw_arguments: dict[str, Any] | None,
+    input_schema: dict[str, Any],
+    progress: Progress | None,
+    *,
+    settings: Settings,
+    visibility: Visibility | None = None,
+) -> CallToolResult:
+    op = BY_NAME[name]
+    seen = visibility or Visibility.everything()
+    meta: dict[str, Any] = {"octolens/operation": op.operation_id}
+    if settings.demo:
+        meta["octolens/demo"] = True
+    api = CallApi(client, op, progress, settings)
+    try:
+        args = arguments.parse(op.input, raw_arguments, input_schema)
+        raw = await op.execute(api, args)
+        structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+    except OctolensError as error:
+        if error.code == "RESPONSE_LOST" and op.verify:
+            error.extra.setdefault("verify", op.verify)
+        _note_budget(meta, api)
+        logger.info("%s failed: %s", name, error.code)
+        return results.failure(op, error, meta, demo=settings.demo, visibility=seen)
+    except Exception:
+        _note_budget(meta, api)
+        logger.exception("%s failed unexpectedly", name)
+        internal = OctolensError("INTERNAL_ERROR", "octolens-mcp failed unexpectedly; the details are in its log.")
+        return results.failure(op, internal, meta, demo=settings.demo, visibility=seen)
+    _note_budget(meta, api)
+    if api.quota is not None and op.reports_quota:
+        structured.setdefault("quota", api.quota.as_meta())
+    return results.success(op, structured, meta, demo=settings.demo)
+
+
+def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
+    if api.rate_limit is not None:
+        meta["octolens/rateLimit"] = api.rate_limit.as_meta()
+    if api.quota is not None:
+        meta["octolens/searchQuota"] = api.quota.as_meta()
+    if api.cached:
+        meta["octolens/cached"] = True
+
+
+async def _structured(op: Operation, raw: Any, *, large: bool) -> dict[str, Any]:
+    if large:
+        return await anyio.to_thread.run_sync(_validate_output, op, raw, abandon_on_cancel=True)
+    return _validate_output(op, raw)
+
+
+def _validate_output(op: Operation, raw: Any) -> dict[str, Any]:
+    if raw is None and op.writes:
+        raw = {}  # an empty 2xx answer to a write: it landed, and there is nothing more to say
+    try:
+        model = op.output.model_validate(raw)
+    except (ValidationError, RecursionError) as exc:
+        where = _where(exc)
+        if op.writes:
+            # The API answered 2xx, so the write landed: report it with what came back, never as a failure
+            # that invites a second write.
+            logger.warning("%s landed but its answer had an unexpected shape (%s)", op.name, where)
+            return {"landed": True, "unexpectedShape": where, "response": raw}
+        raise OctolensError(
+            "INVALID_RESPONSE", f"Octolens answered 2xx with an unexpected shape ({where}).", extra={"sent": True}
+        ) from None
+    structured: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return structured
+
+
+def _where(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return "nested too deeply"
+    fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})
+    return "at " + ", ".join(fields[:5])

@@ -1,0 +1,39 @@
+"""A local Octolens API for tests and ``--demo``: the ``Sandbox`` ASGI app and a transport serving it in-process."""
+
+from __future__ import annotations
+
+import httpx2
+
+from octolens_sandbox.app import BASE_PATH, ConnectionDropped, Fault, Sandbox
+
+SANDBOX_BASE_URL = f"https://sandbox.octolens.test{BASE_PATH}"
+DEMO_KEY = "ak_demo_admin"
+
+
+class SandboxTransport(httpx2.AsyncBaseTransport):
+    """Serves a ``Sandbox`` in-process, turning its scripted connection faults into real transport errors."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self._asgi = httpx2.ASGITransport(app=sandbox)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path.removeprefix(BASE_PATH)
+        if self.sandbox.take_fault(request.method, path, {"refuse"}) is not None:
+            self.sandbox.refused += 1
+            raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+        try:
+            return await self._asgi.handle_async_request(request)
+        except ConnectionDropped:
+            raise httpx2.ReadError("Connection reset by peer", request=request) from None
+
+    async def aclose(self) -> None:
+        await self._asgi.aclose()
+
+
+def demo_transport() -> tuple[str, str, httpx2.AsyncBaseTransport]:
+    """Base URL, key and transport of a fresh demo sandbox."""
+    return SANDBOX_BASE_URL, DEMO_KEY, SandboxTransport(Sandbox())
+
+
+__all__ = ["DEMO_KEY", "SANDBOX_BASE_URL", "Fault", "Sandbox", "SandboxTransport", "demo_transport"]

@@ -1,0 +1,409 @@
+"""The sandbox Octolens API: an ASGI app over an in-memory workspace, strict the way the real API is.
+
+It authenticates keys and checks their scope per operation, spends an hourly request budget with
+``X-RateLimit-*`` headers (429 + ``Retry-After`` when spent), answers every error in the v2 envelope,
+and can be told to misbehave (``Fault``) so clients can be tested against latency, 5xx, 429,
+dropped connections and malformed bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+import anyio
+
+from octolens_sandbox import seed
+from octolens_sandbox.http import ApiError, Request, Response
+
+Handler = Callable[["Sandbox", Request], Response]
+Scope = Literal["read", "write", "admin"]
+SCOPE_RANK = {"read": 0, "write": 1, "admin": 2}
+BASE_PATH = "/api/v2"
+
+FaultKind = Literal[
+    "latency",  # wait ``seconds`` before handling
+    "status",  # answer ``status`` with raw ``body`` and ``headers``; the request is not handled
+    "rate_limit",  # answer 429 RATE_LIMITED with Retry-After ``retry_after``; not handled
+    "refuse",  # the connection is refused: nothing reaches the app (raised by the transport)
+    "reset",  # the connection drops before the request is handled
+    "drop_after",  # the request is handled, then the connection drops before the answer
+    "truncate",  # handled; the 2xx body is cut in half
+    "invalid_json",  # handled; the 2xx body is not JSON
+    "slow_after",  # handled; then wait ``seconds`` before answering
+]
+AFTER_KINDS = {"drop_after", "truncate", "invalid_json", "slow_after"}
+
+
+class ConnectionDropped(Exception):
+    """Raised by the app to make the transport report a broken connection."""
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for requests matching ``route`` (``"POST /feeds"``; None = any)."""
+
+    kind: FaultKind
+    route: str | None = None
+    times: int = 1
+    status: int = 500
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    retry_after: int = 1
+    skip: int = 0
+    """How many matching requests pass untouched before the fault applies."""
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """A request as it reached the app."""
+
+    method: str
+    template: str
+    path: str
+    query: list[tuple[str, str]]
+    body: Any
+
+    @property
+    def operation(self) -> str:
+        """``"METHOD /template"``, as operations are named in octolens-operations.json."""
+        return f"{self.method} {self.template}"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    scope: Scope
+    handler: Handler
+    pattern: re.Pattern[str]
+
+
+def _route(method: str, template: str, scope: Scope, handler: Handler) -> Route:
+    regex = "^" + re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template) + "$"
+    return Route(method, template, scope, handler, re.compile(regex))
+
+
+class Sandbox:
+    """One demo workspace and the ASGI app serving it."""
+
+    def __init__(
+        self,
+        *,
+        keys: dict[str, Scope] | None = None,
+        plan: str = "Pro_v3",
+        seed_value: int = 7,
+        mention_count: int = 400,
+        rate_limit: int = 500,
+        now: datetime | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.keys: dict[str, Scope] = dict(
+            keys or {"ak_demo_read": "read", "ak_demo_write": "write", "ak_demo_admin": "admin"}
+        )
+        self.clock = clock
+        self.now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+        rng = random.Random(seed_value)
+        self.rng = rng
+        self.plan: str | None = plan
+        self.plan_active = True
+        self.org: dict[str, Any] | None = {
+            "organizationId": "org_2acmeDEMO000001",
+            "name": "Acme Analytics",
+            "plan": plan,
+            "isAnnualPlan": False,
+            "platforms": "all",
+            "createdAt": seed.iso(self.now.replace(year=self.now.year - 1)),
+            "onboardingFinishedAt": seed.iso(self.now.replace(year=self.now.year - 1)),
+            "freeTrialExpired": False,
+        }
+        keyword_rows = seed.keywords(self.now)
+        self.keywords: dict[int, dict[str, Any]] = {row["id"]: row for row in keyword_rows}
+        self.mentions: list[dict[str, Any]] = seed.mentions(self.now, rng, keyword_rows, mention_count)
+        self.suggestions: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.suggestions(self.now)}
+        self.feeds: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.feeds(self.now)}
+        self.notifications: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.notifications(self.now)}
+        self.feedback: dict[tuple[str, str], dict[str, Any]] = {}
+        self.searches: dict[str, dict[str, Any]] = {}
+        self.company: dict[str, Any] | None = {
+            "id": 1,
+            "name": "Acme Analytics",
+            "domain": "acme-analytics.test",
+            "website": "https://acme-analytics.test",
+            "logo": None,
+            "industry": "Software",
+            "sector": "Analytics",
+            "tags": "saas,analytics,b2b",
+            "description": "Product analytics for startups.",
+            "linkedin": "acme-analytics",
+            "twitter": "acmeanalytics",
+            "relevanceContext": "We sell a product analytics SaaS.",
+            "productUseCases": "Funnels\nRetention cohorts\nDashboards",
+            "competitors": json.dumps([{"name": "Heliograph"}, {"name": "Brightline BI"}]),
+            "companyMoat": "Five-minute setup.",
+            "relevanceGuidelines": None,
+            "classificationGuidelines": None,
+        }
+        created = seed.iso(self.now.replace(year=self.now.year - 1))
+        self.members: dict[str, dict[str, Any]] = {
+            "orgmem_2adaADMIN01": {
+                "id": "orgmem_2adaADMIN01",
+                "userId": "user_2adaLOVELACE1",
+                "email": "ada@acme-analytics.test",
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "role": "admin",
+                "createdAt": created,
+            },
+            "orgmem_2grcMEMBER1": {
+                "id": "orgmem_2grcMEMBER1",
+                "userId": "user_2graceHOPPER1",
+                "email": "grace@acme-analytics.test",
+                "firstName": "Grace",
+                "lastName": "Hopper",
+                "role": "member",
+                "createdAt": created,
+            },
+        }
+        self.invitations: dict[str, dict[str, Any]] = {
+            "orginv_2alanTURING1": {
+                "id": "orginv_2alanTURING1",
+                "email": "alan@acme-analytics.test",
+                "role": "member",
+                "createdAt": seed.iso(self.now),
+            },
+        }
+        self.inviter_present = True
+        self.global_filters: dict[str, list[str]] | None = {
+            "negativeKeywords": ["looney tunes", "wile e. coyote"],
+            "negativeAuthors": ["spam_bot_9000"],
+            "negativeSubreddits": ["memes"],
+            "positiveSubreddits": [],
+            "negativeRepos": ["acme/old-sdk"],
+        }
+        self.slack_connected = True
+        self.slack_channels = seed.slack_channels()
+        self.tags = sorted(set(seed.STANDARD_TAGS) | {t for m in self.mentions for t in m["tags"]})
+        self.keyword_limit = 25
+        self.keyword_limit_status = 400
+        self.mention_quota = 10_000
+        self.mentions_used = 4_210
+        self.search_limit = 50
+        self.searches_used = 3
+        self.search_polls_needed = 0
+        """How many polls a new search stays ``running`` for; 0 answers 200 at once."""
+        self.search_retry_after = 2
+        self.wizard_grammar: Literal["mention", "feed"] = "mention"
+        self.rate_limit = rate_limit
+        self._window = -1
+        self._used = 0
+        self.faults: list[Fault] = []
+        self.requests: list[LoggedRequest] = []
+        """Every request that reached the app, in order."""
+        self.refused = 0
+        self.cancelled = 0
+        """Requests whose handling was cancelled because the client went away."""
+        self._next_id: dict[str, int] = {
+            "keyword": 100,
+            "feed": 100,
+            "notification": 100,
+            "feedback": 300,
+            "suggestion": 500,
+        }
+        from octolens_sandbox.routes import ROUTES
+
+        self.routes = [
+            _route(method, template, cast(Scope, scope), handler) for method, template, scope, handler in ROUTES
+        ]
+
+    # --- helpers for handlers ------------------------------------------------------------------
+
+    def next_id(self, kind: str) -> int:
+        self._next_id[kind] += 1
+        return self._next_id[kind]
+
+    def timestamp(self) -> str:
+        return seed.iso(datetime.now(UTC))
+
+    @property
+    def agents_plan(self) -> bool:
+        return self.plan == "Agents"
+
+    def count(self, operation: str | None = None) -> int:
+        """How many requests reached the app, for one operation (``"POST /feeds"``) or in all."""
+        return sum(1 for r in self.requests if operation is None or r.operation == operation)
+
+    # --- rate limit ----------------------------------------------------------------------------
+
+    def _window_reset(self) -> int:
+        return (int(self.clock()) // 3600 + 1) * 3600
+
+    def _spend(self) -> bool:
+        window = int(self.clock()) // 3600
+        if window != self._window:
+            self._window, self._used = window, 0
+        if self._used >= self.rate_limit:
+            return False
+        self._used += 1
+        return True
+
+    def rate_headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(0, self.rate_limit - self._used)),
+            "X-RateLimit-Reset": str(self._window_reset()),
+        }
+
+    # --- faults --------------------------------------------------------------------------------
+
+    def take_fault(self, method: str, path: str, kinds: set[str]) -> Fault | None:
+        template = self._template(method, path)
+        for fault in self.faults:
+            if fault.kind in kinds and fault.times > 0 and fault.route in (None, f"{method} {template}"):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                fault.times -= 1
+                return fault
+        return None
+
+    def _template(self, method: str, path: str) -> str:
+        for route in self.routes:
+            if route.method == method and route.pattern.match(path):
+                return route.template
+        return path
+
+    # --- ASGI ----------------------------------------------------------------------------------
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw_path: str = scope["path"]
+        path = raw_path[len(BASE_PATH) :] if raw_path.startswith(BASE_PATH) else raw_path
+        method: str = scope["method"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = _parse_query(scope.get("query_string", b"").decode("latin-1"))
+        response = await self._handle(method, path, query, headers, b"".join(chunks))
+        await _send(send, response)
+
+    async def _handle(
+        self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
+    ) -> Response:
+        try:
+            logged_body = json.loads(raw) if raw else None
+        except ValueError:
+            logged_body = raw.decode("utf-8", "replace")
+        self.requests.append(LoggedRequest(method, self._template(method, path), path, query, logged_body))
+        if (fault := self.take_fault(method, path, {"latency"})) is not None:
+            try:
+                await anyio.sleep(fault.seconds)
+            except anyio.get_cancelled_exc_class():
+                self.cancelled += 1
+                raise
+        if (fault := self.take_fault(method, path, {"status", "rate_limit", "reset"})) is not None:
+            if fault.kind == "reset":
+                raise ConnectionDropped
+            if fault.kind == "rate_limit":
+                error = ApiError(
+                    429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(fault.retry_after)}
+                )
+                return _error_response(error)
+            return Response(
+                status=fault.status, text=fault.body, headers={"Content-Type": "text/html", **fault.headers}
+            )
+        try:
+            response = self._dispatch(method, path, query, headers, raw)
+        except ApiError as error:
+            response = _error_response(error)
+            if error.status == 429:
+                return response
+        if 200 <= response.status < 300:
+            response.headers.update(self.rate_headers())
+        if (fault := self.take_fault(method, path, AFTER_KINDS)) is not None and 200 <= response.status < 300:
+            if fault.kind == "drop_after":
+                raise ConnectionDropped
+            if fault.kind == "slow_after":
+                await anyio.sleep(fault.seconds)
+            body = response.text if response.text is not None else json.dumps(response.body)
+            text = body[: len(body) // 2] if fault.kind == "truncate" else "<<not json>>"
+            return Response(
+                status=response.status, text=text, headers={**response.headers, "Content-Type": "application/json"}
+            )
+        return response
+
+    def _dispatch(
+        self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
+    ) -> Response:
+        auth = headers.get("authorization", "")
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if key not in self.keys:
+            raise ApiError(401, "UNAUTHORIZED", "Missing, invalid, expired or revoked API key")
+        if not self._spend():
+            wait = max(1, self._window_reset() - int(self.clock()))
+            raise ApiError(
+                429, "RATE_LIMITED", "Rate limit exceeded: 500 requests per hour", headers={"Retry-After": str(wait)}
+            )
+        if not self.plan_active:
+            raise ApiError(403, "FORBIDDEN", "Your plan has no API access; upgrade to continue")
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match is None or route.method != method:
+                continue
+            granted = self.keys[key]
+            if SCOPE_RANK[granted] < SCOPE_RANK[route.scope]:
+                raise ApiError(
+                    403, "FORBIDDEN", f"This API key has '{granted}' scope; this operation needs '{route.scope}'"
+                )
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                raise ApiError(
+                    400,
+                    "VALIDATION_ERROR",
+                    "Malformed JSON body",
+                    details=[{"path": "(body)", "message": "invalid JSON"}],
+                ) from None
+            request = Request(method, path, query, body, params=match.groupdict(), scope=granted)
+            return route.handler(self, request)
+        raise ApiError(404, "NOT_FOUND", f"No route {method} {path}")
+
+
+def _parse_query(text: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def _error_response(error: ApiError) -> Response:
+    return Response(status=error.status, body=error.body(), headers=dict(error.headers))
+
+
+async def _send(send: Any, response: Response) -> None:
+    if response.text is not None:
+        payload = response.text.encode()
+        content_type = response.headers.pop("Content-Type", "text/plain; charset=utf-8")
+    else:
+        payload = json.dumps(response.body).encode()
+        content_type = "application/json"
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(payload)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in response.headers.items() if k.lower() != "content-type"]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
