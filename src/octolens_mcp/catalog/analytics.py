@@ -16,22 +16,17 @@ from octolens_mcp.catalog.models.analytics import (
     Volume,
     VolumeInput,
 )
-from octolens_mcp.catalog.operation import Api, Operation, Runner
-from octolens_mcp.http.wire import WireRequest
+from octolens_mcp.catalog.operation import Api, Operation
 
 _AGENTS_NOTE = "Agents plan: UPGRADE_REQUIRED."
 
 
-def _query_runner(path: str) -> Runner:
+async def _query(api: Api, op: Operation, args: BaseModel) -> Any:
     """Analytics take the sentiment in UPPERCASE on the wire; our input takes any case."""
-
-    async def run(api: Api, args: BaseModel) -> Any:
-        data = args.model_dump(mode="json", exclude_unset=True)
-        if isinstance(data.get("sentiment"), str):
-            data["sentiment"] = data["sentiment"].upper()
-        return (await api.send(WireRequest("GET", path, query=data or None))).body
-
-    return run
+    data = args.model_dump(mode="json", exclude_unset=True)
+    if isinstance(data.get("sentiment"), str):
+        data["sentiment"] = data["sentiment"].upper()
+    return (await api.call(op, data)).body
 
 
 def _unwrap(section: Any) -> Any:
@@ -61,7 +56,7 @@ def _analytics(
         read_only=True,
         destructive=False,
         idempotent=True,
-        runner=_query_runner(path),
+        runner=_query,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog._reads import read_mention
+from octolens_mcp.catalog.mentions import read_mention
 from octolens_mcp.catalog.models.feedback import (
     DeleteFeedbackInput,
     FeedbackDeletion,
@@ -17,7 +17,7 @@ from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
 
 
-async def _submit(api: Api, args: SubmitFeedbackInput) -> Any:
+async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
     data = args.model_dump(mode="json", exclude_none=True)
     missing = {"timestamp", "postId", "keywordId", "source", "originalRelevanceScore"} - data.keys()
     if missing:
@@ -41,12 +41,12 @@ async def _submit(api: Api, args: SubmitFeedbackInput) -> Any:
             details=[{"path": "keywordId", "message": "required: the mention has no matched keyword"}],
         )
     data.setdefault("feedbackSource", "API")
-    return (await api.send(SUBMIT.request_with(data))).body
+    return (await api.call(op, data)).body
 
 
-async def _delete(api: Api, args: DeleteFeedbackInput) -> Any:
+async def _delete(api: Api, op: Operation, args: DeleteFeedbackInput) -> Any:
     timestamp = args.timestamp or (await read_mention(api, args.sourceId)).get("timestamp")
-    return (await api.send(DELETE.request_with({"sourceId": args.sourceId, "timestamp": timestamp}))).body
+    return (await api.call(op, {"sourceId": args.sourceId, "timestamp": timestamp})).body
 
 
 SUBMIT = Operation(

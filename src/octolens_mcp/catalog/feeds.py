@@ -24,20 +24,20 @@ _FEED_GRAMMAR = (
 )
 
 
-async def _create(api: Api, args: CreateFeedInput) -> Any:
+async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:
     data = args.model_dump(mode="json", exclude_unset=True)
     data.setdefault("icon", DEFAULT_ICON)
-    return (await api.send(CREATE.request_with(data))).body
+    return (await api.call(op, data)).body
 
 
-async def _update(api: Api, args: UpdateFeedInput) -> Any:
+async def _update(api: Api, op: Operation, args: UpdateFeedInput) -> Any:
     data = args.model_dump(mode="json", exclude_unset=True)
     # A stored feed keeps one filter kind: name both keys so the switch is unambiguous.
     if "simpleFilters" in data and data["simpleFilters"] is not None:
         data["advancedFilters"] = None
     elif "advancedFilters" in data and data["advancedFilters"] is not None:
         data["simpleFilters"] = None
-    return (await api.send(UPDATE.request_with(data))).body
+    return (await api.call(op, data)).body
 
 
 LIST = Operation(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.filters import (
     LIST_NAMES,
@@ -15,7 +16,6 @@ from octolens_mcp.catalog.models.filters import (
 )
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.http.wire import WireRequest
 
 
 def _stored_form(list_name: str, value: str) -> str:
@@ -26,11 +26,10 @@ def _stored_form(list_name: str, value: str) -> str:
     return value
 
 
-async def _replace(api: Api, args: ReplaceGlobalFiltersInput) -> Any:
+async def _replace(api: Api, op: Operation, args: ReplaceGlobalFiltersInput) -> Any:
     lists = {name: getattr(args, name) for name in LIST_NAMES if getattr(args, name) is not None}
     if not args.confirmRemovals:
-        current = (await api.send(WireRequest("GET", "/filters/global"), write=False, fresh=True)).body
-        current = current if isinstance(current, dict) else {}
+        current = await read_object(api, GET)
         removals: dict[str, list[str]] = {}
         for name, values in lists.items():
             kept = {_stored_form(name, v) for v in values}
@@ -44,7 +43,7 @@ async def _replace(api: Api, args: ReplaceGlobalFiltersInput) -> Any:
                 "then repeat with confirmRemovals=true (or use add_global_filter_values to only add).",
                 details=[{"path": name, "wouldRemove": lost} for name, lost in removals.items()],
             )
-    return (await api.send(WireRequest("PATCH", "/filters/global", body=lists))).body
+    return (await api.call(op, lists)).body
 
 
 GET = Operation(

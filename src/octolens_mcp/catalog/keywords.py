@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog._reads import read_list
+from octolens_mcp.catalog._reads import read_rows
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.keywords import (
     AcceptSuggestionInput,
@@ -24,28 +24,27 @@ from octolens_mcp.catalog.models.keywords import (
 )
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.http.wire import WireRequest
 
 
-async def _add(api: Api, args: AddKeywordInput) -> Any:
+async def _add(api: Api, op: Operation, args: AddKeywordInput) -> Any:
     # The API dedupes case-insensitively per the CLI, but no API source promises it: look first, at the
     # current list. A subreddit and a phrase with the same text are different keywords.
     subreddit = bool(args.isSubReddit)
-    for row in await read_list(api, "/keywords"):
+    for row in await read_rows(api, LIST):
         same_text = str(row.get("keyword", "")).casefold() == args.keyword.casefold()
         if same_text and bool(row.get("isSubReddit")) == subreddit:
             return {**row, "alreadyExisted": True}
-    return (await api.send(ADD.wire_request(args))).body
+    return (await api.call(op, args.model_dump(mode="json", exclude_unset=True))).body
 
 
-async def _pause(api: Api, args: PauseKeywordInput) -> dict[str, Any]:
-    current = next((row for row in await read_list(api, "/keywords") if row.get("id") == args.id), None)
+async def _pause(api: Api, op: Operation, args: PauseKeywordInput) -> dict[str, Any]:
+    current = next((row for row in await read_rows(api, LIST) if row.get("id") == args.id), None)
     if current is None:
         raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {args.id} in this workspace.", status=404)
     if bool(current.get("paused")) == args.paused:
         return {"id": args.id, "keyword": current.get("keyword"), "paused": args.paused, "changed": False}
     # The documented API is a bodiless toggle; we only send it when the state differs.
-    body = (await api.send(WireRequest("POST", PAUSE.path_for(id=args.id)))).body
+    body = (await api.call(op, {"id": args.id})).body
     paused = body.get("paused") if isinstance(body, dict) else None
     return {
         "id": args.id,
@@ -81,11 +80,11 @@ def _suggestions(body: Any) -> dict[str, Any]:
     return result
 
 
-async def _list_suggestions(api: Api, args: ListSuggestionsInput) -> dict[str, Any]:
+async def _list_suggestions(api: Api, op: Operation, args: ListSuggestionsInput) -> dict[str, Any]:
     query: dict[str, Any] = args.model_dump(exclude_none=True, exclude={"summary"})
     if args.summary:
         query["withVolume"] = False
-    body = (await api.send(WireRequest("GET", "/keywords/suggestions", query=query or None))).body
+    body = (await api.call(op, query)).body
     return _suggestions(body)
 
 

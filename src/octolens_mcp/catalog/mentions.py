@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from octolens_mcp.catalog._reads import read_mention
+from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.feedback import TagList
 from octolens_mcp.catalog.models.mentions import (
@@ -24,12 +24,15 @@ from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResu
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.catalog.translate import wizard_result
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.http.wire import WireRequest
 
 
-async def _export(api: Api, args: ExportMentionsInput) -> dict[str, Any]:
-    request = EXPORT.wire_request(args)
-    response = await api.send(request)
+async def read_mention(api: Api, source_id: str) -> dict[str, Any]:
+    """The mention as the API stores it now (its verbatim timestamp, id, engaged flag…)."""
+    return await read_object(api, GET, {"sourceId": source_id})
+
+
+async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
+    response = await api.call(op, args.model_dump(mode="json", exclude_unset=True))
     fmt = args.format or "json"
     total = response.total_count
     if fmt == "csv":
@@ -46,12 +49,11 @@ async def _export(api: Api, args: ExportMentionsInput) -> dict[str, Any]:
     return {"format": "json", "total": body.get("total", total), "data": body.get("data", [])}
 
 
-async def _update(api: Api, args: UpdateMentionInput) -> dict[str, Any]:
+async def _update(api: Api, op: Operation, args: UpdateMentionInput) -> dict[str, Any]:
     needs_read = args.engaged is not None or args.timestamp is None or (args.relevance is not None and not args.postId)
     mention = await read_mention(api, args.sourceId) if needs_read else {}
     timestamp = args.timestamp or mention.get("timestamp")
     post_id = args.postId or mention.get("id")
-    path = UPDATE.path_for(sourceId=args.sourceId)
     if args.engaged is not None:
         if bool(mention.get("engaged")) == args.engaged:
             return {
@@ -61,7 +63,7 @@ async def _update(api: Api, args: UpdateMentionInput) -> dict[str, Any]:
                 "changed": False,
                 "engaged": args.engaged,
             }
-        await api.send(WireRequest("PATCH", path, body={"action": "engage", "postId": post_id, "timestamp": timestamp}))
+        await api.call(op, {"sourceId": args.sourceId, "action": "engage", "postId": post_id, "timestamp": timestamp})
         done = {"sourceId": args.sourceId, "action": "engage", "changed": True}
         try:
             engaged = bool((await read_mention(api, args.sourceId)).get("engaged"))
@@ -72,10 +74,10 @@ async def _update(api: Api, args: UpdateMentionInput) -> dict[str, Any]:
     if args.relevance is not None:
         score = RELEVANCE_WORD_SCORES[args.relevance]
         body = {"action": "relevance", "postId": post_id, "relevance": score, "timestamp": timestamp}
-        await api.send(WireRequest("PATCH", path, body=body))
+        await api.call(op, {"sourceId": args.sourceId, **body})
         return {"ok": True, "sourceId": args.sourceId, "action": "relevance", "relevanceScore": score}
     body = {"action": "sentiment", "sentimentLabel": args.sentiment, "timestamp": timestamp}
-    await api.send(WireRequest("PATCH", path, body=body))
+    await api.call(op, {"sourceId": args.sourceId, **body})
     return {"ok": True, "sourceId": args.sourceId, "action": "sentiment", "sentiment": args.sentiment}
 
 

@@ -24,12 +24,13 @@ _PATH_PARAM = re.compile(r"{(\w+)}")
 
 
 class Api(Protocol):
-    """What a running operation may do: send requests (through the one client) and report progress."""
+    """What a running operation may do: call operations (through the one client) and report progress."""
 
-    async def send(self, request: WireRequest, *, write: bool | None = None, fresh: bool = False) -> ApiResponse:
-        """Send ``request``; ``write`` defaults to whether the operation writes.
+    async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
+        """Call ``op`` with ``data`` (path fields fill its path, the rest is its query or body).
 
-        ``fresh`` bypasses the reference-data cache: for reads that decide whether or what to write.
+        Method, path and whether it writes come from the declaration. ``fresh`` bypasses the
+        reference-data cache: for reads that decide whether or what to write.
         """
         ...
 
@@ -43,7 +44,8 @@ class Api(Protocol):
         ...
 
 
-Runner = Callable[[Api, Any], Awaitable[Any]]
+Runner = Callable[[Api, "Operation", Any], Awaitable[Any]]
+"""Runs a call whose operation needs more than one request: given the API, its own operation and the arguments."""
 
 
 def path_segment(value: object, name: str) -> str:
@@ -100,12 +102,8 @@ class Operation:
         """Not read-only: such a call is never resent once it may have reached the API."""
         return not self.read_only
 
-    def wire_request(self, arguments: BaseModel) -> WireRequest:
-        """The request for validated ``arguments``: path fields fill the path, the rest is query or body."""
-        data = arguments.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        return self.request_with(data)
-
     def request_with(self, data: dict[str, Any]) -> WireRequest:
+        """The request for ``data``: path fields fill the path, each one encoded segment; the rest is query or body."""
         data = dict(data)
         path = self.path
         for name in _PATH_PARAM.findall(self.path):
@@ -114,15 +112,8 @@ class Operation:
             return WireRequest(self.method, path, query=data or None)
         return WireRequest(self.method, path, body=data or None)
 
-    def path_for(self, **values: str | int) -> str:
-        """This operation's path with its parameters filled, each one percent-encoded segment."""
-        path = self.path
-        for name in _PATH_PARAM.findall(self.path):
-            path = path.replace("{" + name + "}", path_segment(values[name], name))
-        return path
-
     async def execute(self, api: Api, arguments: BaseModel) -> Any:
         if self.runner is not None:
-            return await self.runner(api, arguments)
-        response = await api.send(self.wire_request(arguments))
+            return await self.runner(api, self, arguments)
+        response = await api.call(self, arguments.model_dump(mode="json", by_alias=True, exclude_unset=True))
         return self.shape(response.body) if self.shape is not None else response.body

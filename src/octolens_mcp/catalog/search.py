@@ -16,13 +16,12 @@ from octolens_mcp.catalog.models.search import (
 )
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.http.wire import WireRequest
 
 DEFAULT_POLL_SECONDS = 2.0
 
 
-async def _run(api: Api, args: RunSearchInput) -> Any:
-    response = await api.send(RUN.wire_request(args))
+async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
+    response = await api.call(op, args.model_dump(mode="json", exclude_unset=True))
     result = response.body
     if not isinstance(result, dict) or result.get("status") != "running":
         return result
@@ -35,7 +34,7 @@ async def _run(api: Api, args: RunSearchInput) -> Any:
         await api.progress(f"search {search_id} is running; polling again in {wait:g}s")
         await anyio.sleep(wait)
         try:
-            response = await api.send(WireRequest("GET", GET.path_for(searchId=search_id)), write=False)
+            response = await api.call(GET, {"searchId": search_id})
         except OctolensError:
             # The search exists and spent quota: hand back its id rather than an error that invites a re-run.
             break

@@ -20,7 +20,7 @@ from octolens_mcp.catalog.operation import Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit, WireRequest
+from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
 from octolens_mcp.mcp import results
 from octolens_mcp.mcp.visibility import Visibility
 
@@ -53,11 +53,11 @@ class CallApi:
     def search_wait(self) -> float:
         return self._search_wait
 
-    async def send(self, request: WireRequest, *, write: bool | None = None, fresh: bool = False) -> ApiResponse:
-        writes = self._op.writes if write is None else write
+    async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
+        request = op.request_with(data or {})
         try:
             response = await self._client.send(
-                request, write=writes, deadline=self._deadline, on_wait=self._waiting, fresh=fresh
+                request, write=op.writes, deadline=self._deadline, on_wait=self._waiting, fresh=fresh
             )
         except OctolensError as error:
             self.rate_limit = error.rate_limit or self.rate_limit
