@@ -16,7 +16,7 @@ from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
-from octolens_sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
+from octolens_sandbox import SANDBOX_BASE_URL, FaultySandbox, Sandbox, SandboxTransport
 
 # A canary: every test session uses these keys, and no output may ever contain them.
 CANARY_KEY = "ak_live_CANARY_7f3a9c1e5b2d4f60a8"
@@ -46,8 +46,9 @@ def no_secret_anywhere(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureF
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(keys={CANARY_KEY: "admin", READ_KEY: "read", WRITE_KEY: "write"})
+def sandbox() -> FaultySandbox:
+    """A fresh workspace per test, which a test may script to misbehave (``sandbox.faults``)."""
+    return FaultySandbox(keys={CANARY_KEY: "admin", READ_KEY: "read", WRITE_KEY: "write"})
 
 
 def settings(**overrides: Any) -> Settings:

@@ -14,12 +14,12 @@ import anyio
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server, serve_stdio
-from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
+from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, FaultySandbox, SandboxTransport
 
 
 def main() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    sandbox = Sandbox()
+    sandbox = FaultySandbox()
     sandbox.faults.append(Fault("drop_after", route="POST /feeds"))
     settings = Settings(api_key=DEMO_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",))
     server = build_server(settings, transport=SandboxTransport(sandbox))

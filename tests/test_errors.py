@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from octolens_sandbox import Fault, Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import DATA, connect, fails
 
 pytestmark = pytest.mark.anyio
@@ -20,8 +20,8 @@ def _nothing(sb: Sandbox) -> None:
     return None
 
 
-def _envelope_fault(code: str, status: int, route: str) -> Callable[[Sandbox], None]:
-    def arrange(sb: Sandbox) -> None:
+def _envelope_fault(code: str, status: int, route: str) -> Callable[[FaultySandbox], None]:
+    def arrange(sb: FaultySandbox) -> None:
         body = json.dumps({"error": {"code": code, "message": f"{code} from the API", "status": status}})
         sb.faults.append(
             Fault("status", route=route, status=status, body=body, headers={"Content-Type": "application/json"})
@@ -30,8 +30,8 @@ def _envelope_fault(code: str, status: int, route: str) -> Callable[[Sandbox], N
     return arrange
 
 
-def _set(**values: Any) -> Callable[[Sandbox], None]:
-    def arrange(sb: Sandbox) -> None:
+def _set(**values: Any) -> Callable[[FaultySandbox], None]:
+    def arrange(sb: FaultySandbox) -> None:
         for key, value in values.items():
             setattr(sb, key, value)
 
@@ -43,7 +43,7 @@ def _fill_keywords(sb: Sandbox) -> None:
 
 
 # (code, status, arrange, tool, arguments, what the hint must mention)
-CASES: list[tuple[str, int, Callable[[Sandbox], None], str, dict[str, Any], str]] = [
+CASES: list[tuple[str, int, Callable[[FaultySandbox], None], str, dict[str, Any], str]] = [
     (
         "VALIDATION_ERROR",
         400,
@@ -165,10 +165,10 @@ def test_every_reference_code_has_a_case() -> None:
     ("code", "status", "arrange", "tool", "arguments", "hint"), CASES, ids=[case[0] for case in CASES]
 )
 async def test_error_code_arrives_structured(
-    sandbox: Sandbox,
+    sandbox: FaultySandbox,
     code: str,
     status: int,
-    arrange: Callable[[Sandbox], None],
+    arrange: Callable[[FaultySandbox], None],
     tool: str,
     arguments: dict[str, Any],
     hint: str,
@@ -186,7 +186,7 @@ async def test_error_code_arrives_structured(
         assert error["retryAfterSeconds"] > 0 and str(error["retryAfterSeconds"]) in error["hint"]
 
 
-async def test_unknown_codes_pass_through_with_every_field(sandbox: Sandbox) -> None:
+async def test_unknown_codes_pass_through_with_every_field(sandbox: FaultySandbox) -> None:
     body = {
         "error": {
             "code": "BRAND_NEW_THING",
@@ -203,7 +203,7 @@ async def test_unknown_codes_pass_through_with_every_field(sandbox: Sandbox) -> 
     assert error["details"] == [{"path": "x"}] and error["docsUrl"] == "https://octolens.com/docs/x"
 
 
-async def test_forbidden_names_the_needed_scope(sandbox: Sandbox) -> None:
+async def test_forbidden_names_the_needed_scope(sandbox: FaultySandbox) -> None:
     from tests.conftest import READ_KEY
 
     async with connect(sandbox, api_key=READ_KEY) as client:

@@ -13,14 +13,14 @@ import anyio
 import httpx2
 import pytest
 
-from octolens_sandbox import Fault, Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import connect, error_of, fails, ok
 from tests.test_wire import RESET_AT, answered_by, literal
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_search_results_carry_the_quota_headers(sandbox: Sandbox) -> None:
+async def test_search_results_carry_the_quota_headers(sandbox: FaultySandbox) -> None:
     agents = Sandbox(keys=dict(sandbox.keys), plan="Agents")
     async with connect(agents) as client:
         result = await client.call_tool("run_search", {"query": "acme", "maxResults": 5})
@@ -60,7 +60,7 @@ async def test_each_result_reports_its_own_rate_budget() -> None:
     assert got == {path: int(value) for path, value in remaining.items()}
 
 
-async def test_wait_cap_zero_still_retries_reads(sandbox: Sandbox) -> None:
+async def test_wait_cap_zero_still_retries_reads(sandbox: FaultySandbox) -> None:
     """OCTOLENS_RATE_LIMIT_WAIT_CAP=0 means "never wait through a 429", not "never retry a read"."""
     sandbox.faults.append(Fault("status", route="GET /org", status=503, body=""))
     async with connect(sandbox, rate_limit_wait_cap=0) as client:
@@ -68,7 +68,7 @@ async def test_wait_cap_zero_still_retries_reads(sandbox: Sandbox) -> None:
     assert org["organizationId"] and sandbox.count("GET /org") == 2  # the 503, then the retry
 
 
-async def test_wait_cap_zero_returns_a_429_at_once(sandbox: Sandbox) -> None:
+async def test_wait_cap_zero_returns_a_429_at_once(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(Fault("rate_limit", route="GET /org", retry_after=1))
     async with connect(sandbox, rate_limit_wait_cap=0) as client:
         start = time.monotonic()
@@ -90,7 +90,7 @@ async def test_hints_in_read_only_mode_say_the_write_tool_is_hidden() -> None:
     assert "create_upgrade_link (a write tool, hidden by read-only mode)" in body["hint"]
 
 
-async def test_verify_of_a_lost_write_names_only_reachable_tools(sandbox: Sandbox) -> None:
+async def test_verify_of_a_lost_write_names_only_reachable_tools(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(Fault("drop_after", route="POST /keywords/{id}/pause"))
     async with connect(sandbox, toolsets=("keywords",)) as client:
         result = await client.call_tool("pause_keyword", {"id": 1})
@@ -99,7 +99,7 @@ async def test_verify_of_a_lost_write_names_only_reachable_tools(sandbox: Sandbo
     assert "list_keywords" in body["error"]["verify"] and "not exposed" not in json.dumps(body)
 
 
-async def test_rate_limit_meta_is_the_answers_own(sandbox: Sandbox) -> None:
+async def test_rate_limit_meta_is_the_answers_own(sandbox: FaultySandbox) -> None:
     async with connect(sandbox) as client:
         result = await client.call_tool("get_org", {})
     assert result.meta is not None

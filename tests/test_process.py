@@ -66,11 +66,11 @@ SLOW_SERVER = textwrap.dedent(
     """
     import anyio, logging, sys
     from octolens_mcp.config import Settings
-    from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, Sandbox, SandboxTransport
+    from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Fault, FaultySandbox, SandboxTransport
     from octolens_mcp.mcp.server import build_server, serve_stdio
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO)
-    sandbox = Sandbox()
+    sandbox = FaultySandbox()
     sandbox.faults.append(Fault("latency", route="GET /org", seconds=60.0))
     settings = Settings(api_key=DEMO_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",), timeout=120.0)
     anyio.run(serve_stdio, build_server(settings, transport=SandboxTransport(sandbox)))

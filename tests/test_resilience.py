@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from octolens_mcp.catalog.inventory import BY_NAME
-from octolens_sandbox import Fault, Sandbox
+from octolens_sandbox import Fault, FaultySandbox
 from tests.conftest import CANARY_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio
@@ -51,7 +51,9 @@ LANDED = {"truncated body", "invalid JSON on 2xx", "slower than the deadline"}
 
 
 @pytest.mark.parametrize(("case", "spec", "outcome", "_write"), MATRIX, ids=[m[0] for m in MATRIX])
-async def test_read_under_fault(sandbox: Sandbox, case: str, spec: dict[str, Any], outcome: str, _write: str) -> None:
+async def test_read_under_fault(
+    sandbox: FaultySandbox, case: str, spec: dict[str, Any], outcome: str, _write: str
+) -> None:
     sandbox.faults.append(fault(route="GET /feeds", **spec))
     async with connect(sandbox, timeout=3.0, cache_ttl=0) as client:
         if outcome == "ok":
@@ -68,7 +70,9 @@ async def test_read_under_fault(sandbox: Sandbox, case: str, spec: dict[str, Any
 
 
 @pytest.mark.parametrize(("case", "spec", "_read", "outcome"), MATRIX, ids=[m[0] for m in MATRIX])
-async def test_write_under_fault(sandbox: Sandbox, case: str, spec: dict[str, Any], _read: str, outcome: str) -> None:
+async def test_write_under_fault(
+    sandbox: FaultySandbox, case: str, spec: dict[str, Any], _read: str, outcome: str
+) -> None:
     sandbox.faults.append(fault(route="POST /feeds", **spec))
     async with connect(sandbox, timeout=3.0, cache_ttl=0) as client:
         if outcome == "ok":
@@ -90,7 +94,7 @@ async def test_write_under_fault(sandbox: Sandbox, case: str, spec: dict[str, An
     assert names.count("Launch watch") == (1 if landed else 0)
 
 
-async def test_rate_limit_budget_follows_headers_and_fails_fast(sandbox: Sandbox) -> None:
+async def test_rate_limit_budget_follows_headers_and_fails_fast(sandbox: FaultySandbox) -> None:
     sandbox.rate_limit = 3
     async with connect(sandbox, cache_ttl=0) as client:
         first = await client.call_tool("get_org", {})
@@ -106,7 +110,7 @@ async def test_rate_limit_budget_follows_headers_and_fails_fast(sandbox: Sandbox
     assert sandbox.count() == before, "a spent budget must not send a request"
 
 
-async def test_429_wait_reports_progress_then_retries(sandbox: Sandbox) -> None:
+async def test_429_wait_reports_progress_then_retries(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(fault("rate_limit", "GET /org", retry_after=1))
     messages: list[str | None] = []
 
@@ -119,7 +123,7 @@ async def test_429_wait_reports_progress_then_retries(sandbox: Sandbox) -> None:
     assert messages == ["RATE_LIMITED: retrying in 1.0s"]
 
 
-async def test_429_longer_than_the_cap_returns_at_once(sandbox: Sandbox) -> None:
+async def test_429_longer_than_the_cap_returns_at_once(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(fault("rate_limit", "GET /org", retry_after=5))
     async with connect(sandbox, rate_limit_wait_cap=2.0) as client:
         with anyio.fail_after(2):
@@ -127,7 +131,7 @@ async def test_429_longer_than_the_cap_returns_at_once(sandbox: Sandbox) -> None
     assert error["code"] == "RATE_LIMITED" and error["retryAfterSeconds"] == 5 and "5 seconds" in error["hint"]
 
 
-async def test_cancelled_call_stops_upstream_work(sandbox: Sandbox) -> None:
+async def test_cancelled_call_stops_upstream_work(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(fault("latency", "GET /org", seconds=5.0))
     async with connect(sandbox) as client:
         with anyio.move_on_after(0.3) as scope:
@@ -140,7 +144,7 @@ async def test_cancelled_call_stops_upstream_work(sandbox: Sandbox) -> None:
         assert usage["plan"] == "Pro_v3"
 
 
-async def test_no_call_hangs_past_its_deadline(sandbox: Sandbox) -> None:
+async def test_no_call_hangs_past_its_deadline(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(fault("latency", None, seconds=30.0, times=10))
     async with connect(sandbox, timeout=0.5, cache_ttl=0) as client:
         with anyio.fail_after(3):
@@ -148,7 +152,7 @@ async def test_no_call_hangs_past_its_deadline(sandbox: Sandbox) -> None:
     assert error["code"] == "UPSTREAM_TIMEOUT"
 
 
-async def test_reference_data_is_cached_and_invalidated_by_writes(sandbox: Sandbox) -> None:
+async def test_reference_data_is_cached_and_invalidated_by_writes(sandbox: FaultySandbox) -> None:
     async with connect(sandbox) as client:
         await ok(client, "list_keywords")
         again = await client.call_tool("list_keywords", {})
@@ -166,7 +170,7 @@ async def test_reference_data_is_cached_and_invalidated_by_writes(sandbox: Sandb
         assert sandbox.count("GET /org") == 1
 
 
-async def test_concurrent_identical_reads_share_one_request(sandbox: Sandbox) -> None:
+async def test_concurrent_identical_reads_share_one_request(sandbox: FaultySandbox) -> None:
     sandbox.faults.append(fault("latency", "GET /org/company", seconds=0.3))
     results: list[dict[str, Any]] = []
     async with connect(sandbox) as client:
@@ -181,7 +185,7 @@ async def test_concurrent_identical_reads_share_one_request(sandbox: Sandbox) ->
     assert sandbox.count("GET /org/company") == 1
 
 
-async def test_cache_can_be_turned_off(sandbox: Sandbox) -> None:
+async def test_cache_can_be_turned_off(sandbox: FaultySandbox) -> None:
     async with connect(sandbox, cache_ttl=0) as client:
         await ok(client, "list_tags")
         await ok(client, "list_tags")
@@ -189,7 +193,7 @@ async def test_cache_can_be_turned_off(sandbox: Sandbox) -> None:
 
 
 async def test_unexpected_failure_shows_no_internals_and_no_key(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    sandbox: FaultySandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def explode(body: Any) -> Any:
         raise RuntimeError(f"boom with {CANARY_KEY} inside")
@@ -202,7 +206,7 @@ async def test_unexpected_failure_shows_no_internals_and_no_key(
     assert "boom with ak_***" in caplog.text and CANARY_KEY not in caplog.text
 
 
-async def test_engage_whose_read_back_fails_is_not_reported_as_failed(sandbox: Sandbox) -> None:
+async def test_engage_whose_read_back_fails_is_not_reported_as_failed(sandbox: FaultySandbox) -> None:
     mention = next(m for m in sandbox.mentions if not m["engaged"])
     # The first GET (current state) passes; every read-back after the toggle fails.
     sandbox.faults.append(fault("status", "GET /mentions/{sourceId}", status=404, body="", skip=1, times=10))
@@ -212,7 +216,7 @@ async def test_engage_whose_read_back_fails_is_not_reported_as_failed(sandbox: S
     assert sandbox.count("PATCH /mentions/{sourceId}") == 1 and mention["engaged"] is True
 
 
-async def test_search_whose_poll_fails_hands_back_its_id(sandbox: Sandbox) -> None:
+async def test_search_whose_poll_fails_hands_back_its_id(sandbox: FaultySandbox) -> None:
     sandbox.search_polls_needed = 3
     sandbox.search_retry_after = 0
     sandbox.faults.append(fault("status", "GET /search/{searchId}", status=404, body="", times=5))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx2
 
-from octolens_sandbox.app import BASE_PATH, ConnectionDropped, Fault, Sandbox
+from octolens_sandbox.app import BASE_PATH, ConnectionDropped, Sandbox
+from octolens_sandbox.faults import Fault, FaultySandbox
 
 SANDBOX_BASE_URL = f"https://sandbox.octolens.test{BASE_PATH}"
 DEMO_KEY = "ak_demo_admin"
@@ -19,8 +20,7 @@ class SandboxTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path.removeprefix(BASE_PATH)
-        if self.sandbox.take_fault(request.method, path, {"refuse"}) is not None:
-            self.sandbox.refused += 1
+        if self.sandbox.refuses(request.method, path):
             raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
         try:
             return await self._asgi.handle_async_request(request)
@@ -36,4 +36,4 @@ def demo_transport() -> tuple[str, str, httpx2.AsyncBaseTransport]:
     return SANDBOX_BASE_URL, DEMO_KEY, SandboxTransport(Sandbox())
 
 
-__all__ = ["DEMO_KEY", "SANDBOX_BASE_URL", "Fault", "Sandbox", "SandboxTransport", "demo_transport"]
+__all__ = ["DEMO_KEY", "SANDBOX_BASE_URL", "Fault", "FaultySandbox", "Sandbox", "SandboxTransport", "demo_transport"]

@@ -2,8 +2,8 @@
 
 It authenticates keys and checks their scope per operation, spends an hourly request budget with
 ``X-RateLimit-*`` headers (429 + ``Retry-After`` when spent), answers every error in the v2 envelope,
-and can be told to misbehave (``Fault``) so clients can be tested against latency, 5xx, 429,
-dropped connections and malformed bodies.
+and logs every request it receives. Misbehaviour for tests (latency, 5xx, dropped connections, …)
+lives in ``faults.FaultySandbox``, outside the demo's path.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
-
-import anyio
 
 from octolens_sandbox import seed
 from octolens_sandbox.http import ApiError, Request, Response
@@ -27,38 +25,9 @@ Scope = Literal["read", "write", "admin"]
 SCOPE_RANK = {"read": 0, "write": 1, "admin": 2}
 BASE_PATH = "/api/v2"
 
-FaultKind = Literal[
-    "latency",  # wait ``seconds`` before handling
-    "status",  # answer ``status`` with raw ``body`` and ``headers``; the request is not handled
-    "rate_limit",  # answer 429 RATE_LIMITED with Retry-After ``retry_after``; not handled
-    "refuse",  # the connection is refused: nothing reaches the app (raised by the transport)
-    "reset",  # the connection drops before the request is handled
-    "drop_after",  # the request is handled, then the connection drops before the answer
-    "truncate",  # handled; the 2xx body is cut in half
-    "invalid_json",  # handled; the 2xx body is not JSON
-    "slow_after",  # handled; then wait ``seconds`` before answering
-]
-AFTER_KINDS = {"drop_after", "truncate", "invalid_json", "slow_after"}
-
 
 class ConnectionDropped(Exception):
     """Raised by the app to make the transport report a broken connection."""
-
-
-@dataclass
-class Fault:
-    """A scripted misbehaviour for requests matching ``route`` (``"POST /feeds"``; None = any)."""
-
-    kind: FaultKind
-    route: str | None = None
-    times: int = 1
-    status: int = 500
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    retry_after: int = 1
-    skip: int = 0
-    """How many matching requests pass untouched before the fault applies."""
 
 
 @dataclass(frozen=True)
@@ -114,16 +83,7 @@ class Sandbox:
         self.rng = rng
         self.plan: str | None = plan
         self.plan_active = True
-        self.org: dict[str, Any] | None = {
-            "organizationId": "org_2acmeDEMO000001",
-            "name": "Acme Analytics",
-            "plan": plan,
-            "isAnnualPlan": False,
-            "platforms": "all",
-            "createdAt": seed.iso(self.now.replace(year=self.now.year - 1)),
-            "onboardingFinishedAt": seed.iso(self.now.replace(year=self.now.year - 1)),
-            "freeTrialExpired": False,
-        }
+        self.org: dict[str, Any] | None = seed.organization(self.now, plan)
         keyword_rows = seed.keywords(self.now)
         self.keywords: dict[int, dict[str, Any]] = {row["id"]: row for row in keyword_rows}
         self.mentions: list[dict[str, Any]] = seed.mentions(self.now, rng, keyword_rows, mention_count)
@@ -132,62 +92,11 @@ class Sandbox:
         self.notifications: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.notifications(self.now)}
         self.feedback: dict[tuple[str, str], dict[str, Any]] = {}
         self.searches: dict[str, dict[str, Any]] = {}
-        self.company: dict[str, Any] | None = {
-            "id": 1,
-            "name": "Acme Analytics",
-            "domain": "acme-analytics.test",
-            "website": "https://acme-analytics.test",
-            "logo": None,
-            "industry": "Software",
-            "sector": "Analytics",
-            "tags": "saas,analytics,b2b",
-            "description": "Product analytics for startups.",
-            "linkedin": "acme-analytics",
-            "twitter": "acmeanalytics",
-            "relevanceContext": "We sell a product analytics SaaS.",
-            "productUseCases": "Funnels\nRetention cohorts\nDashboards",
-            "competitors": json.dumps([{"name": "Heliograph"}, {"name": "Brightline BI"}]),
-            "companyMoat": "Five-minute setup.",
-            "relevanceGuidelines": None,
-            "classificationGuidelines": None,
-        }
-        created = seed.iso(self.now.replace(year=self.now.year - 1))
-        self.members: dict[str, dict[str, Any]] = {
-            "orgmem_2adaADMIN01": {
-                "id": "orgmem_2adaADMIN01",
-                "userId": "user_2adaLOVELACE1",
-                "email": "ada@acme-analytics.test",
-                "firstName": "Ada",
-                "lastName": "Lovelace",
-                "role": "admin",
-                "createdAt": created,
-            },
-            "orgmem_2grcMEMBER1": {
-                "id": "orgmem_2grcMEMBER1",
-                "userId": "user_2graceHOPPER1",
-                "email": "grace@acme-analytics.test",
-                "firstName": "Grace",
-                "lastName": "Hopper",
-                "role": "member",
-                "createdAt": created,
-            },
-        }
-        self.invitations: dict[str, dict[str, Any]] = {
-            "orginv_2alanTURING1": {
-                "id": "orginv_2alanTURING1",
-                "email": "alan@acme-analytics.test",
-                "role": "member",
-                "createdAt": seed.iso(self.now),
-            },
-        }
+        self.company: dict[str, Any] | None = seed.company()
+        self.members: dict[str, dict[str, Any]] = {row["id"]: row for row in seed.members(self.now)}
+        self.invitations: dict[str, dict[str, Any]] = {row["id"]: row for row in seed.invitations(self.now)}
         self.inviter_present = True
-        self.global_filters: dict[str, list[str]] | None = {
-            "negativeKeywords": ["looney tunes", "wile e. coyote"],
-            "negativeAuthors": ["spam_bot_9000"],
-            "negativeSubreddits": ["memes"],
-            "positiveSubreddits": [],
-            "negativeRepos": ["acme/old-sdk"],
-        }
+        self.global_filters: dict[str, list[str]] | None = seed.global_filters()
         self.slack_connected = True
         self.slack_channels = seed.slack_channels()
         self.tags = sorted(set(seed.STANDARD_TAGS) | {t for m in self.mentions for t in m["tags"]})
@@ -204,10 +113,8 @@ class Sandbox:
         self.rate_limit = rate_limit
         self._window = -1
         self._used = 0
-        self.faults: list[Fault] = []
         self.requests: list[LoggedRequest] = []
         """Every request that reached the app, in order."""
-        self.refused = 0
         self.cancelled = 0
         """Requests whose handling was cancelled because the client went away."""
         self._next_id: dict[str, int] = {
@@ -261,19 +168,6 @@ class Sandbox:
             "X-RateLimit-Reset": str(self._window_reset()),
         }
 
-    # --- faults --------------------------------------------------------------------------------
-
-    def take_fault(self, method: str, path: str, kinds: set[str]) -> Fault | None:
-        template = self._template(method, path)
-        for fault in self.faults:
-            if fault.kind in kinds and fault.times > 0 and fault.route in (None, f"{method} {template}"):
-                if fault.skip > 0:
-                    fault.skip -= 1
-                    continue
-                fault.times -= 1
-                return fault
-        return None
-
     def _template(self, method: str, path: str) -> str:
         for route in self.routes:
             if route.method == method and route.pattern.match(path):
@@ -312,42 +206,25 @@ class Sandbox:
         except ValueError:
             logged_body = raw.decode("utf-8", "replace")
         self.requests.append(LoggedRequest(method, self._template(method, path), path, query, logged_body))
-        if (fault := self.take_fault(method, path, {"latency"})) is not None:
-            try:
-                await anyio.sleep(fault.seconds)
-            except anyio.get_cancelled_exc_class():
-                self.cancelled += 1
-                raise
-        if (fault := self.take_fault(method, path, {"status", "rate_limit", "reset"})) is not None:
-            if fault.kind == "reset":
-                raise ConnectionDropped
-            if fault.kind == "rate_limit":
-                error = ApiError(
-                    429, "RATE_LIMITED", "Rate limit exceeded", headers={"Retry-After": str(fault.retry_after)}
-                )
-                return _error_response(error)
-            return Response(
-                status=fault.status, text=fault.body, headers={"Content-Type": "text/html", **fault.headers}
-            )
+        return await self._serve(method, path, query, headers, raw)
+
+    async def _serve(
+        self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
+    ) -> Response:
+        """The answer to one logged request (``FaultySandbox`` wraps this to misbehave)."""
         try:
             response = self._dispatch(method, path, query, headers, raw)
         except ApiError as error:
-            response = _error_response(error)
+            response = error_response(error)
             if error.status == 429:
                 return response
         if 200 <= response.status < 300:
             response.headers.update(self.rate_headers())
-        if (fault := self.take_fault(method, path, AFTER_KINDS)) is not None and 200 <= response.status < 300:
-            if fault.kind == "drop_after":
-                raise ConnectionDropped
-            if fault.kind == "slow_after":
-                await anyio.sleep(fault.seconds)
-            body = response.text if response.text is not None else json.dumps(response.body)
-            text = body[: len(body) // 2] if fault.kind == "truncate" else "<<not json>>"
-            return Response(
-                status=response.status, text=text, headers={**response.headers, "Content-Type": "application/json"}
-            )
         return response
+
+    def refuses(self, method: str, path: str) -> bool:
+        """Whether the connection for this request is refused before it reaches the app; never, here."""
+        return False
 
     def _dispatch(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
@@ -392,7 +269,7 @@ def _parse_query(text: str) -> list[tuple[str, str]]:
     return parse_qsl(text, keep_blank_values=True)
 
 
-def _error_response(error: ApiError) -> Response:
+def error_response(error: ApiError) -> Response:
     return Response(status=error.status, body=error.body(), headers=dict(error.headers))
 
 

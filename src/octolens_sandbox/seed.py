@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -360,3 +361,77 @@ def slack_channels() -> list[dict[str, str]]:
     ]
     names += [f"team-{n}" for n in range(1, 31)]
     return [{"id": f"C01{index:08d}", "name": name} for index, name in enumerate(names)]
+
+
+def organization(now: datetime, plan: str | None) -> dict[str, Any]:
+    a_year_ago = iso(now.replace(year=now.year - 1))
+    return {
+        "organizationId": "org_2acmeDEMO000001",
+        "name": "Acme Analytics",
+        "plan": plan,
+        "isAnnualPlan": False,
+        "platforms": "all",
+        "createdAt": a_year_ago,
+        "onboardingFinishedAt": a_year_ago,
+        "freeTrialExpired": False,
+    }
+
+
+def company() -> dict[str, Any]:
+    return {
+        "id": 1,
+        "name": "Acme Analytics",
+        "domain": "acme-analytics.test",
+        "website": "https://acme-analytics.test",
+        "logo": None,
+        "industry": "Software",
+        "sector": "Analytics",
+        "tags": "saas,analytics,b2b",
+        "description": "Product analytics for startups.",
+        "linkedin": "acme-analytics",
+        "twitter": "acmeanalytics",
+        "relevanceContext": "We sell a product analytics SaaS.",
+        "productUseCases": "Funnels\nRetention cohorts\nDashboards",
+        "competitors": json.dumps([{"name": "Heliograph"}, {"name": "Brightline BI"}]),
+        "companyMoat": "Five-minute setup.",
+        "relevanceGuidelines": None,
+        "classificationGuidelines": None,
+    }
+
+
+def members(now: datetime) -> list[dict[str, Any]]:
+    created = iso(now.replace(year=now.year - 1))
+    return [
+        {
+            "id": "orgmem_2adaADMIN01",
+            "userId": "user_2adaLOVELACE1",
+            "email": "ada@acme-analytics.test",
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "role": "admin",
+            "createdAt": created,
+        },
+        {
+            "id": "orgmem_2grcMEMBER1",
+            "userId": "user_2graceHOPPER1",
+            "email": "grace@acme-analytics.test",
+            "firstName": "Grace",
+            "lastName": "Hopper",
+            "role": "member",
+            "createdAt": created,
+        },
+    ]
+
+
+def invitations(now: datetime) -> list[dict[str, Any]]:
+    return [{"id": "orginv_2alanTURING1", "email": "alan@acme-analytics.test", "role": "member", "createdAt": iso(now)}]
+
+
+def global_filters() -> dict[str, list[str]]:
+    return {
+        "negativeKeywords": ["looney tunes", "wile e. coyote"],
+        "negativeAuthors": ["spam_bot_9000"],
+        "negativeSubreddits": ["memes"],
+        "positiveSubreddits": [],
+        "negativeRepos": ["acme/old-sdk"],
+    }

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from octolens_mcp.catalog._reads import read_object
+from octolens_mcp.catalog.filter_wizard import WIZARD
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.feedback import TagList
 from octolens_mcp.catalog.models.mentions import (
@@ -20,9 +21,7 @@ from octolens_mcp.catalog.models.mentions import (
     MentionUpdate,
     UpdateMentionInput,
 )
-from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResult
 from octolens_mcp.catalog.operation import Api, Operation
-from octolens_mcp.catalog.translate import wizard_result
 from octolens_mcp.http.errors import OctolensError
 
 
@@ -194,26 +193,6 @@ TAGS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-)
-
-WIZARD = Operation(
-    name="generate_filters",
-    method="POST",
-    path="/ai/filter-wizard",
-    scope="read",
-    toolset="mentions",
-    title="Filters from plain language",
-    description=(
-        "Turn a plain-language request into filters for list_mentions (also view/includeAll/limit). filters is null "
-        "when the request is ambiguous: show explanation and ask the user to rephrase."
-    ),
-    input=FilterWizardInput,
-    output=FilterWizardResult,
-    read_only=True,
-    destructive=False,
-    idempotent=True,
-    timeout=90.0,
-    shape=wizard_result,
 )
 
 OPERATIONS = (LIST, EXPORT, GET, UPDATE, BY_AUTHOR, TAGS, WIZARD)

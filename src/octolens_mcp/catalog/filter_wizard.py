@@ -1,8 +1,15 @@
-"""Translations between the API's shapes where it answers in more than one (§6.12, §5.15)."""
+"""The filter wizard: its operation, and the normaliser that turns a feed-grammar answer into mention filters.
+
+The API may answer in either grammar (§6.12 [conflict]). Feed grammar is translated only where the
+meaning is kept exactly; anything else comes back untranslated in ``feedFilters`` with a note.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResult
+from octolens_mcp.catalog.operation import Operation
 
 # RelevanceScore is left out on purpose: the feed scale is undocumented and may not be the mention scale
 # (0 = high), so translating it could silently invert a filter.
@@ -99,22 +106,22 @@ def wizard_result(body: Any) -> Any:
     return result
 
 
-def auth_info(body: Any) -> Any:
-    """Read the key's scopes defensively: ``scope`` or ``scopes``, a string or an array (§5.15)."""
-    if not isinstance(body, dict):
-        return body
-    result = dict(body)
-    raw = body.get("scopes", body.get("scope"))
-    if isinstance(raw, str):
-        scopes: list[str] | None = [part.strip() for part in raw.replace(",", " ").split() if part.strip()]
-    elif isinstance(raw, list):
-        scopes = [str(part) for part in raw]
-    else:
-        scopes = None
-    workspace = body.get("workspace")
-    if isinstance(workspace, dict):
-        for key in ("organizationId", "name", "plan"):
-            result.setdefault(key, workspace.get(key))
-    result.pop("scope", None)
-    result["scopes"] = scopes
-    return result
+WIZARD = Operation(
+    name="generate_filters",
+    method="POST",
+    path="/ai/filter-wizard",
+    scope="read",
+    toolset="mentions",
+    title="Filters from plain language",
+    description=(
+        "Turn a plain-language request into filters for list_mentions (also view/includeAll/limit). filters is null "
+        "when the request is ambiguous: show explanation and ask the user to rephrase."
+    ),
+    input=FilterWizardInput,
+    output=FilterWizardResult,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    timeout=90.0,
+    shape=wizard_result,
+)
