@@ -10,13 +10,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from mcp import Client
 from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
+from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import SANDBOX_BASE_URL, FaultySandbox, Sandbox, SandboxTransport
+
+OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {tool["name"]: tool["outputSchema"] for tool in manifest.load()}
+"""Every tool's outputSchema, as listed: each success ``ok`` sees is validated against its tool's."""
 
 # A canary: every test session uses these keys, and no output may ever contain them.
 CANARY_KEY = "ak_live_CANARY_7f3a9c1e5b2d4f60a8"
@@ -91,6 +96,7 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     body = text.split("<untrusted-data>\n", 1)[-1].split("\n</untrusted-data>", 1)[0].splitlines()[-1]
     structured: dict[str, Any] = result.structured_content
     assert json.loads(body) == structured
+    jsonschema.Draft202012Validator(OUTPUT_SCHEMAS[name]).validate(structured)
     return structured
 
 

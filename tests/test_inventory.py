@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from mcp import Client
 
-from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
+from octolens_mcp.config import from_env
 from octolens_mcp.mcp import manifest
 from octolens_sandbox import Sandbox
 from tests.conftest import DATA, REPO, connect, error_of
@@ -68,6 +68,18 @@ async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandb
     assert set(names) >= HOSTED_NAMES
 
 
+# Tools that reach outside the workspace: third-party post content, public platforms, real deliveries.
+OPEN_WORLD = {
+    "list_mentions",
+    "export_mentions",
+    "get_mention",
+    "list_author_mentions",
+    "run_search",
+    "get_search",
+    "test_notification",
+}
+
+
 async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
     facts = {f"{op['method']} {op['path']}": op for op in operations()}
     for tool in await listed_tools(sandbox):
@@ -77,7 +89,7 @@ async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox)
         assert hints.read_only_hint is op["readOnly"], tool.name
         assert hints.destructive_hint is op["destructive"], tool.name
         assert hints.idempotent_hint is op["idempotent"], tool.name
-        assert isinstance(hints.open_world_hint, bool)
+        assert hints.open_world_hint is (tool.name in OPEN_WORLD), tool.name
         assert tool.meta["octolens/scope"] == op["scope"], tool.name
         assert tool.description and len(tool.description) < 400, tool.name
 
@@ -109,7 +121,7 @@ def test_generated_files_are_current() -> None:
 @pytest.mark.parametrize(
     ("toolsets", "read_only", "expected"),
     [
-        (None, False, set(DEFAULT_TOOLSETS)),
+        (None, False, {"mentions", "keywords", "feeds", "analytics"}),
         (("search", "org"), False, {"search", "org"}),
     ],
 )
@@ -148,8 +160,16 @@ def test_server_json_matches_the_package() -> None:
     assert server["version"] == project["version"] == __version__
     package = server["packages"][0]
     assert package["identifier"] == project["name"] == "octolens-mcp" and package["version"] == __version__
-    config = (REPO / "src" / "octolens_mcp" / "config.py").read_text()
-    assert all(f'"{env["name"]}"' in config for env in package["environmentVariables"])
+    # Every variable server.json advertises is one the server reads.
+    samples = {
+        "OCTOLENS_API_KEY": ("ak_live_sample", "api_key", "ak_live_sample"),
+        "OCTOLENS_BASE_URL": ("https://eu.octolens.test/api/v2", "base_url", "https://eu.octolens.test/api/v2"),
+        "OCTOLENS_TOOLSETS": ("search,org", "toolsets", ("search", "org")),
+        "OCTOLENS_READ_ONLY": ("true", "read_only", True),
+    }
+    for env in package["environmentVariables"]:
+        value, attribute, expected = samples[env["name"]]
+        assert getattr(from_env({env["name"]: value}), attribute) == expected, env["name"]
     assert f"mcp-name: {server['name']}" in (REPO / "README.md").read_text()
 
 

@@ -108,7 +108,9 @@ async def test_stdout_carries_only_protocol_messages_even_at_debug() -> None:
     for line in lines:
         message = json.loads(line)
         assert message["jsonrpc"] == "2.0"
-    assert stderr  # the logs went somewhere: stderr
+    # The logs went to stderr: the failed call's log line is there, and nothing of it on stdout.
+    assert "get_mention failed: MENTION_NOT_FOUND" in stderr
+    assert all("MENTION_NOT_FOUND failed" not in line for line in lines)
 
 
 async def test_api_key_never_printed_on_failures() -> None:

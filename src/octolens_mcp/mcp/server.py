@@ -16,9 +16,16 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import mcp_types as types
 from mcp import MCPError, stdio_server
 from mcp.server import Server, ServerRequestContext
+from mcp_types import (
+    INVALID_PARAMS,
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    Tool,
+)
 
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
@@ -97,7 +104,7 @@ def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | N
     protect(settings.api_key)
     entries = select_tools(settings)
     schemas = {entry["name"]: entry["inputSchema"] for entry in entries}
-    listing = types.ListToolsResult(tools=[types.Tool.model_validate({k: e[k] for k in _TOOL_KEYS}) for e in entries])
+    listing = ListToolsResult(tools=[Tool.model_validate({k: e[k] for k in _TOOL_KEYS}) for e in entries])
     visibility = Visibility.of(manifest.load(), exposed=schemas.keys(), read_only=settings.read_only)
     backend = Backend(settings, transport)
 
@@ -108,15 +115,13 @@ def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | N
         finally:
             await backend.aclose()
 
-    async def list_tools(
-        _ctx: ServerRequestContext[Any], _params: types.PaginatedRequestParams | None
-    ) -> types.ListToolsResult:
+    async def list_tools(_ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None) -> ListToolsResult:
         return listing
 
-    async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def call_tool(ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
         schema = schemas.get(params.name)
         if schema is None:
-            raise MCPError(types.INVALID_PARAMS, f"Unknown tool: {params.name}")
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}")
         from octolens_mcp.mcp.call import call_tool
 
         return await call_tool(
