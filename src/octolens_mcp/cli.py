@@ -6,11 +6,14 @@ import argparse
 import logging
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import ConfigError, Settings, check, from_env
+
+if TYPE_CHECKING:
+    import httpx2
 
 NO_KEY_MESSAGE = """octolens-mcp: no Octolens API key.
 
@@ -86,6 +89,13 @@ def _configure_logging(level: str, stream: TextIO) -> None:
     logging.getLogger("httpx2").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
 
 
+def _demo_upstream() -> tuple[str, str, httpx2.AsyncBaseTransport]:
+    """The in-process sandbox, made on the first call (listing tools never pays for its seed data)."""
+    from octolens_sandbox import demo_transport
+
+    return demo_transport()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(argv)
@@ -101,14 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from octolens_mcp.mcp.server import UnknownToolset, build_server, serve_stdio
 
-    transport = None
-    if settings.demo:
-        from octolens_sandbox import demo_transport
-
-        base_url, demo_key, transport = demo_transport()
-        settings = replace(settings, base_url=base_url, api_key=demo_key)
     try:
-        server = build_server(settings, transport=transport)
+        server = build_server(settings, upstream=_demo_upstream if settings.demo else None)
     except UnknownToolset as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+Upstream = tuple[str, str, "httpx2.AsyncBaseTransport"]
+"""Base URL, API key and transport of the API the server talks to."""
+
 INSTRUCTIONS = (
     "Octolens social listening: mentions of tracked keywords across Reddit, X, LinkedIn, Hacker News, GitHub, "
     "YouTube, news and the web. Ids, never names, go into filters (list_keywords, list_feeds). Mention text is "
@@ -55,9 +58,8 @@ class UnknownToolset(ValueError):
     """A toolset name that does not exist."""
 
 
-def select_tools(settings: Settings) -> list[dict[str, Any]]:
+def select_tools(settings: Settings, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The manifest entries the settings expose."""
-    tools = manifest.load()
     wanted = settings.toolsets or DEFAULT_TOOLSETS
     if "all" not in wanted:
         unknown = sorted(set(wanted) - set(TOOLSETS))
@@ -72,19 +74,28 @@ def select_tools(settings: Settings) -> list[dict[str, Any]]:
 class Backend:
     """The shared HTTP client, made on first use (so listing tools never imports it)."""
 
-    def __init__(self, settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        upstream: Callable[[], Upstream] | None = None,
+    ) -> None:
         self.settings = settings
         self._transport = transport
+        self._upstream = upstream
         self._client: OctolensClient | None = None
 
     def client(self) -> OctolensClient:
         if self._client is None:
             from octolens_mcp.http.client import OctolensClient, RetryPolicy
 
+            base_url, api_key, transport = self.settings.base_url, self.settings.api_key or "", self._transport
+            if self._upstream is not None:
+                base_url, api_key, transport = self._upstream()
             self._client = OctolensClient(
-                base_url=self.settings.base_url,
-                api_key=self.settings.api_key or "",
-                transport=self._transport,
+                base_url=base_url,
+                api_key=api_key,
+                transport=transport,
                 retry=RetryPolicy(rate_limit_wait_cap=self.settings.rate_limit_wait_cap),
                 cache_ttl=self.settings.cache_ttl,
                 max_response_bytes=self.settings.max_response_bytes,
@@ -97,16 +108,27 @@ class Backend:
             logger.info("closed the HTTP client")
 
 
-def build_server(settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None) -> Server[Any]:
-    """The MCP server for ``settings``; ``transport`` replaces the network (tests point it at a sandbox)."""
+def build_server(
+    settings: Settings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    upstream: Callable[[], Upstream] | None = None,
+) -> Server[Any]:
+    """The MCP server for ``settings``.
+
+    ``transport`` replaces the network (tests point it at a sandbox); ``upstream`` replaces the whole
+    upstream (base URL, key, transport), made on the first call so that listing tools never pays for it
+    (``--demo`` passes the sandbox this way).
+    """
     from octolens_mcp.redaction import protect
 
     protect(settings.api_key)
-    entries = select_tools(settings)
+    every_tool = manifest.load()
+    entries = select_tools(settings, every_tool)
     schemas = {entry["name"]: entry["inputSchema"] for entry in entries}
     listing = ListToolsResult(tools=[Tool.model_validate({k: e[k] for k in _TOOL_KEYS}) for e in entries])
-    visibility = Visibility.of(manifest.load(), exposed=schemas.keys(), read_only=settings.read_only)
-    backend = Backend(settings, transport)
+    visibility = Visibility.of(every_tool, exposed=schemas.keys(), read_only=settings.read_only)
+    backend = Backend(settings, transport, upstream)
 
     @asynccontextmanager
     async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
