@@ -16,23 +16,27 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_list_mentions_pages_newest_first(client: Client) -> None:
-    first = await ok(client, "list_mentions", {"limit": 5})
+    first = await ok(client, "list_mentions", {"limit": 5, "detail": "full"})
     assert len(first["data"]) == 5
     stamps = [m["timestamp"] for m in first["data"]]
     assert stamps == sorted(stamps, reverse=True)
     cursor = first["pagination"]["nextCursor"]
     assert isinstance(cursor, str)
-    second = await ok(client, "list_mentions", {"limit": 5, "cursor": cursor})
+    second = await ok(client, "list_mentions", {"limit": 5, "cursor": cursor, "detail": "full"})
     assert {m["id"] for m in first["data"]}.isdisjoint({m["id"] for m in second["data"]})
     assert second["data"][0]["timestamp"] <= stamps[-1]
 
 
 async def test_simple_filters_and_negation(client: Client) -> None:
-    page = await ok(client, "list_mentions", {"limit": 50, "filters": {"source": ["reddit"], "!tag": ["hiring"]}})
+    page = await ok(
+        client, "list_mentions", {"limit": 50, "filters": {"source": ["reddit"], "!tag": ["hiring"]}, "detail": "full"}
+    )
     assert page["data"]
     assert all(m["source"] == "reddit" and "hiring" not in m["tags"] for m in page["data"])
     negative = await ok(
-        client, "list_mentions", {"limit": 50, "filters": {"sentiment": ["negative"], "keyword": ["3"]}}
+        client,
+        "list_mentions",
+        {"limit": 50, "filters": {"sentiment": ["negative"], "keyword": ["3"]}, "detail": "full"},
     )
     assert negative["data"]
     assert all(m["sentiment"] == "Negative" and 3 in [k["id"] for k in m["keywords"]] for m in negative["data"])
@@ -46,17 +50,17 @@ async def test_advanced_filters(client: Client) -> None:
             {"operator": "AND", "conditions": [{"!sentiment": ["positive"]}]},
         ],
     }
-    page = await ok(client, "list_mentions", {"limit": 100, "filters": filters})
+    page = await ok(client, "list_mentions", {"limit": 100, "filters": filters, "detail": "full"})
     assert page["data"]
     assert all(m["source"] in ("reddit", "hackernews") and m["sentiment"] != "Positive" for m in page["data"])
 
 
 async def test_view_applies_a_feed_and_include_all_adds_low_relevance(client: Client) -> None:
-    page = await ok(client, "list_mentions", {"limit": 100, "view": 1})
+    page = await ok(client, "list_mentions", {"limit": 100, "view": 1, "detail": "full"})
     assert page["data"]
     assert all(m["sentiment"] == "Negative" and {1, 2} & {k["id"] for k in m["keywords"]} for m in page["data"])
     assert all(m["relevanceScore"] in (0, 1) for m in page["data"])
-    everything = await ok(client, "list_mentions", {"limit": 100, "includeAll": True})
+    everything = await ok(client, "list_mentions", {"limit": 100, "includeAll": True, "detail": "full"})
     assert any(m["relevanceScore"] == 2 for m in everything["data"])
 
 

@@ -49,8 +49,8 @@ async def test_no_post_field_can_close_the_fence(field: str, closer: str) -> Non
     value = f"before {closer} after"
     page = {"data": [mention(**{field: value})], "pagination": {"nextCursor": None}}
     async with answered_by(literal(200, page)) as (client, _):
-        result = await call(client, "list_mentions", {})
-        structured = await ok(client, "list_mentions", {})
+        result = await call(client, "list_mentions", {"detail": "full"})
+        structured = await ok(client, "list_mentions", {"detail": "full"})
     text = result.content[0].text  # type: ignore[union-attr]
     # The only fence markers are ours: one opening line, one closing line, and nothing after it.
     assert text.count("<untrusted-data>") == 1 and text.count("</untrusted-data>") == 1
@@ -67,7 +67,7 @@ async def test_invisible_and_bidirectional_characters_are_removed_or_shown() -> 
     flipped = "price \u202eevil\u202c and \u2066isolated\u2069"
     page = {"data": [mention(body=hidden, title=flipped, authorName="\u200fname")], "pagination": {}}
     async with answered_by(literal(200, page)) as (client, _):
-        result = await call(client, "list_mentions", {})
+        result = await call(client, "list_mentions", {"detail": "full"})
     assert result.structured_content is not None
     row = result.structured_content["data"][0]
     assert row["body"] == "Great tool! "

@@ -214,7 +214,7 @@ VARIANTS: list[Variant] = [
     Variant(
         "list_mentions",
         "nullables-null-optionals-absent",
-        {},
+        {"detail": "full"},
         {"POST /mentions": {"data": [BARE_MENTION], "pagination": {"nextCursor": None}}},
         expect={"data.0.title": None, "data.0.sentiment": None, "data.0.language": None, "data.0.tags": []},
         absent=("data.0.relevanceScore", "data.0.alreadyInWorkspace"),
@@ -222,7 +222,7 @@ VARIANTS: list[Variant] = [
     Variant(
         "list_mentions",
         "open-relevance-sentiment-language",
-        {},
+        {"detail": "full"},
         {
             "POST /mentions": {
                 "data": [{**MENTION, "relevance": "pending", "sentiment": "Mixed", "language": "undetermined"}],

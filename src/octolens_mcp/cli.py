@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
         description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
         epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
         "OCTOLENS_READ_ONLY, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
-        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, OCTOLENS_MAX_RESPONSE_BYTES. "
+        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, OCTOLENS_MAX_RESPONSE_BYTES, OCTOLENS_RESULT_TOKENS, "
+        "OCTOLENS_BODY_CHARS. "
         "Flags override the environment.",
     )
     parser.add_argument("--version", action="version", version=f"octolens-mcp {__version__}")
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-response-bytes", type=int, help="largest answer body read, after decompression (default 64 MiB)"
     )
+    parser.add_argument("--result-tokens", type=int, help="largest result in estimated tokens (default 20000)")
+    parser.add_argument("--body-chars", type=int, help="post body characters a compact result keeps (default 800)")
     return parser
 
 
@@ -72,6 +75,8 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "rate_limit_wait_cap": args.rate_limit_wait_cap,
         "cache_ttl": args.cache_ttl,
         "max_response_bytes": args.max_response_bytes,
+        "result_tokens": args.result_tokens,
+        "body_chars": args.body_chars,
     }
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if args.demo:

@@ -38,6 +38,10 @@ class Settings:
     """Seconds reference data (tags, keywords, feeds, org…) is reused; 0 turns the cache off."""
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     """Largest answer body read, counted after decompression; a larger one ends the call."""
+    result_tokens: int = 20_000
+    """Largest result handed to the model, in estimated tokens; a longer list is cut at a whole item."""
+    body_chars: int = 800
+    """Characters of a post body a compact result keeps; get_mention and detail=full keep it whole."""
 
 
 # setting → (environment variable, flag, whether zero is allowed)
@@ -47,6 +51,8 @@ _NUMBERS: dict[str, tuple[str, str, bool]] = {
     "rate_limit_wait_cap": ("OCTOLENS_RATE_LIMIT_WAIT_CAP", "--rate-limit-wait-cap", True),
     "cache_ttl": ("OCTOLENS_CACHE_TTL", "--cache-ttl", True),
     "max_response_bytes": ("OCTOLENS_MAX_RESPONSE_BYTES", "--max-response-bytes", False),
+    "result_tokens": ("OCTOLENS_RESULT_TOKENS", "--result-tokens", False),
+    "body_chars": ("OCTOLENS_BODY_CHARS", "--body-chars", False),
 }
 
 

@@ -16,14 +16,15 @@ from octolens_mcp.catalog.models.analytics import (
     Volume,
     VolumeInput,
 )
+from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.operation import Api, Operation
 
 _AGENTS_NOTE = "Agents plan: UPGRADE_REQUIRED."
 
 
-async def _query(api: Api, op: Operation, args: BaseModel) -> Any:
+async def _query(api: Api, op: Operation, args: InputModel) -> Any:
     """Analytics take the sentiment in UPPERCASE on the wire; our input takes any case."""
-    data = args.model_dump(mode="json", exclude_unset=True)
+    data = args.wire()
     if isinstance(data.get("sentiment"), str):
         data["sentiment"] = data["sentiment"].upper()
     return (await api.call(op, data)).body
@@ -41,7 +42,7 @@ def _dashboard(body: Any) -> Any:
 
 
 def _analytics(
-    name: str, path: str, title: str, description: str, input_model: type[BaseModel], output: type[BaseModel]
+    name: str, path: str, title: str, description: str, input_model: type[InputModel], output: type[BaseModel]
 ) -> Operation:
     return Operation(
         name=name,

@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from octolens_mcp.http.errors import OctolensError
+
+M = TypeVar("M", bound=BaseModel)
 
 # Discriminator tags pydantic puts in error locations; they are not fields the agent sent.
 _UNION_TAGS = {"simple", "advanced"}
@@ -30,7 +32,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only, matched whole (never "3\n", never full-width digits)
 
 
-def parse(model: type[BaseModel], arguments: dict[str, Any] | None, schema: dict[str, Any]) -> BaseModel:
+def parse(model: type[M], arguments: dict[str, Any] | None, schema: dict[str, Any]) -> M:
     """``model`` validated from ``arguments``; raises VALIDATION_ERROR (nothing sent) naming each bad field."""
     given = _without_nulls(_decode_json_strings(arguments or {}, schema))
     _refuse_surrogates(given, "")

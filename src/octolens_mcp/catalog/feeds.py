@@ -25,13 +25,13 @@ _FEED_GRAMMAR = (
 
 
 async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:
-    data = args.model_dump(mode="json", exclude_unset=True)
+    data = args.wire()
     data.setdefault("icon", DEFAULT_ICON)
     return (await api.call(op, data)).body
 
 
 async def _update(api: Api, op: Operation, args: UpdateFeedInput) -> Any:
-    data = args.model_dump(mode="json", exclude_unset=True)
+    data = args.wire()
     # A stored feed keeps one filter kind: name both keys so the switch is unambiguous.
     if "simpleFilters" in data and data["simpleFilters"] is not None:
         data["advancedFilters"] = None

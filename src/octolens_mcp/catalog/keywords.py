@@ -34,7 +34,7 @@ async def _add(api: Api, op: Operation, args: AddKeywordInput) -> Any:
         same_text = str(row.get("keyword", "")).casefold() == args.keyword.casefold()
         if same_text and bool(row.get("isSubReddit")) == subreddit:
             return {**row, "alreadyExisted": True}
-    return (await api.call(op, args.model_dump(mode="json", exclude_unset=True))).body
+    return (await api.call(op, args.wire())).body
 
 
 async def _pause(api: Api, op: Operation, args: PauseKeywordInput) -> dict[str, Any]:

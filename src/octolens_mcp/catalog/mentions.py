@@ -31,7 +31,7 @@ async def read_mention(api: Api, source_id: str) -> dict[str, Any]:
 
 
 async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
-    response = await api.call(op, args.model_dump(mode="json", exclude_unset=True))
+    response = await api.call(op, args.wire())
     fmt = args.format or "json"
     total = response.total_count
     if fmt == "csv":

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
@@ -73,7 +74,7 @@ class Operation:
     toolset: Toolset
     title: str
     description: str
-    input: type[BaseModel]
+    input: type[InputModel]
     output: type[BaseModel]
     read_only: bool
     destructive: bool
@@ -112,8 +113,8 @@ class Operation:
             return WireRequest(self.method, path, query=data or None)
         return WireRequest(self.method, path, body=data or None)
 
-    async def execute(self, api: Api, arguments: BaseModel) -> Any:
+    async def execute(self, api: Api, arguments: InputModel) -> Any:
         if self.runner is not None:
             return await self.runner(api, self, arguments)
-        response = await api.call(self, arguments.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        response = await api.call(self, arguments.wire())
         return self.shape(response.body) if self.shape is not None else response.body

@@ -21,7 +21,7 @@ DEFAULT_POLL_SECONDS = 2.0
 
 
 async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
-    response = await api.call(op, args.model_dump(mode="json", exclude_unset=True))
+    response = await api.call(op, args.wire())
     result = response.body
     if not isinstance(result, dict) or result.get("status") != "running":
         return result

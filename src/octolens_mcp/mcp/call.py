@@ -16,12 +16,13 @@ from pydantic import ValidationError
 
 from octolens_mcp.catalog import arguments
 from octolens_mcp.catalog.inventory import BY_NAME
+from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.operation import Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import results
+from octolens_mcp.mcp import results, shaping
 from octolens_mcp.mcp.visibility import Visibility
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,10 @@ async def call_tool(
         meta["octolens/demo"] = True
     api = CallApi(client, op, progress, settings)
     try:
-        args = arguments.parse(op.input, raw_arguments, input_schema)
+        given = arguments.parse(op.input, raw_arguments, input_schema)
+        args, resume = shaping.resume_from(given)
         raw = await op.execute(api, args)
-        structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+        structured = _shape(op, args, await _structured(op, raw, large=api.body_size > LARGE_BODY), resume, settings)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)
@@ -114,6 +116,27 @@ async def call_tool(
     if api.quota is not None and op.reports_quota:
         structured.setdefault("quota", api.quota.as_meta())
     return results.success(op, structured, meta, demo=settings.demo)
+
+
+def _shape(
+    op: Operation, args: InputModel, structured: dict[str, Any], resume: shaping.Resume | None, settings: Settings
+) -> dict[str, Any]:
+    """Compact (unless detail=full) and fit within the result budget, cut at a whole item."""
+    fields = type(args).model_fields
+    if "detail" in fields and getattr(args, "detail", None) != "full":
+        structured = shaping.compact_mentions(structured, settings.body_chars)
+    if isinstance(structured.get("csv"), str):
+        text, kept, omitted = shaping.fit_csv(structured["csv"], settings.result_tokens)
+        if omitted:
+            structured = {**structured, "csv": text, "truncated": shaping.csv_truncation(kept, omitted)}
+        return structured
+    return shaping.fit(
+        structured,
+        budget_tokens=settings.result_tokens,
+        resume=resume,
+        cursor_list="cursor" in fields,
+        limit=getattr(args, "limit", None),
+    )
 
 
 def _note_budget(meta: dict[str, Any], api: CallApi) -> None:

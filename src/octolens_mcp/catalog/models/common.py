@@ -64,10 +64,27 @@ def _one_segment(value: str) -> str:
     return value
 
 
+LOCAL_ARGUMENTS = frozenset({"detail"})
+"""Arguments that shape the result for the agent and are never sent to the API."""
+
+
 class InputModel(BaseModel):
     """Base of every tool input: unknown keys are refused, as the Octolens API refuses them; types are strict."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+    def wire(self) -> dict[str, Any]:
+        """The arguments the agent gave, as the API takes them (without the local ones, such as ``detail``)."""
+        data: dict[str, Any] = self.model_dump(
+            mode="json", by_alias=True, exclude_unset=True, exclude=set(LOCAL_ARGUMENTS)
+        )
+        return data
+
+
+Detail = Literal["compact", "full"]
+DETAIL_DESCRIPTION = (
+    "compact (default): no nulls, ids or author links, bodies cut to a set length; full: every field, whole bodies."
+)
 
 
 class PassThroughModel(InputModel):

@@ -8,7 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
 
 from octolens_mcp.catalog.models.common import (
+    DETAIL_DESCRIPTION,
     ApiModel,
+    Detail,
     InputModel,
     IsoDateTime,
     LowerSentiment,
@@ -205,11 +207,13 @@ class MentionQuery(InputModel):
 
 
 class ListMentionsInput(MentionQuery):
+    detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
     limit: int | None = Field(default=None, ge=1, le=100, description="Page size 1-100 (default 20).")
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
 
 
 class ExportMentionsInput(MentionQuery):
+    detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
     format: Literal["json", "csv"] | None = Field(default=None, description="json (default) or csv.")
     limit: int | None = Field(default=None, ge=1, le=50000, description="Row cap 1-50000.")
 
@@ -272,6 +276,7 @@ class ListAuthorMentionsInput(InputModel):
     profileUrl: str | None = Field(default=None, min_length=1, description="For linkedin: linkedin.com/in/<slug>.")
     limit: int | None = Field(default=None, ge=1, le=50, description="Page size 1-50 (default 10).")
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
+    detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
 
     @model_validator(mode="after")
     def _handle_or_profile(self) -> ListAuthorMentionsInput:

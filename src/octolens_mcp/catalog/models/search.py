@@ -6,7 +6,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, Number, Pagination, PathText, Slug
+from octolens_mcp.catalog.models.common import (
+    DETAIL_DESCRIPTION,
+    ApiModel,
+    Detail,
+    InputModel,
+    Number,
+    Pagination,
+    PathText,
+    Slug,
+)
 from octolens_mcp.catalog.models.mentions import Mention
 
 
@@ -23,6 +32,7 @@ class RunSearchInput(InputModel):
         default=None, description="Hide lower results (default medium)."
     )
     waitMs: int | None = Field(default=None, ge=0, le=25000, description="Max ms the first request blocks (≤25000).")
+    detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
 
 
 class SearchQuota(ApiModel):
@@ -64,6 +74,7 @@ class SearchResult(ApiModel):
 
 class GetSearchInput(InputModel):
     searchId: PathText = Field(description="srch_… id from run_search or list_searches.")
+    detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
 
 
 class ListSearchesInput(InputModel):

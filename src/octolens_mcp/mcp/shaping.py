@@ -1,0 +1,237 @@
+"""Results that fit a model's context: compact mentions by default, and a token budget cut at whole items.
+
+- **Compact** (``detail`` unset or ``"compact"``): mentions lose nulls, empty lists, ``engaged: false``,
+  internal ids, author links and avatars, the relevance label and comment, matched keywords' ids; bodies
+  longer than the configured length are cut with a marker saying how much was cut. ``detail: "full"``
+  returns every field and whole bodies.
+- **Budget**: a result whose JSON would pass the token budget keeps as many whole items as fit and says
+  so in ``truncated`` (returned, omitted, why). A cursor list's ``nextCursor`` then resumes exactly at
+  the first item left out: it is our own cursor (``oc1.…``), which names the API page and how many of
+  its items were already returned; the tool accepts it like any cursor.
+
+Tokens are estimated without a tokenizer, as UTF-8 bytes / 3 (conservative: JSON of English text runs
+at about 3.7 bytes per o200k token; ``scripts/bench_results.py`` checks the estimate).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from octolens_mcp.http.errors import OctolensError
+
+M = TypeVar("M", bound=BaseModel)
+BYTES_PER_TOKEN = 3
+ENVELOPE_ALLOWANCE = 2_000
+"""Bytes kept free for what surrounds the JSON in the text block (notices, the fence)."""
+CURSOR_PREFIX = "oc1."
+COMPACT_DROPS = frozenset(
+    {
+        "id",
+        "url",
+        "authorAvatar",
+        "authorUrl",
+        "authorName",
+        "relevance",
+        "relevanceComment",
+        "imageUrl",
+        "feedbackRelevant",
+        "keywordId",
+    }
+)
+"""Mention fields a compact result leaves out (``detail: "full"`` or get_mention returns them)."""
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode("utf-8", "surrogatepass")) // BYTES_PER_TOKEN)
+
+
+# --- resuming inside an API page ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a cut list goes on: the API page (its cursor and size) and how many of its items are done."""
+
+    cursor: str | None
+    limit: int | None
+    skip: int
+
+    def encode(self) -> str:
+        raw = json.dumps({"c": self.cursor, "l": self.limit, "s": self.skip}, separators=(",", ":"))
+        return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Resume:
+        try:
+            body = text.removeprefix(CURSOR_PREFIX)
+            data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            cursor, limit, skip = data["c"], data["l"], data["s"]
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise _bad_cursor() from None
+        valid = (
+            (cursor is None or isinstance(cursor, str))
+            and (limit is None or (isinstance(limit, int) and not isinstance(limit, bool)))
+            and isinstance(skip, int)
+            and not isinstance(skip, bool)
+            and skip >= 0
+        )
+        if not valid:
+            raise _bad_cursor()
+        return cls(cursor, limit, skip)
+
+
+def _bad_cursor() -> OctolensError:
+    return OctolensError(
+        "VALIDATION_ERROR",
+        "Invalid arguments; nothing was sent to Octolens.",
+        status=400,
+        details=[{"path": "cursor", "message": "not a cursor this server issued; pass nextCursor back unchanged"}],
+        extra={"sent": False},
+    )
+
+
+def resume_from(arguments: M) -> tuple[M, Resume | None]:
+    """The arguments to send (our cursor replaced by the API page it names), and where to resume in it."""
+    cursor = getattr(arguments, "cursor", None)
+    if not isinstance(cursor, str) or not cursor.startswith(CURSOR_PREFIX):
+        return arguments, None
+    resume = Resume.decode(cursor)
+    update: dict[str, Any] = {"cursor": resume.cursor}
+    if resume.limit is not None and "limit" in type(arguments).model_fields:
+        update["limit"] = resume.limit
+    sent = arguments.model_copy(update=update)
+    if resume.cursor is None:
+        sent.__pydantic_fields_set__.discard("cursor")
+    return sent, resume
+
+
+# --- compaction ----------------------------------------------------------------------------------
+
+
+def compact_mention(mention: dict[str, Any], body_chars: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mention.items():
+        if key in COMPACT_DROPS or value is None or value == [] or (key == "engaged" and value is False):
+            continue
+        if key == "keywords" and isinstance(value, list):
+            value = [k.get("keyword") if isinstance(k, dict) else k for k in value]
+            value = [{"keyword": name} for name in value if name is not None]
+        out[key] = value
+    body = out.get("body")
+    if isinstance(body, str) and len(body) > body_chars:
+        out["body"] = cut_body(body, body_chars)
+    return out
+
+
+def cut_body(body: str, keep: int) -> str:
+    left = len(body) - keep
+    return f"{body[:keep]} … [cut: {left} more characters; get_mention returns the whole post]"
+
+
+def compact_mentions(structured: dict[str, Any], body_chars: int) -> dict[str, Any]:
+    """``structured`` with the mentions it carries (``data`` or ``mentions``) compacted."""
+    out = dict(structured)
+    for key in ("data", "mentions"):
+        rows = out.get(key)
+        if isinstance(rows, list):
+            out[key] = [compact_mention(row, body_chars) if isinstance(row, dict) else row for row in rows]
+    return out
+
+
+# --- the budget ----------------------------------------------------------------------------------
+
+
+def fit(
+    structured: dict[str, Any],
+    *,
+    budget_tokens: int,
+    resume: Resume | None,
+    cursor_list: bool,
+    limit: int | None,
+) -> dict[str, Any]:
+    """``structured`` within the budget, cut at a whole item of its list, saying what was left out."""
+    budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
+    skip = resume.skip if resume is not None else 0
+    key = next((k for k in ("data", "mentions") if isinstance(structured.get(k), list)), None)
+    if key is not None and skip:
+        structured = {**structured, key: structured[key][skip:]}
+    if _size(structured) <= budget:
+        return structured
+    if key is None:
+        return _fit_single(structured, budget)
+    rows: list[Any] = structured[key]
+    shell = _size({**structured, key: [], "truncated": _truncation(0, len(rows), budget_tokens)}) + 64
+    kept, used = 0, shell
+    for row in rows:
+        used += _size(row) + 1
+        if used > budget:
+            break
+        kept += 1
+    out = {**structured, key: rows[:kept], "truncated": _truncation(kept, len(rows) - kept, budget_tokens)}
+    if cursor_list and kept < len(rows):
+        page = Resume(resume.cursor if resume else None, limit, skip + kept)
+        _set_next_cursor(out, page.encode())
+    return out
+
+
+def fit_csv(text: str, budget_tokens: int) -> tuple[str, int, int]:
+    """CSV within the budget, cut at a whole row: (text, rows kept, rows left out)."""
+    budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return text, 0, 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(rows[0])
+    kept = 0
+    for row in rows[1:]:
+        mark = buffer.tell()
+        writer.writerow(row)
+        if len(buffer.getvalue().encode()) > budget:
+            buffer.seek(mark)
+            buffer.truncate()
+            break
+        kept += 1
+    return buffer.getvalue(), kept, len(rows) - 1 - kept
+
+
+def csv_truncation(returned: int, omitted: int) -> dict[str, Any]:
+    return {"returned": returned, "omitted": omitted, "reason": "the result token budget; narrow the filters"}
+
+
+def _fit_single(structured: dict[str, Any], budget: int) -> dict[str, Any]:
+    """One record over the budget (a huge post): its body is cut, the rest kept."""
+    body = structured.get("body")
+    if not isinstance(body, str):
+        return structured
+    over = _size(structured) - budget
+    keep = max(0, len(body) - over - 200)
+    return {**structured, "body": cut_body(body, keep)}
+
+
+def _truncation(returned: int, omitted: int, budget_tokens: int) -> dict[str, Any]:
+    return {
+        "returned": returned,
+        "omitted": omitted,
+        "reason": f"the result token budget ({budget_tokens}); nextCursor, where present, resumes at the first "
+        "item left out",
+    }
+
+
+def _set_next_cursor(out: dict[str, Any], cursor: str) -> None:
+    if isinstance(out.get("pagination"), dict) or "nextCursor" not in out:
+        out["pagination"] = {**(out.get("pagination") or {}), "nextCursor": cursor}
+    else:
+        out["nextCursor"] = cursor
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))

@@ -1,0 +1,124 @@
+"""Results that fit: compact mentions by default, a token budget cut at whole items, a cursor that resumes exactly."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from octolens_mcp.mcp.shaping import estimate_tokens
+from octolens_sandbox import Sandbox
+from tests.conftest import call, connect, fails, ok
+
+pytestmark = pytest.mark.anyio
+
+LONG_BODY = "A long post. " * 900  # 11,700 characters
+
+
+def _text(result: Any) -> str:
+    return str(result.content[0].text)
+
+
+async def test_compact_by_default_full_on_request(client: Client) -> None:
+    compact = await ok(client, "list_mentions", {"limit": 20, "includeAll": True})
+    full = await ok(client, "list_mentions", {"limit": 20, "includeAll": True, "detail": "full"})
+    assert [m["sourceId"] for m in compact["data"]] == [m["sourceId"] for m in full["data"]]
+    for row in compact["data"]:
+        assert not {"id", "url", "authorAvatar", "authorUrl", "relevanceComment"} & row.keys()
+        assert None not in row.values() and row.get("engaged", True) is True
+        assert all(set(k) == {"keyword"} for k in row.get("keywords", []))
+    assert all({"id", "url", "authorAvatar"} <= row.keys() for row in full["data"])
+
+
+async def test_a_long_body_is_cut_with_a_marker_and_get_mention_has_it_whole(client: Client, sandbox: Sandbox) -> None:
+    sandbox.mentions[0]["body"] = LONG_BODY
+    source_id = sandbox.mentions[0]["sourceId"]
+    page = await ok(client, "list_mentions", {"limit": 5, "includeAll": True})
+    row = next(m for m in page["data"] if m["sourceId"] == source_id)
+    assert row["body"].startswith(LONG_BODY[:800]) and len(row["body"]) < 1000
+    assert f"[cut: {len(LONG_BODY) - 800} more characters; get_mention returns the whole post]" in row["body"]
+    whole = await ok(client, "get_mention", {"sourceId": source_id})
+    assert whole["body"] == LONG_BODY
+
+
+async def test_body_length_is_configurable(sandbox: Sandbox) -> None:
+    sandbox.mentions[0]["body"] = LONG_BODY
+    async with connect(sandbox, body_chars=100) as client:
+        page = await ok(client, "list_mentions", {"limit": 1, "includeAll": True})
+    assert page["data"][0]["body"].startswith(LONG_BODY[:100] + " … [cut:")
+
+
+async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly(sandbox: Sandbox) -> None:
+    for mention in sandbox.mentions:
+        mention["body"] = LONG_BODY[:3000]
+    async with connect(sandbox, result_tokens=1_000_000) as whole:
+        everything = [m["sourceId"] for m in (await ok(whole, "list_mentions", {"limit": 100}))["data"]]
+    async with connect(sandbox, result_tokens=4000) as client:
+        first = await call(client, "list_mentions", {"limit": 100})
+        page = await ok(client, "list_mentions", {"limit": 100})
+        assert estimate_tokens(_text(first)) <= 4000
+        cut = page["truncated"]
+        assert cut["returned"] == len(page["data"]) > 0 and cut["returned"] + cut["omitted"] == 100
+        assert all(row["body"].endswith("whole post]") for row in page["data"])  # whole items, never half
+        seen = [m["sourceId"] for m in page["data"]]
+        cursor = page["pagination"]["nextCursor"]
+        assert cursor.startswith("oc1.")
+        while len(seen) < 100:
+            more = await ok(client, "list_mentions", {"limit": 100, "cursor": cursor})
+            seen += [m["sourceId"] for m in more["data"]]
+            cursor = more["pagination"]["nextCursor"]
+    assert seen == everything  # no item skipped, none repeated
+
+
+async def test_a_forged_cursor_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
+    error = await fails(client, "list_mentions", {"cursor": "oc1.bm90IGpzb24"})
+    assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["path"] == "cursor"
+    assert sandbox.count() == 0
+
+
+async def test_a_csv_export_is_cut_at_a_whole_row(sandbox: Sandbox) -> None:
+    for mention in sandbox.mentions:
+        mention["body"] = LONG_BODY[:2000]
+    async with connect(sandbox, result_tokens=3000) as client:
+        exported = await ok(client, "export_mentions", {"format": "csv", "limit": 200})
+    rows = list(csv.reader(io.StringIO(exported["csv"])))
+    assert rows[0][:2] == ["id", "sourceId"] and all(len(row) == len(rows[0]) for row in rows)
+    assert exported["truncated"]["returned"] == len(rows) - 1 and exported["truncated"]["omitted"] > 0
+
+
+# Every list tool at its largest limit stays within the default budget (20,000 estimated tokens).
+AT_MAXIMUM: list[tuple[str, dict[str, Any]]] = [
+    ("list_mentions", {"limit": 100, "includeAll": True}),
+    ("list_mentions", {"limit": 100, "includeAll": True, "detail": "full"}),
+    ("export_mentions", {"limit": 50000, "includeAll": True}),
+    ("export_mentions", {"limit": 50000, "includeAll": True, "detail": "full"}),
+    ("export_mentions", {"limit": 50000, "includeAll": True, "format": "csv"}),
+    ("list_author_mentions", {"source": "reddit", "handle": "x", "limit": 50}),
+    ("run_search", {"query": "analytics", "maxResults": 500, "minRelevance": "low", "detail": "full"}),
+    ("list_searches", {"limit": 100}),
+    ("list_keywords", {}),
+    ("list_keyword_suggestions", {"limit": 100}),
+    ("list_feeds", {}),
+    ("list_notifications", {}),
+    ("list_tags", {}),
+    ("list_members", {}),
+    ("list_invitations", {}),
+    ("search_slack_channels", {"pages": 10}),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), AT_MAXIMUM, ids=[f"{t}-{json.dumps(a)}" for t, a in AT_MAXIMUM])
+async def test_every_list_tool_fits_the_budget_at_its_maximum(
+    sandbox: Sandbox, tool: str, arguments: dict[str, Any]
+) -> None:
+    for mention in sandbox.mentions[::3]:
+        mention["body"] = LONG_BODY[:4000]
+    async with connect(sandbox) as client:
+        result = await call(client, tool, arguments)
+    assert not result.is_error, _text(result)
+    assert estimate_tokens(_text(result)) <= 20_000
+    assert estimate_tokens(json.dumps(result.structured_content, ensure_ascii=False)) <= 20_000
