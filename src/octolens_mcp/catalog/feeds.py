@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from octolens_mcp.catalog import keywords
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
     Feed,
@@ -13,25 +14,35 @@ from octolens_mcp.catalog.models.feeds import (
     ListFeedsInput,
     UpdateFeedInput,
 )
+from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, Operation
 
 DEFAULT_ICON = "BellIcon"
 
 _FEED_GRAMMAR = (
     'Feed filters use their own grammar: simpleFilters {conditions:[{field,values:"a,b"}]} or advancedFilters '
-    "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids), "
+    "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids or "
+    "exact names), "
     "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
 )
 
 
+async def _with_keyword_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
+    names = Names(api, keywords.LIST, LIST)
+    for key in ("simpleFilters", "advancedFilters"):
+        if data.get(key) is not None:
+            data[key] = await names.feed_filters(data[key], key)
+    return data
+
+
 async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:
-    data = args.wire()
+    data = await _with_keyword_ids(api, args.wire())
     data.setdefault("icon", DEFAULT_ICON)
     return (await api.call(op, data)).body
 
 
 async def _update(api: Api, op: Operation, args: UpdateFeedInput) -> Any:
-    data = args.wire()
+    data = await _with_keyword_ids(api, args.wire())
     # A stored feed keeps one filter kind: name both keys so the switch is unambiguous.
     if "simpleFilters" in data and data["simpleFilters"] is not None:
         data["advancedFilters"] = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from octolens_mcp.catalog import feeds, keywords
 from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.filter_wizard import WIZARD
 from octolens_mcp.catalog.models.common import NoInput
@@ -21,6 +22,7 @@ from octolens_mcp.catalog.models.mentions import (
     MentionUpdate,
     UpdateMentionInput,
 )
+from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
 
@@ -30,8 +32,23 @@ async def read_mention(api: Api, source_id: str) -> dict[str, Any]:
     return await read_object(api, GET, {"sourceId": source_id})
 
 
+async def with_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a list or export body) with keyword names in its filters and a feed name in view made ids."""
+    names = Names(api, keywords.LIST, feeds.LIST)
+    out = dict(data)
+    if "filters" in out:
+        out["filters"] = await names.mention_filters(out["filters"])
+    if "view" in out:
+        out["view"] = await names.feed_id(out["view"], "view")
+    return out
+
+
+async def _list(api: Api, op: Operation, args: ListMentionsInput) -> Any:
+    return (await api.call(op, await with_ids(api, args.wire()))).body
+
+
 async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
-    response = await api.call(op, args.wire())
+    response = await api.call(op, await with_ids(api, args.wire()))
     fmt = args.format or "json"
     total = response.total_count
     if fmt == "csv":
@@ -88,9 +105,9 @@ LIST = Operation(
     toolset="mentions",
     title="List mentions",
     description=(
-        "List collected mentions, newest first, with optional filters; page with cursor. Keyword filters take ids "
-        "(list_keywords), never names. No default time window: set startDate for recent ones. view=feed id applies "
-        "a saved feed."
+        "List collected mentions, newest first, with optional filters; page with cursor. Keyword filters and view "
+        "take ids or exact names (resolved from list_keywords/list_feeds, possibly cached 30 s). No default time "
+        "window: set startDate for recent ones."
     ),
     input=ListMentionsInput,
     output=MentionPage,
@@ -99,6 +116,7 @@ LIST = Operation(
     idempotent=True,
     open_world=True,
     untrusted=True,
+    runner=_list,
 )
 
 EXPORT = Operation(

@@ -2,37 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, IsoDateTime, Number, Score, Slug
+from octolens_mcp.catalog.models.common import (
+    ApiModel,
+    InputModel,
+    IsoDateTime,
+    NonEmpty,
+    Number,
+    Score,
+    Slug,
+    window_days,
+)
 from octolens_mcp.catalog.models.org import Usage
 
 MAX_WINDOW_DAYS = 365
 
 
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 class AnalyticsWindow(InputModel):
     startDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with endDate (default: last 30 days).")
     endDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with startDate, ≤365 days span.")
-    keywordIds: list[int] | None = Field(default=None, min_length=1, description="Restrict the posts counted.")
+    keywordIds: list[int | NonEmpty] | None = Field(
+        default=None, min_length=1, description="Keyword ids (or exact names): restrict the posts counted."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> AnalyticsWindow:
         if (self.startDate is None) != (self.endDate is None):
             raise ValueError("send startDate and endDate together")
         if self.startDate is not None and self.endDate is not None:
-            start, end = _parse(self.startDate), _parse(self.endDate)
-            if start.tzinfo is None or end.tzinfo is None:
-                start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
-            if end < start:
+            days = window_days(self.startDate, self.endDate)
+            if days < 0:
                 raise ValueError("endDate is before startDate")
-            if (end - start).days > MAX_WINDOW_DAYS:
+            if days > MAX_WINDOW_DAYS:
                 raise ValueError("the window spans at most 365 days")
         return self
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -14,7 +14,8 @@ KNOWN_SOURCES = (
 )
 """Platform slugs the reference lists. Guidance only: the list is open (the reference's enum is cut off)."""
 
-Slug = Annotated[str, StringConstraints(min_length=1)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+Slug = NonEmpty
 """A platform slug, language code or similar open value: the API decides which it accepts."""
 
 TitleSentiment = Literal["Positive", "Neutral", "Negative"]
@@ -35,7 +36,15 @@ def _check_iso_datetime(value: str) -> str:
 
 
 IsoDateTime = Annotated[str, AfterValidator(_check_iso_datetime)]
-"""An ISO 8601 date or date-time, sent to the API exactly as given."""
+"""An ISO 8601 date (YYYY-MM-DD) or date-time, sent to the API exactly as given."""
+
+
+def window_days(start: str, end: str) -> float:
+    """Days from ``start`` to ``end`` (negative when inverted); a date without a zone is taken as UTC."""
+    first, last = (datetime.fromisoformat(v.replace("Z", "+00:00")) for v in (start, end))
+    first, last = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (first, last))
+    return (last - first).total_seconds() / 86400
+
 
 MentionTimestamp = Annotated[str, StringConstraints(pattern=MENTION_TIMESTAMP_PATTERN)]
 """A mention's own ``timestamp``, copied back verbatim (``YYYY-MM-DD HH:mm:ss.SSS``)."""

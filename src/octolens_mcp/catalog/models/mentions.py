@@ -15,12 +15,14 @@ from octolens_mcp.catalog.models.common import (
     IsoDateTime,
     LowerSentiment,
     MentionTimestamp,
+    NonEmpty,
     Number,
     Pagination,
     PathText,
     Score,
     Slug,
     TitleSentiment,
+    window_days,
 )
 
 
@@ -78,18 +80,10 @@ class MentionPage(ApiModel):
 
 
 def _numeric_ids(value: Any) -> Any:
-    """Keyword ids may arrive as numeric strings; names are refused (the API takes ids only)."""
+    """Keyword ids may arrive as digit strings; other strings are keyword names, resolved before sending."""
     if not isinstance(value, list):
         return value
-    out: list[Any] = []
-    for item in value:
-        if isinstance(item, str):
-            if not _DIGITS.fullmatch(item):
-                raise ValueError(f"keyword filter takes keyword ids, not names ({item!r}); resolve with list_keywords")
-            out.append(int(item))
-        else:
-            out.append(item)
-    return out
+    return [int(item) if isinstance(item, str) and _DIGITS.fullmatch(item) else item for item in value]
 
 
 def _numeric_scores(value: Any) -> Any:
@@ -101,7 +95,7 @@ def _numeric_scores(value: Any) -> Any:
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
-KeywordIds = Annotated[list[int], BeforeValidator(_numeric_ids), Field(min_length=1)]
+KeywordIds = Annotated[list[int | NonEmpty], BeforeValidator(_numeric_ids), Field(min_length=1)]
 RelevanceScores = Annotated[list[Score], BeforeValidator(_numeric_scores), Field(min_length=1)]
 Sources = Annotated[list[Slug], Field(min_length=1)]
 Sentiments = Annotated[list[LowerSentiment], Field(min_length=1)]
@@ -139,8 +133,18 @@ class FilterBounds(InputModel):
     """[conflict] in the reference: one snapshot has it, the skill says it was removed. The API decides."""
 
 
+def _refuse_inverted(start: str | None, end: str | None) -> None:
+    if start is not None and end is not None and window_days(start, end) < 0:
+        raise ValueError("endDate is before startDate")
+
+
 class SimpleMentionFilters(FilterConditionFields, FilterBounds):
     """Flat form: every key AND-ed."""
+
+    @model_validator(mode="after")
+    def _window(self) -> SimpleMentionFilters:
+        _refuse_inverted(self.startDate, self.endDate)
+        return self
 
 
 class FilterCondition(FilterConditionFields, FilterBounds):
@@ -171,6 +175,11 @@ class AdvancedMentionFilters(InputModel):
     operator: Literal["AND", "OR"]
     groups: list[FilterGroup] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _window(self) -> AdvancedMentionFilters:
+        _refuse_inverted(self.startDate, self.endDate)
+        return self
+
 
 def _filter_form(value: Any) -> str:
     if isinstance(value, dict) and ("groups" in value or "operator" in value):
@@ -183,7 +192,7 @@ def _filter_form(value: Any) -> str:
 _FILTER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
-        "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids only), "
+        "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids or exact names), "
         "language[] (ISO 639-1 e.g. en), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
         '("!tag":["hiring"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. '
         "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:value}]}]}, date/follower keys "
@@ -202,7 +211,9 @@ class MentionQuery(InputModel):
     """Fields shared by list and export."""
 
     filters: MentionFilters | None = None
-    view: int | None = Field(default=None, description="Feed id whose stored filter also applies.")
+    view: int | NonEmpty | None = Field(
+        default=None, description="Feed id (or exact name) whose stored filter also applies."
+    )
     includeAll: bool | None = Field(default=None, description="true adds low-relevance mentions (default false).")
 
 
