@@ -1,7 +1,8 @@
 """Print the token cost of what a host puts in the model's context for the tool list.
 
 Counts, per tool, the o200k_base tokens of its name, description and input schema (compact JSON),
-for all tools and for the default toolsets. Usage: python scripts/count_tokens.py [--per-tool]
+for all tools, for the default toolsets, and for what a dynamic-toolsets session starts with.
+Usage: python scripts/count_tokens.py [--per-tool]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from bpe_openai import get_encoding
 
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
+from octolens_mcp.mcp.exposure import CORE_TOOLS, ENABLE_TOOLSET, LIST_TOOLSETS
 from octolens_mcp.mcp.manifest import load
 
 
@@ -19,9 +21,12 @@ def main() -> int:
     encoding = get_encoding("o200k_base")
     tools = load()
     rows = []
+
+    def cost(name: str, description: str, schema: dict[str, object]) -> int:
+        return len(encoding.encode(name + "\n" + description + "\n" + json.dumps(schema, separators=(",", ":"))))
+
     for tool in tools:
-        text = tool["name"] + "\n" + tool["description"] + "\n" + json.dumps(tool["inputSchema"], separators=(",", ":"))
-        rows.append((tool["name"], tool["toolset"], len(encoding.encode(text))))
+        rows.append((tool["name"], tool["toolset"], cost(tool["name"], tool["description"], tool["inputSchema"])))
     if "--per-tool" in sys.argv:
         for name, toolset, count in sorted(rows, key=lambda r: -r[2]):
             print(f"{count:6d}  {toolset:14s} {name}")
@@ -30,6 +35,9 @@ def main() -> int:
     print(f"all tools ({len(rows)}): {total} tokens")
     defaults = sum(r[1] in DEFAULT_TOOLSETS for r in rows)
     print(f"default toolsets {','.join(DEFAULT_TOOLSETS)} ({defaults}): {default} tokens")
+    meta = sum(cost(t.name, t.description or "", dict(t.input_schema)) for t in (LIST_TOOLSETS, ENABLE_TOOLSET))
+    start = sum(r[2] for r in rows if r[0] in CORE_TOOLS) + meta
+    print(f"dynamic toolsets, at start ({len(CORE_TOOLS) + 2}): {start} tokens")
     return 0
 
 

@@ -17,10 +17,14 @@ from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import SANDBOX_BASE_URL, FaultySandbox, Sandbox, SandboxTransport
 
-OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {tool["name"]: tool["outputSchema"] for tool in manifest.load()}
+OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
+    **{tool["name"]: tool["outputSchema"] for tool in manifest.load()},
+    **{tool.name: tool.output_schema or {} for tool in (LIST_TOOLSETS, ENABLE_TOOLSET)},
+}
 """Every tool's outputSchema, as listed: each success ``ok`` sees is validated against its tool's."""
 
 # A canary: every test session uses these keys, and no output may ever contain them.

@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="octolens-mcp",
         description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
         epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
-        "OCTOLENS_READ_ONLY, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
+        "OCTOLENS_READ_ONLY, OCTOLENS_DYNAMIC_TOOLSETS, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
         "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, OCTOLENS_MAX_RESPONSE_BYTES, OCTOLENS_RESULT_TOKENS, "
         "OCTOLENS_BODY_CHARS. "
         "Flags override the environment.",
@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="Octolens API base URL (env OCTOLENS_BASE_URL)")
     parser.add_argument("--toolsets", help=TOOLSET_HELP)
     parser.add_argument("--read-only", action="store_true", default=None, help="expose only read-only tools")
+    parser.add_argument(
+        "--dynamic-toolsets",
+        action="store_true",
+        default=None,
+        help="start with a few tools plus list_toolsets/enable_toolset (env OCTOLENS_DYNAMIC_TOOLSETS)",
+    )
     parser.add_argument(
         "--log-level", type=str.upper, help="DEBUG, INFO, WARNING, ERROR or CRITICAL, on stderr (default WARNING)"
     )
@@ -69,6 +75,7 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "base_url": args.base_url,
         "toolsets": tuple(p.strip() for p in args.toolsets.split(",") if p.strip()) if args.toolsets else None,
         "read_only": args.read_only,
+        "dynamic_toolsets": args.dynamic_toolsets,
         "log_level": args.log_level,
         "timeout": args.timeout,
         "search_wait": args.search_wait,

@@ -26,6 +26,8 @@ class Settings:
     toolsets: tuple[str, ...] | None = None
     """Toolsets to expose; None means the defaults, ("all",) means every tool."""
     read_only: bool = False
+    dynamic_toolsets: bool = False
+    """Start with a few tools plus list_toolsets/enable_toolset; the agent enables the rest itself."""
     demo: bool = False
     log_level: str = "WARNING"
     timeout: float = 30.0
@@ -102,6 +104,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         base_url=env.get("OCTOLENS_BASE_URL") or DEFAULT_BASE_URL,
         toolsets=_toolsets(env.get("OCTOLENS_TOOLSETS")),
         read_only=env.get("OCTOLENS_READ_ONLY", "").lower() in {"1", "true", "yes"},
+        dynamic_toolsets=env.get("OCTOLENS_DYNAMIC_TOOLSETS", "").lower() in {"1", "true", "yes"},
         log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").strip().upper(),
         **numbers,  # type: ignore[arg-type]
     )

@@ -17,21 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp import MCPError, stdio_server
-from mcp.server import Server, ServerRequestContext
+from mcp.server import NotificationOptions, Server, ServerRequestContext
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp_types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
     ListToolsResult,
     PaginatedRequestParams,
-    Tool,
 )
 
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp import manifest
-from octolens_mcp.mcp.visibility import Visibility
+from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
 
 if TYPE_CHECKING:
     import httpx2
@@ -51,7 +51,6 @@ INSTRUCTIONS = (
 )
 SHUTDOWN_GRACE = 5.0
 """Seconds a signal waits for in-flight calls to unwind and the HTTP client to close."""
-_TOOL_KEYS = ("name", "title", "description", "inputSchema", "outputSchema", "annotations", "_meta")
 
 
 class UnknownToolset(ValueError):
@@ -124,11 +123,11 @@ def build_server(
 
     protect(settings.api_key)
     every_tool = manifest.load()
-    entries = select_tools(settings, every_tool)
-    schemas = {entry["name"]: entry["inputSchema"] for entry in entries}
-    listing = ListToolsResult(tools=[Tool.model_validate({k: e[k] for k in _TOOL_KEYS}) for e in entries])
-    visibility = Visibility.of(every_tool, exposed=schemas.keys(), read_only=settings.read_only)
+    offered = select_tools(settings, every_tool)
+    # One session per server (stdio): what a dynamic session enabled lives here.
+    exposure = Exposure(every_tool, offered, dynamic=settings.dynamic_toolsets, read_only=settings.read_only)
     backend = Backend(settings, transport, upstream)
+    events = InMemorySubscriptionBus()
 
     @asynccontextmanager
     async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
@@ -138,12 +137,24 @@ def build_server(
             await backend.aclose()
 
     async def list_tools(_ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None) -> ListToolsResult:
-        return listing
+        return ListToolsResult(tools=exposure.tools())
 
     async def call_tool(ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
-        schema = schemas.get(params.name)
+        if exposure.dynamic and params.name == LIST_TOOLSETS.name:
+            return exposure.list_toolsets()
+        if exposure.dynamic and params.name == ENABLE_TOOLSET.name:
+            result, changed = exposure.enable(params.arguments)
+            if changed:
+                # Clients on protocol revisions up to 2025-11-25 get the notification on the session;
+                # 2026-07-28 clients get it on their subscriptions/listen stream.
+                await ctx.session.send_tool_list_changed()
+                await events.publish(ToolsListChanged())
+            return result
+        schema = exposure.schema(params.name)
         if schema is None:
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}")
+            toolset = exposure.toolset_of(params.name)
+            hint = f"; call enable_toolset with {toolset} first" if exposure.dynamic and toolset else ""
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}{hint}")
         from octolens_mcp.mcp.call import call_tool
 
         return await call_tool(
@@ -153,7 +164,7 @@ def build_server(
             schema,
             ctx.session.report_progress,
             settings=settings,
-            visibility=visibility,
+            visibility=exposure.visibility(),
         )
 
     return Server(
@@ -164,6 +175,7 @@ def build_server(
         lifespan=lifespan,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_subscriptions_listen=ListenHandler(events),
     )
 
 
@@ -192,6 +204,7 @@ async def serve_stdio(server: Server[Any]) -> None:
         group.start_soon(stop_on_signal)
         async with stdio_server() as (read_stream, write_stream):
             with serving:
-                await server.run(read_stream, write_stream, server.create_initialization_options())
+                options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+                await server.run(read_stream, write_stream, options)
             stopped.set()
         group.cancel_scope.cancel()

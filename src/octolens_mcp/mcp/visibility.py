@@ -18,7 +18,10 @@ class Visibility:
     """Hidden tool name → how to expose it."""
 
     @classmethod
-    def of(cls, every_tool: Iterable[dict[str, Any]], *, exposed: Iterable[str], read_only: bool) -> Visibility:
+    def of(
+        cls, every_tool: Iterable[dict[str, Any]], *, exposed: Iterable[str], read_only: bool, enableable: bool = False
+    ) -> Visibility:
+        """``enableable``: dynamic mode, where a hidden tool's toolset can be enabled during the session."""
         shown = set(exposed)
         hidden: dict[str, str] = {}
         for tool in every_tool:
@@ -26,6 +29,8 @@ class Visibility:
                 continue
             if read_only and not tool["annotations"]["readOnlyHint"]:
                 hidden[tool["name"]] = "a write tool, hidden by read-only mode"
+            elif enableable:
+                hidden[tool["name"]] = f"not listed yet; call enable_toolset with {tool['toolset']}"
             else:
                 hidden[tool["name"]] = f"not exposed; start the server with the {tool['toolset']} toolset"
         return cls(hidden)

@@ -1,0 +1,165 @@
+"""Which tools a session sees: the selected toolsets, or, in dynamic mode, a few tools plus two to add more.
+
+Static mode lists the selected toolsets' tools once. Dynamic mode (``--dynamic-toolsets``) starts with
+``CORE_TOOLS`` and two tools of its own, ``list_toolsets`` and ``enable_toolset``; enabling a toolset
+adds its tools and sends ``notifications/tools/list_changed``, so an agent that needs members or Slack
+enables them itself while the tool list in its context stays small.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mcp_types import CallToolResult, TextContent, Tool
+
+from octolens_mcp.catalog.toolsets import TOOLSETS
+from octolens_mcp.mcp.visibility import Visibility
+
+CORE_TOOLS = ("list_mentions", "get_mention", "list_keywords")
+"""What a dynamic session starts with, besides the two toolset tools."""
+_TOOL_KEYS = ("name", "title", "description", "inputSchema", "outputSchema", "annotations", "_meta")
+
+LIST_TOOLSETS = Tool.model_validate(
+    {
+        "name": "list_toolsets",
+        "title": "List toolsets",
+        "description": "List the toolsets this server offers, their tools, and which are enabled.",
+        "inputSchema": {"type": "object", "properties": {}, "additionalProperties": False},
+        "outputSchema": {
+            "type": "object",
+            "properties": {
+                "toolsets": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "description": {"type": "string"},
+                            "enabled": {"type": "boolean"},
+                            "tools": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                }
+            },
+            "required": ["toolsets"],
+        },
+        "annotations": {"title": "List toolsets", "readOnlyHint": True, "openWorldHint": False},
+    }
+)
+ENABLE_TOOLSET = Tool.model_validate(
+    {
+        "name": "enable_toolset",
+        "title": "Enable toolsets",
+        "description": "Add the tools of one or more toolsets (see list_toolsets) to this session's tool list.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"toolsets": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+            "required": ["toolsets"],
+            "additionalProperties": False,
+        },
+        "outputSchema": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "array", "items": {"type": "string"}},
+                "addedTools": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["enabled", "addedTools"],
+        },
+        "annotations": {"title": "Enable toolsets", "readOnlyHint": True, "idempotentHint": True},
+    }
+)
+
+
+class Exposure:
+    """The tools one server session lists and accepts calls for."""
+
+    def __init__(
+        self, every_tool: list[dict[str, Any]], offered: list[dict[str, Any]], *, dynamic: bool, read_only: bool
+    ):
+        self._every_tool = every_tool
+        self._offered = {tool["name"]: tool for tool in offered}
+        self.dynamic = dynamic
+        self._read_only = read_only
+        self._toolsets = [name for name in TOOLSETS if any(t["toolset"] == name for t in offered)]
+        self._shown = {name for name in CORE_TOOLS if name in self._offered} if dynamic else set(self._offered)
+        self._enabled: set[str] = set()
+        self._listing: list[Tool] | None = None
+        self._visibility: Visibility | None = None
+
+    def tools(self) -> list[Tool]:
+        if self._listing is None:
+            listed = [
+                Tool.model_validate({k: t[k] for k in _TOOL_KEYS})
+                for t in self._offered.values()
+                if t["name"] in self._shown
+            ]
+            self._listing = [LIST_TOOLSETS, ENABLE_TOOLSET, *listed] if self.dynamic else listed
+        return self._listing
+
+    def schema(self, name: str) -> dict[str, Any] | None:
+        """The input schema of a tool this session may call now."""
+        tool = self._offered.get(name)
+        return tool["inputSchema"] if tool is not None and name in self._shown else None
+
+    def toolset_of(self, name: str) -> str | None:
+        tool = self._offered.get(name)
+        return str(tool["toolset"]) if tool is not None else None
+
+    def visibility(self) -> Visibility:
+        if self._visibility is None:
+            self._visibility = Visibility.of(
+                self._every_tool, exposed=self._shown, read_only=self._read_only, enableable=self.dynamic
+            )
+        return self._visibility
+
+    def list_toolsets(self) -> CallToolResult:
+        rows = [
+            {
+                "name": name,
+                "description": TOOLSETS[name],
+                "enabled": all(t in self._shown for t in self._tools_of(name)),
+                "tools": self._tools_of(name),
+            }
+            for name in self._toolsets
+        ]
+        return _result({"toolsets": rows})
+
+    def enable(self, arguments: dict[str, Any] | None) -> tuple[CallToolResult, bool]:
+        """Enable the named toolsets; the result, and whether the tool list changed."""
+        wanted = (arguments or {}).get("toolsets")
+        if not isinstance(wanted, list) or not wanted or not all(isinstance(w, str) for w in wanted):
+            return _invalid("toolsets", "send a non-empty array of toolset names"), False
+        unknown = [w for w in wanted if w not in self._toolsets]
+        if unknown:
+            return _invalid(
+                "toolsets", f"unknown toolset(s) {', '.join(unknown)}; choose from {', '.join(self._toolsets)}"
+            ), False
+        added = [t for name in wanted for t in self._tools_of(name) if t not in self._shown]
+        self._shown.update(added)
+        self._enabled.update(wanted)
+        self._listing = self._visibility = None
+        return _result({"enabled": sorted(self._enabled), "addedTools": added}), bool(added)
+
+    def _tools_of(self, toolset: str) -> list[str]:
+        return [name for name, tool in self._offered.items() if tool["toolset"] == toolset]
+
+
+def _result(structured: dict[str, Any]) -> CallToolResult:
+    text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+
+
+def _invalid(path: str, message: str) -> CallToolResult:
+    body = {
+        "error": {
+            "code": "VALIDATION_ERROR",
+            "message": "Invalid arguments.",
+            "status": 400,
+            "details": [{"path": path, "message": message}],
+            "sent": False,
+        },
+        "hint": "Call list_toolsets for the toolset names, then call again.",
+    }
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True, _meta={"octolens/error": body})
