@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -60,8 +61,14 @@ def sandbox() -> FaultySandbox:
     return FaultySandbox(keys={CANARY_KEY: "admin", READ_KEY: "read", WRITE_KEY: "write"})
 
 
+EXPORT_DIR = Path(tempfile.mkdtemp(prefix="octolens-mcp-test-exports-"))
+"""Where exports the tests make are written (never the user's data directory)."""
+
+
 def settings(**overrides: Any) -> Settings:
-    base = Settings(api_key=CANARY_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",), search_wait=5.0)
+    base = Settings(
+        api_key=CANARY_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",), search_wait=5.0, export_dir=str(EXPORT_DIR)
+    )
     return replace(base, **overrides)
 
 

@@ -84,7 +84,7 @@ async def test_a_csv_export_is_cut_at_a_whole_row(sandbox: Sandbox) -> None:
     for mention in sandbox.mentions:
         mention["body"] = LONG_BODY[:2000]
     async with connect(sandbox, result_tokens=3000) as client:
-        exported = await ok(client, "export_mentions", {"format": "csv", "limit": 200})
+        exported = await ok(client, "export_mentions", {"format": "csv", "limit": 200, "output": "result"})
     rows = list(csv.reader(io.StringIO(exported["csv"])))
     assert rows[0][:2] == ["id", "sourceId"] and all(len(row) == len(rows[0]) for row in rows)
     assert exported["truncated"]["returned"] == len(rows) - 1 and exported["truncated"]["omitted"] > 0
@@ -95,8 +95,9 @@ AT_MAXIMUM: list[tuple[str, dict[str, Any]]] = [
     ("list_mentions", {"limit": 100, "includeAll": True}),
     ("list_mentions", {"limit": 100, "includeAll": True, "detail": "full"}),
     ("export_mentions", {"limit": 50000, "includeAll": True}),
-    ("export_mentions", {"limit": 50000, "includeAll": True, "detail": "full"}),
-    ("export_mentions", {"limit": 50000, "includeAll": True, "format": "csv"}),
+    ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result"}),
+    ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result", "detail": "full"}),
+    ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result", "format": "csv"}),
     ("list_author_mentions", {"source": "reddit", "handle": "x", "limit": 50}),
     ("run_search", {"query": "analytics", "maxResults": 500, "minRelevance": "low", "detail": "full"}),
     ("list_searches", {"limit": 100}),

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 
+import anyio
 import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
 from octolens_sandbox.seed import INJECTION_BODY
-from tests.conftest import call, connect, fails, ok
+from tests.conftest import EXPORT_DIR, call, connect, fails, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -75,11 +78,18 @@ async def test_mention_text_is_delivered_as_untrusted_data(client: Client, sandb
     assert result.structured_content is not None and result.structured_content["body"] == INJECTION_BODY
 
 
-async def test_export_json_and_csv(client: Client) -> None:
+async def test_export_goes_to_a_file_with_a_preview(client: Client) -> None:
     exported = await ok(client, "export_mentions", {"limit": 7, "filters": {"source": ["twitter"]}})
-    assert exported["format"] == "json" and exported["total"] == 7 and len(exported["data"]) == 7
+    path = Path(exported["path"])
+    assert path.parent == EXPORT_DIR and path.suffix == ".json"
+    assert exported["format"] == "json" and exported["total"] == 7 and exported["rows"] == 7
+    assert "sourceId" in exported["columns"] and len(exported["preview"]) == 3 and "data" not in exported
+    written = json.loads(await anyio.Path(path).read_text(encoding="utf-8"))
+    assert len(written["data"]) == 7 and all("authorAvatar" in row for row in written["data"])  # full records
     as_csv = await ok(client, "export_mentions", {"format": "csv", "limit": 3})
-    rows = list(csv.reader(io.StringIO(as_csv["csv"])))
+    assert as_csv["rows"] == 3 and as_csv["columns"][:2] == ["id", "sourceId"] and "csv" not in as_csv
+    rows = list(csv.reader(io.StringIO(await anyio.Path(as_csv["path"]).read_text(encoding="utf-8"))))
+    assert len(rows) == 4
     assert rows[0] == [
         "id",
         "sourceId",

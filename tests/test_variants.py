@@ -234,7 +234,7 @@ VARIANTS: list[Variant] = [
     Variant(
         "export_mentions",
         "json-with-later-fields",
-        {},
+        {"output": "result"},
         {
             "POST /mentions/export": Reply(
                 body={"data": [{**MENTION, "isReply": False, "engagementMetrics": {"likes": 9}}], "total": 1},
@@ -246,14 +246,14 @@ VARIANTS: list[Variant] = [
     Variant(
         "export_mentions",
         "total-only-in-header",
-        {},
+        {"output": "result"},
         {"POST /mentions/export": Reply(body={"data": []}, headers={"X-Total-Count": "0"})},
         expect={"format": "json", "total": 0, "data": []},
     ),
     Variant(
         "export_mentions",
         "csv-download",
-        {"format": "csv"},
+        {"format": "csv", "output": "result"},
         {
             "POST /mentions/export": Reply(
                 raw=CSV, content_type="text/csv; charset=utf-8", headers={"X-Total-Count": "1"}

@@ -423,5 +423,5 @@ async def test_json_export_served_as_a_download() -> None:
         )
 
     async with answered_by(responder) as (client, _):
-        got = await ok(client, "export_mentions", {})
+        got = await ok(client, "export_mentions", {"output": "result"})
     assert got == {"notice": UNTRUSTED, "format": "json", "total": 0, "data": []}

@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-response-bytes", type=int, help="largest answer body read, after decompression (default 64 MiB)"
     )
+    parser.add_argument("--export-dir", help="where export_mentions writes files (env OCTOLENS_EXPORT_DIR)")
     parser.add_argument("--result-tokens", type=int, help="largest result in estimated tokens (default 20000)")
     parser.add_argument("--body-chars", type=int, help="post body characters a compact result keeps (default 800)")
     return parser
@@ -83,6 +84,7 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "cache_ttl": args.cache_ttl,
         "max_response_bytes": args.max_response_bytes,
         "result_tokens": args.result_tokens,
+        "export_dir": args.export_dir,
         "body_chars": args.body_chars,
     }
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -42,6 +42,8 @@ class Settings:
     """Largest answer body read, counted after decompression; a larger one ends the call."""
     result_tokens: int = 20_000
     """Largest result handed to the model, in estimated tokens; a longer list is cut at a whole item."""
+    export_dir: str | None = None
+    """Where export_mentions writes its files; None is the user's data directory (octolens-mcp/exports)."""
     body_chars: int = 800
     """Characters of a post body a compact result keeps; get_mention and detail=full keep it whole."""
 
@@ -105,6 +107,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         toolsets=_toolsets(env.get("OCTOLENS_TOOLSETS")),
         read_only=env.get("OCTOLENS_READ_ONLY", "").lower() in {"1", "true", "yes"},
         dynamic_toolsets=env.get("OCTOLENS_DYNAMIC_TOOLSETS", "").lower() in {"1", "true", "yes"},
+        export_dir=env.get("OCTOLENS_EXPORT_DIR") or None,
         log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").strip().upper(),
         **numbers,  # type: ignore[arg-type]
     )

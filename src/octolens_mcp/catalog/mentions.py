@@ -48,7 +48,9 @@ async def _list(api: Api, op: Operation, args: ListMentionsInput) -> Any:
 
 
 async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
-    response = await api.call(op, await with_ids(api, args.wire()))
+    data = await with_ids(api, args.wire())
+    await api.progress("requesting the export from Octolens (large ranges take minutes)")
+    response = await api.call(op, data)
     fmt = args.format or "json"
     total = response.total_count
     if fmt == "csv":
@@ -127,8 +129,8 @@ EXPORT = Operation(
     toolset="mentions",
     title="Export mentions",
     description=(
-        "Export filtered mentions in one call (json or csv, up to 50,000 rows; set limit to keep results small). "
-        "Same filters as list_mentions; prefer list_mentions for browsing."
+        "Export filtered mentions (json or csv, up to 50,000 rows) to a file: returns its path, row count, columns "
+        "and a preview (output=result returns rows inline, within the result budget). Same filters as list_mentions."
     ),
     input=ExportMentionsInput,
     output=MentionExport,

@@ -22,7 +22,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import results, shaping
+from octolens_mcp.mcp import exports, results, shaping
 from octolens_mcp.mcp.visibility import Visibility
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,11 @@ async def call_tool(
         given = arguments.parse(op.input, raw_arguments, input_schema)
         args, resume = shaping.resume_from(given)
         raw = await op.execute(api, args)
-        structured = _shape(op, args, await _structured(op, raw, large=api.body_size > LARGE_BODY), resume, settings)
+        structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+        if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
+            await api.progress("writing the export to a file")
+            structured = await exports.to_file(structured, settings.export_dir)
+        structured = _shape(op, args, structured, resume, settings)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)

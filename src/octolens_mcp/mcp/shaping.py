@@ -137,9 +137,9 @@ def cut_body(body: str, keep: int) -> str:
 
 
 def compact_mentions(structured: dict[str, Any], body_chars: int) -> dict[str, Any]:
-    """``structured`` with the mentions it carries (``data`` or ``mentions``) compacted."""
+    """``structured`` with the mentions it carries (``data``, ``mentions`` or an export's ``preview``) compacted."""
     out = dict(structured)
-    for key in ("data", "mentions"):
+    for key in ("data", "mentions", "preview"):
         rows = out.get(key)
         if isinstance(rows, list):
             out[key] = [compact_mention(row, body_chars) if isinstance(row, dict) else row for row in rows]

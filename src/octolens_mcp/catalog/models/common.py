@@ -73,7 +73,7 @@ def _one_segment(value: str) -> str:
     return value
 
 
-LOCAL_ARGUMENTS = frozenset({"detail"})
+LOCAL_ARGUMENTS = frozenset({"detail", "output"})
 """Arguments that shape the result for the agent and are never sent to the API."""
 
 
@@ -91,9 +91,7 @@ class InputModel(BaseModel):
 
 
 Detail = Literal["compact", "full"]
-DETAIL_DESCRIPTION = (
-    "compact (default): no nulls, ids or author links, bodies cut to a set length; full: every field, whole bodies."
-)
+DETAIL_DESCRIPTION = "compact (default; long bodies cut) or full (every field, whole bodies)."
 
 
 class PassThroughModel(InputModel):

@@ -224,6 +224,10 @@ class ListMentionsInput(MentionQuery):
 
 
 class ExportMentionsInput(MentionQuery):
+    output: Literal["file", "result"] | None = Field(
+        default=None,
+        description="file (default): write it to a file and return its path and a preview; result: inline.",
+    )
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
     format: Literal["json", "csv"] | None = Field(default=None, description="json (default) or csv.")
     limit: int | None = Field(default=None, ge=1, le=50000, description="Row cap 1-50000.")
@@ -236,8 +240,12 @@ class MentionExport(ApiModel):
 
     format: Literal["json", "csv"] = Field(description="The format delivered.")
     total: int | None = Field(default=None, description="How many mentions matched (X-Total-Count).")
-    data: list[Mention] | None = Field(default=None, description="Rows, for format json.")
-    csv: str | None = Field(default=None, description="CSV text with a header row, for format csv (untrusted text).")
+    path: str | None = Field(default=None, description="output=file: the file written (full records).")
+    rows: int | None = Field(default=None, description="output=file: rows in the file.")
+    columns: list[str] | None = Field(default=None, description="output=file: the fields/columns of each row.")
+    preview: list[dict[str, Any]] | None = Field(default=None, description="output=file: the first rows, compact.")
+    data: list[Mention] | None = Field(default=None, description="output=result, json: the rows.")
+    csv: str | None = Field(default=None, description="output=result, csv: text with a header row (untrusted).")
 
 
 class GetMentionInput(InputModel):

@@ -1,0 +1,38 @@
+"""Exports land in files: progress while they are made, and a fallback when the export directory cannot be written."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import anyio
+import pytest
+
+from octolens_sandbox import Sandbox
+from tests.conftest import connect, ok
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_an_export_reports_progress(sandbox: Sandbox) -> None:
+    messages: list[str] = []
+
+    async def progress(progress: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+
+    async with connect(sandbox) as client:
+        result = await client.call_tool("export_mentions", {"limit": 5}, progress_callback=progress)
+    assert not result.is_error
+    assert any("requesting the export" in m for m in messages) and any("writing the export" in m for m in messages)
+
+
+async def test_an_unwritable_export_directory_falls_back_to_the_temporary_directory(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    async with connect(sandbox, export_dir=str(blocker / "exports")) as client:
+        exported = await ok(client, "export_mentions", {"limit": 2})
+    written = Path(exported["path"])
+    assert written.parent == Path(tempfile.gettempdir()) / "octolens-mcp-exports" and exported["rows"] == 2
+    await anyio.Path(written).unlink()
