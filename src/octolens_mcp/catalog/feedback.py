@@ -22,7 +22,7 @@ async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
     missing = {"timestamp", "postId", "keywordId", "source", "originalRelevanceScore"} - data.keys()
     if missing:
         mention = await read_mention(api, args.sourceId)
-        keywords = mention.get("keywords") or []
+        keywords = mention.get("keywords") if isinstance(mention.get("keywords"), list) else []
         known = {
             "timestamp": mention.get("timestamp"),
             "postId": mention.get("id"),

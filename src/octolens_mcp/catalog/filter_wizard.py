@@ -6,6 +6,7 @@ meaning is kept exactly; anything else comes back untranslated in ``feedFilters`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResult
@@ -21,6 +22,13 @@ _FEED_TO_MENTION_KEY = {
     "Tags": "tag",
 }
 _INTEGER_KEYS = {"keyword"}
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class Untranslatable(ValueError):
@@ -41,14 +49,19 @@ def _condition(condition: dict[str, Any]) -> dict[str, Any]:
     operator = str(condition.get("operator") or "in")
     raw = condition.get("values")
     values = [v.strip() for v in str(raw).split(",") if v.strip()] if raw is not None else []
-    if field == "TwitterFollowerCount" and operator in {">=", "<="} and len(values) == 1 and values[0].isdigit():
+    if (
+        field == "TwitterFollowerCount"
+        and operator in {">=", "<="}
+        and len(values) == 1
+        and _DIGITS.fullmatch(values[0])
+    ):
         return {"minXFollowers" if operator == ">=" else "maxXFollowers": int(values[0])}
     key = _FEED_TO_MENTION_KEY.get(field)
     if key is None or operator not in {"in", "not in", "equals", "="} or not values:
         raise Untranslatable(f"{field} {operator}")
     items: list[Any] = values
     if key in _INTEGER_KEYS:
-        if not all(v.isdigit() for v in values):
+        if not all(_DIGITS.fullmatch(v) for v in values):
             raise Untranslatable(f"{field} {operator}")
         items = [int(v) for v in values]
     elif key == "sentiment":
@@ -64,14 +77,16 @@ def feed_to_mention_filters(filters: dict[str, Any]) -> dict[str, Any]:
         groups = [
             {
                 "operator": group.get("group_operator", "AND"),
-                "conditions": [_condition(c) for c in group.get("conditions", []) if isinstance(c, dict)],
+                "conditions": [_condition(c) for c in _list(group.get("conditions")) if isinstance(c, dict)],
             }
-            for group in filters.get("groups", [])
+            for group in _list(filters.get("groups"))
             if isinstance(group, dict)
         ]
         return {"operator": filters["top_level_operator"], "groups": [g for g in groups if g["conditions"]]}
     merged: dict[str, Any] = {}
-    for condition in filters.get("conditions", []):
+    for condition in _list(filters.get("conditions")):
+        if not isinstance(condition, dict):
+            raise Untranslatable("a condition that is not an object")
         for key, value in _condition(condition).items():
             if key in merged:
                 raise Untranslatable(f"{key} twice")

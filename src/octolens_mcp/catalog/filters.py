@@ -33,7 +33,8 @@ async def _replace(api: Api, op: Operation, args: ReplaceGlobalFiltersInput) -> 
         removals: dict[str, list[str]] = {}
         for name, values in lists.items():
             kept = {_stored_form(name, v) for v in values}
-            lost = [v for v in current.get(name) or [] if _stored_form(name, str(v)) not in kept]
+            stored = current.get(name)
+            lost = [v for v in stored if _stored_form(name, str(v)) not in kept] if isinstance(stored, list) else []
             if lost:
                 removals[name] = lost
         if removals:

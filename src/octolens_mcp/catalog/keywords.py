@@ -61,11 +61,12 @@ def _suggestions(body: Any) -> dict[str, Any]:
         return {"data": []}
     rows: list[Any] = body["data"] if isinstance(body.get("data"), list) else body.get("suggestions") or []
     keywords = body.get("keywords") if isinstance(body.get("keywords"), list) else None
-    by_id = {k.get("id"): k for k in keywords or [] if isinstance(k, dict)}
+    by_id = {k.get("id"): k for k in keywords or [] if isinstance(k, dict) and isinstance(k.get("id"), int)}
     data = []
     for row in rows:
         if isinstance(row, dict):
-            joined = by_id.get(row.get("keywordId"), {})
+            key = row.get("keywordId")
+            joined = by_id.get(key, {}) if isinstance(key, int) else {}
             extra = {"keyword": joined.get("keyword"), "keywordVolume": joined.get("volume")} if joined else {}
             data.append({**{k: v for k, v in extra.items() if v is not None}, **row})
     pagination = body.get("pagination")

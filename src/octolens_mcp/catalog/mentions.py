@@ -54,8 +54,9 @@ async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[st
     fmt = args.format or "json"
     total = response.total_count
     if fmt == "csv":
-        text = response.body if isinstance(response.body, str) else ""
-        return {"format": "csv", "total": total, "csv": text}
+        if not isinstance(response.body, str):
+            raise OctolensError("INVALID_RESPONSE", "A CSV export was answered with JSON.", extra={"sent": True})
+        return {"format": "csv", "total": total, "csv": response.body}
     body = response.body
     if isinstance(body, str):  # an export may come back as a download without a JSON content type
         try:

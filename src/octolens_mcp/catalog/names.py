@@ -9,12 +9,14 @@ request, listing the closest candidates.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
 
 _KEYWORD_KEYS = ("keyword", "!keyword")
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 class Names:
@@ -95,8 +97,10 @@ class Names:
         return {**condition, "values": ",".join(str(i) for i in ids)}
 
     async def _id(self, kind: str, label: str, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or value.isdigit():
+        if not isinstance(value, str):
             return value
+        if _DIGITS.fullmatch(value):
+            return int(value)
         rows = await self._list(kind)
         wanted = value.strip().casefold()
         hits = [row for row in rows if str(row.get(label, "")).strip().casefold() == wanted]

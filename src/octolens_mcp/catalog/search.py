@@ -18,6 +18,7 @@ from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_POLL_SECONDS = 2.0
+MIN_POLL_SECONDS = 1.0
 
 
 async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
@@ -28,7 +29,8 @@ async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
     search_id = str(result.get("searchId"))
     deadline = time.monotonic() + api.search_wait
     while result.get("status") == "running":
-        wait = DEFAULT_POLL_SECONDS if response.retry_after is None else response.retry_after
+        # Never poll faster than once a second, whatever Retry-After says (0 would burn the hourly budget).
+        wait = DEFAULT_POLL_SECONDS if response.retry_after is None else max(MIN_POLL_SECONDS, response.retry_after)
         if time.monotonic() + wait > deadline:
             break
         await api.progress(f"search {search_id} is running; polling again in {wait:g}s")

@@ -9,6 +9,7 @@ nesting deeper than any Octolens answer has.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -53,6 +54,8 @@ async def read_body(chunks: AsyncIterator[bytes], encoding: str, limit: int) -> 
             tail = decoder.flush()
         except zlib.error:
             raise Unreadable("the compressed body is corrupt") from None
+        if not decoder.complete:
+            raise Unreadable("the compressed body ended early")
         size += len(tail)
         if size > limit:
             raise TooLarge
@@ -64,19 +67,29 @@ class _Decoder:
     def __init__(self, wbits: int) -> None:
         self._zlib = zlib.decompressobj(wbits)
         self._fallback_raw = wbits == zlib.MAX_WBITS
-        self._started = False
+        self._head = b""
+        """The first bytes seen, kept until the zlib header (2 bytes) has been judged."""
 
     def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._fallback_raw and len(self._head) < 2:
+            self._head += data
         try:
             out = self._zlib.decompress(data, max_length)
         except zlib.error:
-            if self._fallback_raw and not self._started:
-                # "deflate" is sent both zlib-wrapped and raw in the wild.
+            if self._fallback_raw:
+                # "deflate" is sent both zlib-wrapped and raw in the wild: start again, raw, from the first byte.
                 self._zlib, self._fallback_raw = zlib.decompressobj(-zlib.MAX_WBITS), False
-                return self.decompress(data, max_length)
+                return self.decompress(self._head if len(self._head) >= len(data) else data, max_length)
             raise Unreadable("the compressed body is corrupt") from None
-        self._started = True
+        if len(self._head) >= 2:
+            self._fallback_raw = False
+        if self._zlib.eof and self._zlib.unused_data.strip(b"\x00"):
+            raise Unreadable("the body holds several compressed members")
         return out
+
+    @property
+    def complete(self) -> bool:
+        return self._zlib.eof
 
     @property
     def unconsumed_tail(self) -> bytes:
@@ -114,6 +127,23 @@ def _parse(data: bytes) -> Any:
         raise Unreadable("the body is not valid JSON") from None
     if _depth_exceeds(value, MAX_DEPTH):
         raise Unreadable("the body is nested too deeply")
+    if _ESCAPED_SURROGATE.search(data):
+        # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 output can carry: it becomes U+FFFD.
+        value = _without_surrogates(value)
+    return value
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
     return value
 
 

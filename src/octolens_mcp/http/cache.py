@@ -74,16 +74,21 @@ class ReadCache:
         return self.ttl > 0 and request.method == "GET" and request.path in CACHEABLE_PATHS
 
     def invalidate_for(self, request: WireRequest) -> None:
-        """Drop what a write to ``request.path`` may change; called before the write is sent."""
+        """Drop what a write to ``request.path`` may change.
+
+        Called before the write is sent and again once it is done: a read that overlapped the write may
+        have fetched the state before it, and must neither be stored nor be joined by later readers.
+        """
         self._generation += 1
         affected = next((paths for prefix, paths in _INVALIDATES if request.path.startswith(prefix)), None)
-        if affected is None:
-            self._entries.clear()
-            return
-        for key in [k for k in self._entries if k[0] in affected]:
+        for key in [k for k in self._entries if affected is None or k[0] in affected]:
             del self._entries[key]
+        for key in [k for k in self._flights if affected is None or k[0] in affected]:
+            del self._flights[key]
 
-    async def read(self, request: WireRequest, fetch: Callable[[], Awaitable[ApiResponse]]) -> ApiResponse:
+    async def read(
+        self, request: WireRequest, fetch: Callable[[], Awaitable[ApiResponse]], deadline: float
+    ) -> ApiResponse:
         key = _key(request)
         while True:
             entry = self._entries.get(key)
@@ -92,7 +97,11 @@ class ReadCache:
             flight = self._flights.get(key)
             if flight is None:
                 break
-            await flight.done.wait()
+            # A follower keeps its own deadline, whatever the leading read's is.
+            with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
+                await flight.done.wait()
+            if not flight.done.is_set():
+                raise OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
             if flight.error is not None:
                 raise flight.error
             if flight.response is not None:
@@ -113,7 +122,8 @@ class ReadCache:
             flight.error = error
             raise
         finally:
-            del self._flights[key]
+            if self._flights.get(key) is flight:
+                del self._flights[key]
             flight.done.set()
 
 

@@ -30,6 +30,7 @@ from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_
 from octolens_mcp.http.cache import ReadCache
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
+from octolens_mcp.redaction import redact_value
 
 if TYPE_CHECKING:
     import httpx2
@@ -123,8 +124,13 @@ class OctolensClient:
         """
         if write:
             self.cache.invalidate_for(request)
-        elif not fresh and self.cache.cacheable(request):
-            return await self.cache.read(request, lambda: self._with_retries(request, False, deadline, on_wait))
+            try:
+                return await self._with_retries(request, write, deadline, on_wait)
+            finally:
+                self.cache.invalidate_for(request)
+        if not fresh and self.cache.cacheable(request):
+            fetch = lambda: self._with_retries(request, False, deadline, on_wait)  # noqa: E731
+            return await self.cache.read(request, fetch, deadline)
         return await self._with_retries(request, write, deadline, on_wait)
 
     async def _with_retries(
@@ -146,7 +152,7 @@ class OctolensClient:
                 if (
                     not failure.retry
                     or attempt >= self.retry.max_attempts
-                    or (failure.error.code == "RATE_LIMITED" and wait > self.retry.rate_limit_wait_cap)
+                    or (failure.error.status == 429 and wait > self.retry.rate_limit_wait_cap)
                     or time.monotonic() + wait >= deadline
                 ):
                     raise failure.error from None
@@ -180,7 +186,7 @@ class OctolensClient:
                 json=request.body,
                 timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
             )
-        except (UnicodeEncodeError, httpx2.InvalidURL) as exc:
+        except (ValueError, httpx2.InvalidURL) as exc:  # NaN in JSON, text that cannot be encoded, a bad URL
             raise _refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
         if len(str(built.url)) > MAX_URL_LENGTH:
             longest = max((request.query or {"(url)": ""}).items(), key=lambda item: len(str(item[1])))[0]
@@ -359,7 +365,9 @@ async def _envelope(response: httpx2.Response, encoding: str) -> dict[str, Any] 
         return None
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if isinstance(error, dict) and isinstance(error.get("code"), str):
-        return error
+        # Redact before any text is cut: a key cut in half would no longer match.
+        redacted: dict[str, Any] = redact_value(error)
+        return redacted
     return None
 
 

@@ -12,6 +12,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 from octolens_mcp.http.wire import QuotaHeaders, RateLimit
@@ -55,7 +56,9 @@ def retry_after(value: str | None, *, now: float | None = None) -> float | None:
         seconds = float(text)
     except ValueError:
         try:
-            seconds = parsedate_to_datetime(text).timestamp() - (time.time() if now is None else now)
+            when = parsedate_to_datetime(text)
+            when = when if when.tzinfo else when.replace(tzinfo=UTC)  # "-0000" parses without a zone: it is UTC
+            seconds = when.timestamp() - (time.time() if now is None else now)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if not math.isfinite(seconds):

@@ -22,8 +22,9 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import exports, results, shaping
+from octolens_mcp.mcp import exports, results, shaping, untrusted
 from octolens_mcp.mcp.visibility import Visibility
+from octolens_mcp.redaction import redact_value
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +99,14 @@ async def call_tool(
     api = CallApi(client, op, progress, settings)
     try:
         given = arguments.parse(op.input, raw_arguments, input_schema)
-        args, resume = shaping.resume_from(given)
-        raw = await op.execute(api, args)
+        args, resume = shaping.resume_from(given, op.name)
+        raw = await _execute(op, api, args)
         structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+        # Clean and redact before anything is cut: a key with invisible characters inside, or cut in half
+        # by a body limit, would no longer match the redaction.
+        if op.untrusted:
+            structured = untrusted.clean_fields(structured)
+        structured = redact_value(structured)
         if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
             await api.progress("writing the export to a file")
             structured = await exports.to_file(structured, settings.export_dir)
@@ -138,9 +144,24 @@ def _shape(
         structured,
         budget_tokens=settings.result_tokens,
         resume=resume,
+        tool=op.name,
         cursor_list="cursor" in fields,
         limit=getattr(args, "limit", None),
+        fenced=op.untrusted,
     )
+
+
+async def _execute(op: Operation, api: CallApi, args: InputModel) -> Any:
+    """Run the operation; a read whose answer a runner or shaper could not take apart is INVALID_RESPONSE."""
+    try:
+        return await op.execute(api, args)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+        if op.writes:
+            raise
+        logger.warning("%s could not read the answer's shape", op.name, exc_info=True)
+        raise OctolensError(
+            "INVALID_RESPONSE", "Octolens answered 2xx with a shape this server could not read.", extra={"sent": True}
+        ) from None
 
 
 def _note_budget(meta: dict[str, Any], api: CallApi) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import anyio
 
 PREVIEW_ROWS = 3
+csv.field_size_limit(2**31 - 1)  # a long post body is one CSV field; the default limit (128 KiB) would refuse it
 
 
 def default_directory() -> Path:

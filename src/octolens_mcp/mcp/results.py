@@ -90,7 +90,6 @@ HINT_TEXTS: tuple[str, ...] = tuple(_FIXED_HINTS.values())
 
 
 def success(op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, demo: bool) -> CallToolResult:
-    structured = redact_value(structured)
     notices = [DEMO_NOTICE] if demo else []
     if structured.get("landed") is True and "unexpectedShape" in structured:
         notices.append(LANDED_NOTICE)
@@ -98,9 +97,8 @@ def success(op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, 
         # Hosts that hand the model structuredContent (Claude Code, Codex, VS Code) get the notice there too.
         structured = {"notice": untrusted.NOTICE, **untrusted.clean_fields(structured)}
         notices.append(UNTRUSTED_NOTICE)
-        payload = untrusted.fenced(json_text(structured))
-    else:
-        payload = json_text(structured)
+    structured = redact_value(structured)  # after cleaning: removing invisible characters can rebuild a key
+    payload = untrusted.fenced(json_text(structured)) if op.untrusted else json_text(structured)
     text = "\n".join([*notices, payload])
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=structured, _meta=redact_value(meta)

@@ -189,6 +189,8 @@ async def serve_stdio(server: Server[Any]) -> None:
     serving = anyio.CancelScope()
 
     async def stop_on_signal() -> None:
+        if sys.platform == "win32":  # no signal handlers on Windows event loops; Ctrl+C ends the process there
+            return
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for received in signals:
                 logger.info("received %s; shutting down", signal.Signals(received).name)

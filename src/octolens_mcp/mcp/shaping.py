@@ -20,14 +20,16 @@ import binascii
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from octolens_mcp.http.errors import OctolensError
 
 M = TypeVar("M", bound=BaseModel)
+csv.field_size_limit(2**31 - 1)  # a long post body is one CSV field; the default limit (128 KiB) would refuse it
 BYTES_PER_TOKEN = 3
 ENVELOPE_ALLOWANCE = 2_000
 """Bytes kept free for what surrounds the JSON in the text block (notices, the fence)."""
@@ -60,24 +62,27 @@ def estimate_tokens(text: str) -> int:
 class Resume:
     """Where a cut list goes on: the API page (its cursor and size) and how many of its items are done."""
 
+    tool: str
     cursor: str | None
     limit: int | None
     skip: int
 
     def encode(self) -> str:
-        raw = json.dumps({"c": self.cursor, "l": self.limit, "s": self.skip}, separators=(",", ":"))
+        data = {"t": self.tool, "c": self.cursor, "l": self.limit, "s": self.skip}
+        raw = json.dumps(data, separators=(",", ":"))
         return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str) -> Resume:
+    def decode(cls, text: str, tool: str) -> Resume:
         try:
             body = text.removeprefix(CURSOR_PREFIX)
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            cursor, limit, skip = data["c"], data["l"], data["s"]
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            issued_for, cursor, limit, skip = data["t"], data["c"], data["l"], data["s"]
+        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
             raise _bad_cursor() from None
         valid = (
-            (cursor is None or isinstance(cursor, str))
+            issued_for == tool
+            and (cursor is None or isinstance(cursor, str))
             and (limit is None or (isinstance(limit, int) and not isinstance(limit, bool)))
             and isinstance(skip, int)
             and not isinstance(skip, bool)
@@ -85,7 +90,7 @@ class Resume:
         )
         if not valid:
             raise _bad_cursor()
-        return cls(cursor, limit, skip)
+        return cls(tool, cursor, limit, skip)
 
 
 def _bad_cursor() -> OctolensError:
@@ -98,19 +103,27 @@ def _bad_cursor() -> OctolensError:
     )
 
 
-def resume_from(arguments: M) -> tuple[M, Resume | None]:
-    """The arguments to send (our cursor replaced by the API page it names), and where to resume in it."""
+def resume_from(arguments: M, tool: str) -> tuple[M, Resume | None]:
+    """The arguments to send (our cursor replaced by the API page it names), and where to resume in it.
+
+    The page is requested with the size it had when the cursor was issued (or the API's default), and the
+    merged arguments are validated again, so a forged cursor can never carry an out-of-range limit.
+    """
     cursor = getattr(arguments, "cursor", None)
     if not isinstance(cursor, str) or not cursor.startswith(CURSOR_PREFIX):
         return arguments, None
-    resume = Resume.decode(cursor)
-    update: dict[str, Any] = {"cursor": resume.cursor}
-    if resume.limit is not None and "limit" in type(arguments).model_fields:
-        update["limit"] = resume.limit
-    sent = arguments.model_copy(update=update)
-    if resume.cursor is None:
-        sent.__pydantic_fields_set__.discard("cursor")
-    return sent, resume
+    resume = Resume.decode(cursor, tool)
+    data = arguments.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    data.pop("cursor", None)
+    data.pop("limit", None)
+    if resume.cursor is not None:
+        data["cursor"] = resume.cursor
+    if resume.limit is not None:
+        data["limit"] = resume.limit
+    try:
+        return type(arguments).model_validate(data), resume
+    except ValidationError:
+        raise _bad_cursor() from None
 
 
 # --- compaction ----------------------------------------------------------------------------------
@@ -154,30 +167,41 @@ def fit(
     *,
     budget_tokens: int,
     resume: Resume | None,
+    tool: str,
     cursor_list: bool,
     limit: int | None,
+    fenced: bool,
 ) -> dict[str, Any]:
-    """``structured`` within the budget, cut at a whole item of its list, saying what was left out."""
+    """``structured`` within the budget, cut at a whole item of its list, saying what was left out.
+
+    ``fenced``: the text block escapes ``<``, ``>`` and ``&`` (six bytes each), so they are counted so.
+    """
     budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
+    size = _fenced_size if fenced else _size
     skip = resume.skip if resume is not None else 0
     key = next((k for k in ("data", "mentions") if isinstance(structured.get(k), list)), None)
     if key is not None and skip:
         structured = {**structured, key: structured[key][skip:]}
-    if _size(structured) <= budget:
+    if size(structured) <= budget:
         return structured
     if key is None:
-        return _fit_single(structured, budget)
+        return _fit_single(structured, budget, size)
     rows: list[Any] = structured[key]
-    shell = _size({**structured, key: [], "truncated": _truncation(0, len(rows), budget_tokens)}) + 64
+    shell = size({**structured, key: [], "truncated": _truncation(0, len(rows), budget_tokens)}) + 64
     kept, used = 0, shell
     for row in rows:
-        used += _size(row) + 1
+        used += size(row) + 1
         if used > budget:
             break
         kept += 1
-    out = {**structured, key: rows[:kept], "truncated": _truncation(kept, len(rows) - kept, budget_tokens)}
+    head = rows[:kept]
+    if not head and rows:
+        # One item alone is over the budget: it goes out with its body cut, so the cursor still moves on.
+        head = [_fit_single(rows[0], max(0, budget - shell), size) if isinstance(rows[0], dict) else rows[0]]
+        kept = 1
+    out = {**structured, key: head, "truncated": _truncation(kept, len(rows) - kept, budget_tokens)}
     if cursor_list and kept < len(rows):
-        page = Resume(resume.cursor if resume else None, limit, skip + kept)
+        page = Resume(tool, resume.cursor if resume else None, limit, skip + kept)
         _set_next_cursor(out, page.encode())
     return out
 
@@ -207,12 +231,13 @@ def csv_truncation(returned: int, omitted: int) -> dict[str, Any]:
     return {"returned": returned, "omitted": omitted, "reason": "the result token budget; narrow the filters"}
 
 
-def _fit_single(structured: dict[str, Any], budget: int) -> dict[str, Any]:
+def _fit_single(structured: dict[str, Any], budget: int, size: Callable[[Any], int]) -> dict[str, Any]:
     """One record over the budget (a huge post): its body is cut, the rest kept."""
     body = structured.get("body")
     if not isinstance(body, str):
         return structured
-    over = _size(structured) - budget
+    over = size(structured) - budget
+    # Bytes over the budget, as characters: at most 6 bytes each (an escaped "<"), so cutting that many is enough.
     keep = max(0, len(body) - over - 200)
     return {**structured, "body": cut_body(body, keep)}
 
@@ -235,3 +260,9 @@ def _set_next_cursor(out: dict[str, Any], cursor: str) -> None:
 
 def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+
+
+def _fenced_size(value: Any) -> int:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    escaped = text.count("<") + text.count(">") + text.count("&")
+    return len(text.encode("utf-8", "surrogatepass")) + 5 * escaped

@@ -80,7 +80,7 @@ LOCAL_ARGUMENTS = frozenset({"detail", "output"})
 class InputModel(BaseModel):
     """Base of every tool input: unknown keys are refused, as the Octolens API refuses them; types are strict."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
     def wire(self) -> dict[str, Any]:
         """The arguments the agent gave, as the API takes them (without the local ones, such as ``detail``)."""
@@ -97,7 +97,7 @@ DETAIL_DESCRIPTION = "compact (default; long bodies cut) or full (every field, w
 class PassThroughModel(InputModel):
     """An input the API stores and echoes (feed filters, destinations): keys we do not know go through."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class ApiModel(BaseModel):
