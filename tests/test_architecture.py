@@ -111,7 +111,12 @@ TOOL_LIKE = re.compile(
 
 
 def test_every_tool_named_in_text_for_the_agent_exists() -> None:
-    texts = [*results.HINT_TEXTS, *(op.verify or "" for op in OPERATIONS), *(op.description for op in OPERATIONS)]
+    texts = [
+        *results.HINT_TEXTS,
+        *(op.verify or "" for op in OPERATIONS),
+        *(op.description for op in OPERATIONS),
+        *(op.resume_with or "" for op in OPERATIONS),
+    ]
     named = {name for text in texts for name in TOOL_LIKE.findall(text)}
     assert named, "no text names a tool?"
     assert named <= set(BY_NAME), sorted(named - set(BY_NAME))

@@ -123,3 +123,24 @@ async def test_every_list_tool_fits_the_budget_at_its_maximum(
     assert not result.is_error, _text(result)
     assert estimate_tokens(_text(result)) <= 20_000
     assert estimate_tokens(json.dumps(result.structured_content, ensure_ascii=False)) <= 20_000
+
+
+async def test_a_cut_search_result_resumes_with_get_search_and_an_offset(sandbox: Sandbox) -> None:
+    for mention in sandbox.mentions:
+        mention["body"] = LONG_BODY[:2500]
+    query = {"query": "analytics", "maxResults": 500, "minRelevance": "low", "detail": "full"}
+    async with connect(sandbox, result_tokens=1_000_000) as whole:
+        everything = await ok(whole, "run_search", query)
+    expected = [m["sourceId"] for m in everything["mentions"]]
+    async with connect(sandbox, result_tokens=6000) as client:
+        first = await ok(client, "get_search", {"searchId": everything["searchId"], "detail": "full"})
+        seen = [m["sourceId"] for m in first["mentions"]]
+        resume = first["truncated"]["resume"]
+        while True:
+            assert resume["tool"] == "get_search"
+            more = await ok(client, "get_search", {**resume["arguments"], "detail": "full"})
+            seen += [m["sourceId"] for m in more["mentions"]]
+            if "truncated" not in more:
+                break
+            resume = more["truncated"]["resume"]
+    assert len(expected) > 10 and seen == expected

@@ -28,7 +28,7 @@ _FEED_GRAMMAR = (
 
 
 async def _with_keyword_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
-    names = Names(api, keywords.LIST, LIST)
+    names = Names(api, keywords.LIST, LIST, fresh=True)  # the ids are written into the feed
     for key in ("simpleFilters", "advancedFilters"):
         if data.get(key) is not None:
             data[key] = await names.feed_filters(data[key], key)

@@ -1,7 +1,7 @@
 """Names where the API wants ids: keyword names in filters and analytics, feed names for ``view``.
 
 The API takes ids only (§2.12). Tools also accept names, resolved here from the keyword and feed
-lists (the short reference-data cache may serve them: names are not a write decision). A name must
+lists (for reads the short reference-data cache may serve them; for writes they are read fresh). A name must
 match exactly one keyword or feed, case-insensitively; otherwise the call is refused before its own
 request, listing the closest candidates.
 """
@@ -22,9 +22,11 @@ _DIGITS = re.compile(r"[0-9]{1,18}")
 class Names:
     """Resolves names during one call, reading each list at most once."""
 
-    def __init__(self, api: Api, keywords: Operation, feeds: Operation) -> None:
+    def __init__(self, api: Api, keywords: Operation, feeds: Operation, *, fresh: bool = False) -> None:
+        """``fresh``: read the lists now, never from the cache (when the ids go into something written)."""
         self._api = api
         self._lists = {"keyword": keywords, "feed": feeds}
+        self._fresh = fresh
         self._rows: dict[str, list[dict[str, Any]]] = {}
 
     async def keyword_id(self, value: Any, path: str) -> Any:
@@ -120,7 +122,7 @@ class Names:
 
     async def _list(self, kind: str) -> list[dict[str, Any]]:
         if kind not in self._rows:
-            body = (await self._api.call(self._lists[kind])).body
+            body = (await self._api.call(self._lists[kind], fresh=self._fresh)).body
             rows = body.get("data") if isinstance(body, dict) else body
             self._rows[kind] = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
         return self._rows[kind]

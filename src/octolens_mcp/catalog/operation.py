@@ -91,6 +91,8 @@ class Operation:
     """For a write whose answer was lost: how to check whether it landed."""
     polls: bool = False
     """The call polls a long job; its deadline grows by the configured search wait."""
+    resume_with: str | None = None
+    """For a result cut by the budget without a cursor: the tool that returns the rest (it takes ``offset``)."""
     reports_quota: bool = False
     """Results carry the search quota headers (mentions and searches left) as ``quota``."""
 

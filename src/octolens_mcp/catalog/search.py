@@ -69,6 +69,7 @@ RUN = Operation(
     runner=_run,
     polls=True,
     reports_quota=True,
+    resume_with="get_search",
     verify="call list_searches and look for a search with this query before running it again",
 )
 
@@ -88,6 +89,7 @@ GET = Operation(
     open_world=True,
     untrusted=True,
     reports_quota=True,
+    resume_with="get_search",
 )
 
 LIST = Operation(

@@ -140,7 +140,8 @@ def _shape(
         if omitted:
             structured = {**structured, "csv": text, "truncated": shaping.csv_truncation(kept, omitted)}
         return structured
-    return shaping.fit(
+    offset = getattr(args, "offset", None) or 0
+    out = shaping.fit(
         structured,
         budget_tokens=settings.result_tokens,
         resume=resume,
@@ -148,7 +149,13 @@ def _shape(
         cursor_list="cursor" in fields,
         limit=getattr(args, "limit", None),
         fenced=op.untrusted,
+        offset=offset,
     )
+    cut = out.get("truncated")
+    if op.resume_with and isinstance(cut, dict) and cut["omitted"] and isinstance(out.get("searchId"), str):
+        more = {"searchId": out["searchId"], "offset": offset + cut["returned"]}
+        out["truncated"] = {**cut, "resume": {"tool": op.resume_with, "arguments": more}}
+    return out
 
 
 async def _execute(op: Operation, api: CallApi, args: InputModel) -> Any:

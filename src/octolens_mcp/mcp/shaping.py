@@ -171,6 +171,7 @@ def fit(
     cursor_list: bool,
     limit: int | None,
     fenced: bool,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """``structured`` within the budget, cut at a whole item of its list, saying what was left out.
 
@@ -178,7 +179,7 @@ def fit(
     """
     budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
     size = _fenced_size if fenced else _size
-    skip = resume.skip if resume is not None else 0
+    skip = resume.skip if resume is not None else offset
     key = next((k for k in ("data", "mentions") if isinstance(structured.get(k), list)), None)
     if key is not None and skip:
         structured = {**structured, key: structured[key][skip:]}

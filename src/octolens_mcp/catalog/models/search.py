@@ -75,6 +75,7 @@ class SearchResult(ApiModel):
 class GetSearchInput(InputModel):
     searchId: PathText = Field(description="srch_… id from run_search or list_searches.")
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
+    offset: int | None = Field(default=None, ge=0, description="Skip this many results (see truncated.resume).")
 
 
 class ListSearchesInput(InputModel):
