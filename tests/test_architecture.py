@@ -19,6 +19,7 @@ import pytest
 
 from octolens_mcp.catalog.inventory import BY_NAME, OPERATIONS
 from octolens_mcp.mcp import results
+from octolens_mcp.mcp.context import PROMPTS
 from octolens_sandbox.routes import ROUTES
 from tests.conftest import DATA, REPO
 
@@ -116,6 +117,7 @@ def test_every_tool_named_in_text_for_the_agent_exists() -> None:
         *(op.verify or "" for op in OPERATIONS),
         *(op.description for op in OPERATIONS),
         *(op.resume_with or "" for op in OPERATIONS),
+        *(prompt.template for prompt in PROMPTS),
     ]
     named = {name for text in texts for name in TOOL_LIKE.findall(text)}
     assert named, "no text names a tool?"

@@ -20,17 +20,27 @@ from mcp import MCPError, stdio_server
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp_types import (
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    ListPromptsResult,
+    ListResourcesResult,
     ListToolsResult,
     PaginatedRequestParams,
+    ReadResourceRequestParams,
+    ReadResourceResult,
+    TextResourceContents,
 )
 
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
+from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
 
 if TYPE_CHECKING:
@@ -167,6 +177,44 @@ def build_server(
             visibility=exposure.visibility(),
         )
 
+    schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
+
+    async def list_resources(
+        _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        return ListResourcesResult(resources=[resource.listing() for resource in RESOURCES])
+
+    async def read_resource(ctx: ServerRequestContext[Any], params: ReadResourceRequestParams) -> ReadResourceResult:
+        resource = RESOURCES_BY_URI.get(str(params.uri))
+        if resource is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown resource: {params.uri}")
+        from octolens_mcp.mcp.call import call_tool
+
+        parts: dict[str, Any] = {}
+        for tool in resource.tools:
+            result = await call_tool(backend.client(), tool, {}, schemas[tool], None, settings=settings)
+            if result.is_error:
+                text = result.content[0].text if result.content and result.content[0].type == "text" else ""
+                raise MCPError(INTERNAL_ERROR, f"Reading {resource.uri} failed: {text}")
+            parts[tool] = result.structured_content
+        return ReadResourceResult(
+            contents=[TextResourceContents(uri=params.uri, mime_type="application/json", text=resource_text(parts))]
+        )
+
+    async def list_prompts(
+        _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+    ) -> ListPromptsResult:
+        return ListPromptsResult(prompts=[prompt.listing() for prompt in PROMPTS])
+
+    async def get_prompt(_ctx: ServerRequestContext[Any], params: GetPromptRequestParams) -> GetPromptResult:
+        prompt = PROMPTS_BY_NAME.get(params.name)
+        if prompt is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {params.name}")
+        try:
+            return prompt.render(params.arguments)
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, f"{params.name}: {exc}") from None
+
     return Server(
         "octolens",
         version=__version__,
@@ -176,6 +224,10 @@ def build_server(
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         on_subscriptions_listen=ListenHandler(events),
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
     )
 
 
