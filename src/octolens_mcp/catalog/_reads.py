@@ -23,3 +23,25 @@ async def read_rows(api: Api, op: Operation) -> list[dict[str, Any]]:
     if not isinstance(rows, list):
         raise OctolensError("INVALID_RESPONSE", f"{op.operation_id} did not answer a list.", extra={"sent": True})
     return [row for row in rows if isinstance(row, dict)]
+
+
+def feed_keyword_ids(feed: dict[str, Any]) -> set[int]:
+    """The keyword ids a stored feed's filter references (its ``Keywords`` conditions, simple or advanced)."""
+    conditions: list[Any] = []
+    simple = feed.get("simpleFilters")
+    if isinstance(simple, dict) and isinstance(simple.get("conditions"), list):
+        conditions += simple["conditions"]
+    advanced = feed.get("advancedFilters")
+    if isinstance(advanced, dict) and isinstance(advanced.get("groups"), list):
+        for group in advanced["groups"]:
+            if isinstance(group, dict) and isinstance(group.get("conditions"), list):
+                conditions += group["conditions"]
+    ids: set[int] = set()
+    for condition in conditions:
+        if isinstance(condition, dict) and condition.get("field") == "Keywords":
+            ids |= {
+                int(v)
+                for v in str(condition.get("values", "")).split(",")
+                if v.strip().isascii() and v.strip().isdigit()
+            }
+    return ids

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog import keywords
+from octolens_mcp.catalog._reads import read_rows
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
+    DeleteFeedInput,
     Feed,
     FeedDeletion,
     FeedIdInput,
@@ -16,6 +18,7 @@ from octolens_mcp.catalog.models.feeds import (
 )
 from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
 
@@ -49,6 +52,17 @@ async def _update(api: Api, op: Operation, args: UpdateFeedInput) -> Any:
     elif "advancedFilters" in data and data["advancedFilters"] is not None:
         data["simpleFilters"] = None
     return (await api.call(op, data)).body
+
+
+async def _delete(api: Api, op: Operation, args: DeleteFeedInput) -> Any:
+    if not args.preview:
+        return (await api.call(op, args.wire())).body
+    from octolens_mcp.catalog import notifications  # it imports this module
+
+    if not any(row.get("id") == args.id for row in await read_rows(api, LIST)):
+        raise OctolensError("FEED_NOT_FOUND", f"No feed with id {args.id} in this workspace.", status=404)
+    rules = [n.get("id") for n in await read_rows(api, notifications.LIST) if n.get("feedId") == args.id]
+    return {"preview": True, "id": args.id, "deletedNotificationIds": rules}
 
 
 LIST = Operation(
@@ -125,13 +139,14 @@ DELETE = Operation(
     scope="write",
     toolset="feeds",
     title="Delete feed",
-    description="Delete a feed and the notification attached to it.",
-    input=FeedIdInput,
+    description="Delete a feed and the notification attached to it; preview=true lists it and deletes nothing.",
+    input=DeleteFeedInput,
     output=FeedDeletion,
     read_only=False,
     destructive=True,
     idempotent=True,
     verify="call list_feeds to see whether it is gone",
+    runner=_delete,
 )
 
 OPERATIONS = (LIST, CREATE, GET, UPDATE, DELETE)

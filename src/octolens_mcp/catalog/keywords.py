@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog._reads import read_rows
+from octolens_mcp.catalog._reads import feed_keyword_ids, read_rows
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.keywords import (
     AcceptSuggestionInput,
     AddKeywordInput,
+    DeleteKeywordInput,
     Keyword,
     KeywordDeletion,
-    KeywordIdInput,
     KeywordList,
     KeywordPauseState,
     ListSuggestionsInput,
@@ -35,6 +35,26 @@ async def _add(api: Api, op: Operation, args: AddKeywordInput) -> Any:
         if same_text and bool(row.get("isSubReddit")) == subreddit:
             return {**row, "alreadyExisted": True}
     return (await api.call(op, args.wire())).body
+
+
+async def _delete(api: Api, op: Operation, args: DeleteKeywordInput) -> Any:
+    if not args.preview:
+        return (await api.call(op, args.wire())).body
+    from octolens_mcp.catalog import feeds, notifications  # they import this module
+
+    keyword = next((row for row in await read_rows(api, LIST) if row.get("id") == args.id), None)
+    if keyword is None:
+        raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {args.id} in this workspace.", status=404)
+    doomed = [f for f in await read_rows(api, feeds.LIST) if feed_keyword_ids(f) == {args.id}]
+    doomed_ids = {f.get("id") for f in doomed}
+    rules = [n for n in await read_rows(api, notifications.LIST) if n.get("feedId") in doomed_ids]
+    return {
+        "preview": True,
+        "id": args.id,
+        "keyword": keyword.get("keyword"),
+        "deletedFeeds": [{"id": f.get("id"), "name": f.get("name")} for f in doomed],
+        "deletedNotifications": [{"id": n.get("id"), "name": n.get("name"), "feedId": n.get("feedId")} for n in rules],
+    }
 
 
 async def _pause(api: Api, op: Operation, args: PauseKeywordInput) -> dict[str, Any]:
@@ -154,14 +174,15 @@ DELETE = Operation(
     title="Delete keyword",
     description=(
         "Stop tracking a keyword. Cascades: feeds that reference only this keyword are deleted, with their "
-        "notifications. Consider pause_keyword instead."
+        "notifications; preview=true lists them and deletes nothing. Consider pause_keyword instead."
     ),
-    input=KeywordIdInput,
+    input=DeleteKeywordInput,
     output=KeywordDeletion,
     read_only=False,
     destructive=True,
     idempotent=True,
     verify="call list_keywords to see whether it is gone",
+    runner=_delete,
 )
 
 PAUSE = Operation(

@@ -42,6 +42,8 @@ def _compact(node: Any, *, drop_null: bool) -> Any:
     out = {key: _compact(value, drop_null=drop_null) for key, value in node.items()}
     if drop_null and out.get("default", 0) is None:
         del out["default"]
+    if out.get("additionalProperties") is True:
+        del out["additionalProperties"]  # the JSON Schema default: saying it costs tokens and tells nothing
     branches = out.get("anyOf")
     if drop_null and isinstance(branches, list):
         kept = [branch for branch in branches if branch != {"type": "null"}]

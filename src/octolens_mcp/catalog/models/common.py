@@ -73,7 +73,7 @@ def _one_segment(value: str) -> str:
     return value
 
 
-LOCAL_ARGUMENTS = frozenset({"detail", "output", "offset"})
+LOCAL_ARGUMENTS = frozenset({"detail", "output", "offset", "preview"})
 """Arguments that shape the result for the agent and are never sent to the API."""
 
 

@@ -9,16 +9,11 @@ from pydantic import Field, SerializerFunctionWrapHandler, field_validator, mode
 
 from octolens_mcp.catalog.models.common import ApiModel, InputModel, Number, PassThroughModel
 
-FEED_FIELDS = (
-    "Keywords, Source, Sentiment, Language, Tags, RelevanceScore, Engaged, Bookmarked, RelevantOnly, TimeRange, "
-    "TwitterFollowerCount"
-)
-"""Field names the reference lists. Guidance: stored feeds may carry later ones (IsReply, Engagement.*)."""
 ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 
 class SimpleCondition(PassThroughModel):
-    field: str = Field(min_length=1, description=f"Case-sensitive field name: {FEED_FIELDS}.")
+    field: str = Field(min_length=1, description="Case-sensitive field name, e.g. Keywords, Source, Tags.")
     values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
 
 
@@ -177,6 +172,10 @@ class FeedIdInput(InputModel):
     id: int = Field(description="Feed id.")
 
 
+class DeleteFeedInput(FeedIdInput):
+    preview: bool | None = Field(default=None, description="true: delete nothing, list what would go with it.")
+
+
 class CreateFeedInput(InputModel):
     name: str = Field(min_length=1)
     icon: str | None = Field(default=None, description="Heroicons name (default BellIcon).")
@@ -212,6 +211,7 @@ class UpdateFeedInput(InputModel):
 class FeedDeletion(ApiModel):
     """Deletion report."""
 
+    preview: bool | None = Field(default=None, description="true: nothing was deleted; the list says what would go.")
     ok: bool | None = Field(default=None, description="True when deleted.")
     success: bool | None = Field(default=None, description="True when deleted (older routes).")
     id: int | None = Field(default=None, description="Feed id.")

@@ -87,6 +87,10 @@ class KeywordIdInput(InputModel):
     id: int = Field(description="Keyword id.")
 
 
+class DeleteKeywordInput(KeywordIdInput):
+    preview: bool | None = Field(default=None, description="true: delete nothing, list what would go with it.")
+
+
 class PauseKeywordInput(InputModel):
     id: int = Field(description="Keyword id.")
     paused: bool = Field(default=True, description="true pauses, false resumes.")
@@ -120,6 +124,7 @@ class DeletedNotificationRef(ApiModel):
 class KeywordDeletion(ApiModel):
     """Deletion report; cascade lists are present when the API reports them."""
 
+    preview: bool | None = Field(default=None, description="true: nothing was deleted; the lists say what would go.")
     ok: bool | None = Field(default=None, description="True when deleted.")
     success: bool | None = Field(default=None, description="True when deleted (older routes).")
     id: int | None = Field(default=None, description="Keyword id.")
