@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from octolens_mcp.catalog.models.common import is_digits
 from octolens_mcp.http.errors import OctolensError
 
 M = TypeVar("M", bound=BaseModel)
@@ -29,7 +30,6 @@ M = TypeVar("M", bound=BaseModel)
 # Discriminator tags pydantic puts in error locations; they are not fields the agent sent.
 _UNION_TAGS = {"simple", "advanced"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only, matched whole (never "3\n", never full-width digits)
 
 
 def parse(model: type[M], arguments: dict[str, Any] | None, schema: dict[str, Any]) -> M:
@@ -118,7 +118,7 @@ def _integers_from_digits(value: Any, node: dict[str, Any], root: dict[str, Any]
         return value
     node = _resolve(node, root)
     if isinstance(value, str):
-        return int(value) if _DIGITS.fullmatch(value) and _allows_integer(node, root) else value
+        return int(value) if is_digits(value) and _allows_integer(node, root) else value
     if isinstance(value, dict):
         properties = node.get("properties")
         if not isinstance(properties, dict):

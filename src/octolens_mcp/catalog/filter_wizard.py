@@ -6,9 +6,9 @@ meaning is kept exactly; anything else comes back untranslated in ``feedFilters`
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from octolens_mcp.catalog.models.common import is_digits
 from octolens_mcp.catalog.models.misc import FilterWizardInput, FilterWizardResult
 from octolens_mcp.catalog.operation import Operation
 
@@ -22,9 +22,6 @@ _FEED_TO_MENTION_KEY = {
     "Tags": "tag",
 }
 _INTEGER_KEYS = {"keyword"}
-
-
-_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def _list(value: Any) -> list[Any]:
@@ -49,19 +46,14 @@ def _condition(condition: dict[str, Any]) -> dict[str, Any]:
     operator = str(condition.get("operator") or "in")
     raw = condition.get("values")
     values = [v.strip() for v in str(raw).split(",") if v.strip()] if raw is not None else []
-    if (
-        field == "TwitterFollowerCount"
-        and operator in {">=", "<="}
-        and len(values) == 1
-        and _DIGITS.fullmatch(values[0])
-    ):
+    if field == "TwitterFollowerCount" and operator in {">=", "<="} and len(values) == 1 and is_digits(values[0]):
         return {"minXFollowers" if operator == ">=" else "maxXFollowers": int(values[0])}
     key = _FEED_TO_MENTION_KEY.get(field)
     if key is None or operator not in {"in", "not in", "equals", "="} or not values:
         raise Untranslatable(f"{field} {operator}")
     items: list[Any] = values
     if key in _INTEGER_KEYS:
-        if not all(_DIGITS.fullmatch(v) for v in values):
+        if not all(is_digits(v) for v in values):
             raise Untranslatable(f"{field} {operator}")
         items = [int(v) for v in values]
     elif key == "sentiment":

@@ -9,14 +9,13 @@ request, listing the closest candidates.
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
+from octolens_mcp.catalog.models.common import is_digits
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
 
 _KEYWORD_KEYS = ("keyword", "!keyword")
-_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 class Names:
@@ -101,7 +100,7 @@ class Names:
     async def _id(self, kind: str, label: str, value: Any, path: str) -> Any:
         if not isinstance(value, str):
             return value
-        if _DIGITS.fullmatch(value):
+        if is_digits(value):
             return int(value)
         rows = await self._list(kind)
         wanted = value.strip().casefold()

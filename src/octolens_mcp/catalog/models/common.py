@@ -54,6 +54,14 @@ Number = int | float
 """A count or score the reference does not pin to integers: an answer may carry decimals."""
 
 
+DIGITS = re.compile(r"[0-9]{1,18}")
+"""A string that stands for an integer id: ASCII digits only, matched whole (never "3\\n", never full-width)."""
+
+
+def is_digits(value: object) -> bool:
+    return isinstance(value, str) and DIGITS.fullmatch(value) is not None
+
+
 def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be a number, not a boolean")

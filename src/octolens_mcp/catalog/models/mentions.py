@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
@@ -22,6 +21,7 @@ from octolens_mcp.catalog.models.common import (
     Score,
     Slug,
     TitleSentiment,
+    is_digits,
     window_days,
 )
 
@@ -83,16 +83,13 @@ def _numeric_ids(value: Any) -> Any:
     """Keyword ids may arrive as digit strings; other strings are keyword names, resolved before sending."""
     if not isinstance(value, list):
         return value
-    return [int(item) if isinstance(item, str) and _DIGITS.fullmatch(item) else item for item in value]
+    return [int(item) if is_digits(item) else item for item in value]
 
 
 def _numeric_scores(value: Any) -> Any:
     if isinstance(value, list):
-        return [int(v) if isinstance(v, str) and _DIGITS.fullmatch(v) else v for v in value]
+        return [int(v) if is_digits(v) else v for v in value]
     return value
-
-
-_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 KeywordIds = Annotated[list[int | NonEmpty], BeforeValidator(_numeric_ids), Field(min_length=1)]
