@@ -2,7 +2,7 @@
 
 Prints the upstream requests the session needs with and without the reference-data cache, and
 the median latency added per call over a direct HTTP request to the same in-process sandbox by:
-the client layer alone (OctolensClient.send); our call path (runtime.call_tool: argument and
+the client layer alone (OctolensClient.send); our call path (mcp.call.call_tool: argument and
 output validation, result shaping, the client); and a whole in-memory MCP session, which adds
 the SDK client's own JSON Schema validation of every result (a host's cost, not the server's).
 Usage: python scripts/bench_session.py [repeats]
@@ -152,7 +152,7 @@ async def main(repeats: int) -> None:
     print(f"upstream requests without the cache: {uncached}")
     client_ms, server_ms, session_ms = await added_latency(repeats)
     print(f"median added latency per call, client layer (OctolensClient.send):     {client_ms:.2f} ms")
-    print(f"median added latency per call, our call path (runtime.call_tool):      {server_ms:.2f} ms")
+    print(f"median added latency per call, our call path (mcp.call.call_tool):     {server_ms:.2f} ms")
     print(f"median added latency per call, in-memory MCP session (+SDK client):    {session_ms:.2f} ms")
 
 
