@@ -95,6 +95,7 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
 
 def _configure_logging(level: str, stream: TextIO) -> None:
     handler = logging.StreamHandler(stream)
+    handler.setLevel(level)  # records made for an MCP client's lower threshold still stop here
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -11,12 +11,13 @@ import logging
 import os
 import signal
 import sys
+import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from mcp import MCPError, stdio_server
+from mcp import MCPDeprecationWarning, MCPError, stdio_server
 from mcp.server import NotificationOptions, Server, ServerRequestContext
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp_types import (
@@ -24,6 +25,7 @@ from mcp_types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
+    EmptyResult,
     GetPromptRequestParams,
     GetPromptResult,
     ListPromptsResult,
@@ -32,6 +34,7 @@ from mcp_types import (
     PaginatedRequestParams,
     ReadResourceRequestParams,
     ReadResourceResult,
+    SetLevelRequestParams,
     TextResourceContents,
 )
 
@@ -39,6 +42,8 @@ from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.client_log import ClientLog
+from octolens_mcp.mcp.client_log import install as install_client_log
 from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
 from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
@@ -138,6 +143,8 @@ def build_server(
     exposure = Exposure(every_tool, offered, dynamic=settings.dynamic_toolsets, read_only=settings.read_only)
     backend = Backend(settings, transport, upstream)
     events = InMemorySubscriptionBus()
+    install_client_log()
+    client_log = ClientLog()
 
     @asynccontextmanager
     async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
@@ -167,15 +174,26 @@ def build_server(
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}{hint}")
         from octolens_mcp.mcp.call import call_tool
 
-        return await call_tool(
-            backend.client(),
-            params.name,
-            params.arguments,
-            schema,
-            ctx.session.report_progress,
-            settings=settings,
-            visibility=exposure.visibility(),
-        )
+        collecting = client_log.start()
+        try:
+            return await call_tool(
+                backend.client(),
+                params.name,
+                params.arguments,
+                schema,
+                ctx.session.report_progress,
+                settings=settings,
+                visibility=exposure.visibility(),
+            )
+        finally:
+            for level, name, message in client_log.finish(collecting):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)  # served on purpose, see build_server
+                    await ctx.session.send_log_message(level, message, logger=name)
+
+    async def set_logging_level(_ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
+        client_log.set_level(params.level)
+        return EmptyResult()
 
     schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
 
@@ -215,20 +233,24 @@ def build_server(
         except ValueError as exc:
             raise MCPError(INVALID_PARAMS, f"{params.name}: {exc}") from None
 
-    return Server(
-        "octolens",
-        version=__version__,
-        title="Octolens",
-        instructions=INSTRUCTIONS,
-        lifespan=lifespan,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-        on_subscriptions_listen=ListenHandler(events),
-        on_list_resources=list_resources,
-        on_read_resource=read_resource,
-        on_list_prompts=list_prompts,
-        on_get_prompt=get_prompt,
-    )
+    with warnings.catch_warnings():
+        # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return Server(
+            "octolens",
+            version=__version__,
+            title="Octolens",
+            instructions=INSTRUCTIONS,
+            lifespan=lifespan,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+            on_subscriptions_listen=ListenHandler(events),
+            on_list_resources=list_resources,
+            on_read_resource=read_resource,
+            on_list_prompts=list_prompts,
+            on_get_prompt=get_prompt,
+            on_set_logging_level=set_logging_level,
+        )
 
 
 async def serve_stdio(server: Server[Any]) -> None:
