@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anyio
@@ -12,6 +13,7 @@ from mcp_types import ToolListChangedNotification
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import Sandbox, SandboxTransport
 from tests.conftest import error_of, ok, settings
+from tests.test_stdio import _exchange, _session, environment
 
 pytestmark = pytest.mark.anyio
 
@@ -83,3 +85,10 @@ async def _hint_for_search_not_found(sandbox: Sandbox) -> str:
 
     exposure = Exposure(load(), load(), dynamic=True, read_only=False)
     return exposure.visibility().render("call list_searches for valid ids")
+
+
+@pytest.mark.parametrize(("args", "changes"), [(["--demo", "--dynamic-toolsets"], True), (["--demo"], False)])
+async def test_stdio_advertises_list_changed_only_when_the_list_can_change(args: list[str], changes: bool) -> None:
+    lines, _ = await _exchange(args, environment(), _session())
+    initialized = next(json.loads(line) for line in lines if json.loads(line).get("id") == 1)
+    assert initialized["result"]["capabilities"]["tools"]["listChanged"] is changes

@@ -131,5 +131,5 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownToolset as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2
-    anyio.run(serve_stdio, server)
+    anyio.run(serve_stdio, server, settings.dynamic_toolsets)
     return 0

@@ -253,9 +253,10 @@ def build_server(
         )
 
 
-async def serve_stdio(server: Server[Any]) -> None:
+async def serve_stdio(server: Server[Any], tools_change: bool = False) -> None:
     """Serve ``server`` over this process's stdin and stdout until stdin closes, SIGINT or SIGTERM.
 
+    ``tools_change``: the tool list can change (dynamic toolsets), so ``listChanged`` is advertised.
     On a signal, in-flight calls are cancelled (aborting their upstream requests), the server's lifespan
     closes the HTTP client, and the process exits with status 0.
     """
@@ -280,7 +281,7 @@ async def serve_stdio(server: Server[Any]) -> None:
         group.start_soon(stop_on_signal)
         async with stdio_server() as (read_stream, write_stream):
             with serving:
-                options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+                options = server.create_initialization_options(NotificationOptions(tools_changed=tools_change))
                 await server.run(read_stream, write_stream, options)
             stopped.set()
         group.cancel_scope.cancel()
