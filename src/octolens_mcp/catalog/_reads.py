@@ -18,11 +18,16 @@ async def read_object(api: Api, op: Operation, data: dict[str, Any] | None = Non
 
 async def read_rows(api: Api, op: Operation) -> list[dict[str, Any]]:
     """The ``data`` rows of the bounded list ``op`` answers now."""
-    body = (await api.call(op, fresh=True)).body
-    rows = body.get("data") if isinstance(body, dict) else body
-    if not isinstance(rows, list):
+    rows = rows_of((await api.call(op, fresh=True)).body)
+    if rows is None:
         raise OctolensError("INVALID_RESPONSE", f"{op.operation_id} did not answer a list.", extra={"sent": True})
-    return [row for row in rows if isinstance(row, dict)]
+    return rows
+
+
+def rows_of(body: Any) -> list[dict[str, Any]] | None:
+    """The object rows of a bounded list's answer (``{data: [...]}`` or a bare array); None when it is neither."""
+    rows = body.get("data") if isinstance(body, dict) else body
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else None
 
 
 def feed_keyword_ids(feed: dict[str, Any]) -> set[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from octolens_mcp.catalog._reads import rows_of
 from octolens_mcp.catalog.models.common import is_digits
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
@@ -122,8 +123,7 @@ class Names:
     async def _list(self, kind: str) -> list[dict[str, Any]]:
         if kind not in self._rows:
             body = (await self._api.call(self._lists[kind], fresh=self._fresh)).body
-            rows = body.get("data") if isinstance(body, dict) else body
-            self._rows[kind] = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+            self._rows[kind] = rows_of(body) or []
         return self._rows[kind]
 
 

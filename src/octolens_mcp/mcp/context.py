@@ -7,11 +7,12 @@ agent which tools to use for a job; they fetch nothing themselves.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from mcp_types import GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource, TextContent
+
+from octolens_mcp.mcp.text import json_text
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ BY_URI = {resource.uri: resource for resource in RESOURCES}
 
 
 def resource_text(parts: dict[str, Any]) -> str:
-    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return json_text(parts)
 
 
 @dataclass(frozen=True)

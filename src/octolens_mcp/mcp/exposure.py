@@ -8,12 +8,12 @@ enables them itself while the tool list in its context stays small.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mcp_types import CallToolResult, TextContent, Tool
 
 from octolens_mcp.catalog.toolsets import TOOLSETS
+from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
 
 CORE_TOOLS = ("list_mentions", "get_mention", "list_keywords")
@@ -146,8 +146,7 @@ class Exposure:
 
 
 def _result(structured: dict[str, Any]) -> CallToolResult:
-    text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+    return CallToolResult(content=[TextContent(type="text", text=json_text(structured))], structured_content=structured)
 
 
 def _invalid(path: str, message: str) -> CallToolResult:
@@ -161,5 +160,5 @@ def _invalid(path: str, message: str) -> CallToolResult:
         },
         "hint": "Call list_toolsets for the toolset names, then call again.",
     }
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = json_text(body)
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True, _meta={"octolens/error": body})

@@ -14,7 +14,6 @@ Every result is scrubbed of the API key, even where an upstream echoed it back.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mcp_types import CallToolResult, TextContent
@@ -24,6 +23,7 @@ from octolens_mcp.catalog.operation import Operation
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.mcp import untrusted
+from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
@@ -120,15 +120,6 @@ def failure(
         is_error=True,
         _meta=redact_value({**meta, "octolens/error": body}),
     )
-
-
-def json_text(value: Any) -> str:
-    """Compact JSON on one line: the line separators JSON leaves raw (U+0085, U+2028, U+2029) are escaped too."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text.translate(_LINE_SEPARATORS)
-
-
-_LINE_SEPARATORS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def hint(op: Operation, error: OctolensError) -> str:

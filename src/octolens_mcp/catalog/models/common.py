@@ -24,7 +24,6 @@ KeywordTag = Literal["own_brand", "competitor", "industry_term"]
 Role = Literal["admin", "member"]
 
 MENTION_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$"
-_MENTION_TIMESTAMP = re.compile(MENTION_TIMESTAMP_PATTERN)
 
 
 def _check_iso_datetime(value: str) -> str:
@@ -129,8 +128,3 @@ class Pagination(ApiModel):
 
 class NoInput(InputModel):
     """A tool that takes no arguments."""
-
-
-def is_mention_timestamp(value: Any) -> bool:
-    """Whether ``value`` matches the timestamp pattern the API validates mention writes against."""
-    return isinstance(value, str) and _MENTION_TIMESTAMP.match(value) is not None
