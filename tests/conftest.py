@@ -67,7 +67,13 @@ EXPORT_DIR = Path(tempfile.mkdtemp(prefix="octolens-mcp-test-exports-"))
 
 def settings(**overrides: Any) -> Settings:
     base = Settings(
-        api_key=CANARY_KEY, base_url=SANDBOX_BASE_URL, toolsets=("all",), search_wait=5.0, export_dir=str(EXPORT_DIR)
+        api_key=CANARY_KEY,
+        base_url=SANDBOX_BASE_URL,
+        toolsets=("all",),
+        search_wait=5.0,
+        export_dir=str(EXPORT_DIR),
+        # Tests count the requests a call sends; the background GET /auth has its own tests (test_scope_filter).
+        scope_filter=False,
     )
     return replace(base, **overrides)
 

@@ -33,11 +33,14 @@ TOOLSET_HELP = (
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="octolens-mcp",
-        description="MCP server exposing the Octolens REST API v2 as tools, over stdio.",
-        epilog="Environment: OCTOLENS_API_KEY (required unless --demo), OCTOLENS_BASE_URL, OCTOLENS_TOOLSETS, "
-        "OCTOLENS_READ_ONLY, OCTOLENS_DYNAMIC_TOOLSETS, OCTOLENS_LOG_LEVEL, OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, "
-        "OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, OCTOLENS_MAX_RESPONSE_BYTES, OCTOLENS_RESULT_TOKENS, "
-        "OCTOLENS_BODY_CHARS. "
+        description="MCP server exposing the Octolens REST API v2 as tools, over stdio or streamable HTTP.",
+        epilog="Environment: OCTOLENS_API_KEY (required for stdio unless --demo), OCTOLENS_BASE_URL, "
+        "OCTOLENS_TOOLSETS, OCTOLENS_READ_ONLY, OCTOLENS_DYNAMIC_TOOLSETS, OCTOLENS_SCOPE_FILTER, OCTOLENS_LOG_LEVEL, "
+        "OCTOLENS_TIMEOUT, OCTOLENS_SEARCH_WAIT, OCTOLENS_RATE_LIMIT_WAIT_CAP, OCTOLENS_CACHE_TTL, "
+        "OCTOLENS_MAX_RESPONSE_BYTES, OCTOLENS_RESULT_TOKENS, OCTOLENS_BODY_CHARS, OCTOLENS_EXPORT_DIR, "
+        "OCTOLENS_REDIS_URL, OCTOLENS_TRANSPORT, "
+        "OCTOLENS_HOST, OCTOLENS_PORT, OCTOLENS_ALLOWED_HOSTS, OCTOLENS_ALLOWED_ORIGINS, OCTOLENS_HTTP_SERVER_KEY, "
+        "OCTOLENS_MAX_REQUEST_BYTES, OCTOLENS_SHUTDOWN_GRACE. "
         "Flags override the environment.",
     )
     parser.add_argument("--version", action="version", version=f"octolens-mcp {__version__}")
@@ -66,7 +69,33 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--export-dir", help="where export_mentions writes files (env OCTOLENS_EXPORT_DIR)")
     parser.add_argument("--result-tokens", type=int, help="largest result in estimated tokens (default 20000)")
     parser.add_argument("--body-chars", type=int, help="post body characters a compact result keeps (default 800)")
+    parser.add_argument(
+        "--no-scope-filter",
+        dest="scope_filter",
+        action="store_false",
+        default=None,
+        help="offer every tool, even those the key's scope cannot use",
+    )
+    parser.add_argument("--redis-url", help="share cache and rate budget across replicas (env OCTOLENS_REDIS_URL)")
+    http = parser.add_argument_group("HTTP server (--transport http)")
+    http.add_argument("--transport", choices=("stdio", "http"), help="stdio (default) or streamable HTTP at /mcp")
+    http.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    http.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    http.add_argument("--allowed-hosts", help="comma-separated Host values answered, e.g. mcp.example.com (or *)")
+    http.add_argument("--allowed-origins", help="comma-separated Origin values answered (or *)")
+    http.add_argument(
+        "--http-server-key",
+        action="store_true",
+        default=None,
+        help="requests without a Bearer key use OCTOLENS_API_KEY (off: they get 401)",
+    )
+    http.add_argument("--max-request-bytes", type=int, help="largest request body accepted (default 1 MiB)")
+    http.add_argument("--shutdown-grace", type=float, help="seconds SIGTERM waits for in-flight calls (default 20)")
     return parser
+
+
+def _split(raw: str | None) -> tuple[str, ...] | None:
+    return tuple(p.strip() for p in raw.split(",") if p.strip()) if raw else None
 
 
 def settings_from(argv: list[str] | None, base: Settings | None = None) -> Settings:
@@ -74,7 +103,7 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
     settings = base if base is not None else from_env()
     overrides = {
         "base_url": args.base_url,
-        "toolsets": tuple(p.strip() for p in args.toolsets.split(",") if p.strip()) if args.toolsets else None,
+        "toolsets": _split(args.toolsets),
         "read_only": args.read_only,
         "dynamic_toolsets": args.dynamic_toolsets,
         "log_level": args.log_level,
@@ -86,6 +115,16 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
         "result_tokens": args.result_tokens,
         "export_dir": args.export_dir,
         "body_chars": args.body_chars,
+        "scope_filter": args.scope_filter,
+        "redis_url": args.redis_url,
+        "transport": args.transport,
+        "host": args.host,
+        "port": args.port,
+        "allowed_hosts": _split(args.allowed_hosts),
+        "allowed_origins": _split(args.allowed_origins),
+        "http_server_key": args.http_server_key,
+        "max_request_bytes": args.max_request_bytes,
+        "shutdown_grace": args.shutdown_grace,
     }
     settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if args.demo:
@@ -117,11 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2
-    if not settings.demo and not settings.api_key:
+    if not settings.demo and not settings.api_key and settings.transport == "stdio":
         print(NO_KEY_MESSAGE, file=sys.stderr, end="")
         return 2
     _configure_logging(settings.log_level, sys.stderr)
-
     import anyio
 
     from octolens_mcp.mcp.server import UnknownToolset, build_server, serve_stdio
@@ -131,5 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownToolset as exc:
         print(f"octolens-mcp: {exc}", file=sys.stderr)
         return 2
-    anyio.run(serve_stdio, server, settings.dynamic_toolsets)
+    if settings.transport == "http":
+        from octolens_mcp.mcp.http_app import serve_http
+
+        serve_http(server, settings)
+        return 0
+    anyio.run(serve_stdio, server, settings.dynamic_toolsets or (settings.scope_filter and not settings.demo))
     return 0

@@ -3,46 +3,84 @@
 ``protect(key)`` registers a secret; from then on every log record created in the process has it
 replaced, in its message, its arguments and its formatted traceback, before any handler sees it,
 and ``redact_value`` replaces it in a result (an upstream may echo the Authorization header back).
+
+The HTTP server registers each request's key as the request arrives. So that a stream of made-up
+keys can neither grow the registry without bound nor slow every result down, it keeps the
+``RECENT_SECRETS`` most recently used keys (a key in use is registered again by each of its
+requests) besides the pinned ones (the server's own key), and matches them all in one regex pass.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any
 
 MASK = "ak_***"
-_secrets: set[str] = set()
+RECENT_SECRETS = 512
+SHORTEST_SECRET = 8
+"""Shorter strings are not registered: no API key is that short, and masking one would mangle every log."""
+_pinned: set[str] = set()
+_recent: dict[str, None] = {}
+_pattern: re.Pattern[str] | None = None
 _lock = threading.Lock()
 _installed = False
 
 
+def _matcher() -> re.Pattern[str] | None:
+    global _pattern
+    pattern = _pattern
+    if pattern is None and (_pinned or _recent):
+        with _lock:
+            # Longest first, so a secret that contains another is replaced whole.
+            secrets = sorted(_pinned | set(_recent), key=len, reverse=True)
+            pattern = _pattern = re.compile("|".join(map(re.escape, secrets)))
+    return pattern
+
+
 def redact(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, MASK)
-    return text
+    pattern = _matcher()
+    return pattern.sub(MASK, text) if pattern is not None else text
 
 
 def redact_value(value: Any) -> Any:
     """``value`` (JSON-like) with every registered secret replaced in its strings and keys."""
-    if not _secrets:
-        return value
+    pattern = _matcher()
+    return value if pattern is None else _redacted(value, pattern)
+
+
+def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:
     if isinstance(value, str):
-        return redact(value) if any(secret in value for secret in _secrets) else value
+        return pattern.sub(MASK, value) if pattern.search(value) else value
     if isinstance(value, dict):
-        return {redact_value(k): redact_value(v) for k, v in value.items()}
+        return {_redacted(k, pattern): _redacted(v, pattern) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_value(item) for item in value]
+        return [_redacted(item, pattern) for item in value]
     return value
 
 
-def protect(secret: str | None) -> None:
-    """Register ``secret`` (ignored when empty) and make sure log records are redacted."""
-    global _installed
-    if not secret:
+def protect(secret: str | None, *, pinned: bool = True) -> None:
+    """Register ``secret`` (ignored when empty) and make sure log records are redacted.
+
+    ``pinned`` secrets stay registered for the life of the process; the others (per-request keys) are
+    the most recent ``RECENT_SECRETS``.
+    """
+    global _installed, _pattern
+    if not secret or len(secret) < SHORTEST_SECRET:
         return
     with _lock:
-        _secrets.add(secret)
+        if pinned:
+            if secret not in _pinned:
+                _pinned.add(secret)
+                _pattern = None
+        elif secret in _recent:
+            _recent[secret] = _recent.pop(secret)
+        elif secret not in _pinned:
+            _recent[secret] = None
+            while len(_recent) > RECENT_SECRETS:
+                del _recent[next(iter(_recent))]
+            _pattern = None
         if _installed:
             return
         _installed = True
@@ -57,7 +95,7 @@ def protect(secret: str | None) -> None:
 
 
 def _scrub(record: logging.LogRecord) -> None:
-    if not _secrets:
+    if _matcher() is None:
         return
     try:
         message = record.getMessage()

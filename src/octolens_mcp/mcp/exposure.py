@@ -13,6 +13,7 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent, Tool
 
 from octolens_mcp.catalog.toolsets import TOOLSETS
+from octolens_mcp.mcp.scopes import allows
 from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
 
@@ -72,7 +73,11 @@ ENABLE_TOOLSET = Tool.model_validate(
 
 
 class Exposure:
-    """The tools one server session lists and accepts calls for."""
+    """The tools a server lists and accepts calls for: by settings, by enabled toolsets, and by key scope.
+
+    ``scope`` (read, write, admin, or None when unknown) narrows what is offered to a key: a tool that
+    needs a higher scope is neither listed nor callable for it.
+    """
 
     def __init__(
         self, every_tool: list[dict[str, Any]], offered: list[dict[str, Any]], *, dynamic: bool, read_only: bool
@@ -84,34 +89,40 @@ class Exposure:
         self._toolsets = [name for name in TOOLSETS if any(t["toolset"] == name for t in offered)]
         self._shown = {name for name in CORE_TOOLS if name in self._offered} if dynamic else set(self._offered)
         self._enabled: set[str] = set()
-        self._listing: list[Tool] | None = None
-        self._visibility: Visibility | None = None
+        self._listings: dict[str | None, list[Tool]] = {}
+        self._visibilities: dict[str | None, Visibility] = {}
 
-    def tools(self) -> list[Tool]:
-        if self._listing is None:
+    def tools(self, scope: str | None = None) -> list[Tool]:
+        listing = self._listings.get(scope)
+        if listing is None:
             listed = [
                 Tool.model_validate({k: t[k] for k in _TOOL_KEYS})
                 for t in self._offered.values()
-                if t["name"] in self._shown
+                if t["name"] in self._shown and allows(scope, _needed(t))
             ]
-            self._listing = [LIST_TOOLSETS, ENABLE_TOOLSET, *listed] if self.dynamic else listed
-        return self._listing
+            listing = self._listings[scope] = [LIST_TOOLSETS, ENABLE_TOOLSET, *listed] if self.dynamic else listed
+        return listing
 
-    def schema(self, name: str) -> dict[str, Any] | None:
+    def schema(self, name: str, scope: str | None = None) -> dict[str, Any] | None:
         """The input schema of a tool this session may call now."""
         tool = self._offered.get(name)
-        return tool["inputSchema"] if tool is not None and name in self._shown else None
+        if tool is None or name not in self._shown or not allows(scope, _needed(tool)):
+            return None
+        schema: dict[str, Any] = tool["inputSchema"]
+        return schema
 
     def toolset_of(self, name: str) -> str | None:
         tool = self._offered.get(name)
         return str(tool["toolset"]) if tool is not None else None
 
-    def visibility(self) -> Visibility:
-        if self._visibility is None:
-            self._visibility = Visibility.of(
-                self._every_tool, exposed=self._shown, read_only=self._read_only, enableable=self.dynamic
+    def visibility(self, scope: str | None = None) -> Visibility:
+        visibility = self._visibilities.get(scope)
+        if visibility is None:
+            exposed = {name for name in self._shown if allows(scope, _needed(self._offered[name]))}
+            visibility = self._visibilities[scope] = Visibility.of(
+                self._every_tool, exposed=exposed, read_only=self._read_only, enableable=self.dynamic, scope=scope
             )
-        return self._visibility
+        return visibility
 
     def list_toolsets(self) -> CallToolResult:
         rows = [
@@ -138,11 +149,16 @@ class Exposure:
         added = [t for name in wanted for t in self._tools_of(name) if t not in self._shown]
         self._shown.update(added)
         self._enabled.update(wanted)
-        self._listing = self._visibility = None
+        self._listings.clear()
+        self._visibilities.clear()
         return _result({"enabled": sorted(self._enabled), "addedTools": added}), bool(added)
 
     def _tools_of(self, toolset: str) -> list[str]:
         return [name for name, tool in self._offered.items() if tool["toolset"] == toolset]
+
+
+def _needed(tool: dict[str, Any]) -> str:
+    return str(tool.get("_meta", {}).get("octolens/scope", "read"))
 
 
 def _result(structured: dict[str, Any]) -> CallToolResult:

@@ -122,6 +122,17 @@ def failure(
     )
 
 
+def out_of_scope(op: Operation, key_scope: str, *, demo: bool, visibility: Visibility) -> CallToolResult:
+    """A call the key's known scope cannot make, refused without a request (the API would answer 403)."""
+    error = OctolensError(
+        "FORBIDDEN",
+        f"{op.name} needs an API key with {op.scope} scope; this key has {key_scope} scope.",
+        status=403,
+        extra={"sent": False, "requiredScope": op.scope, "keyScope": key_scope},
+    )
+    return failure(op, error, {}, demo=demo, visibility=visibility)
+
+
 def hint(op: Operation, error: OctolensError) -> str:
     """One sentence telling the agent what to do next."""
     code = error.code

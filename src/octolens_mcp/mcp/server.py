@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -42,21 +43,23 @@ from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.backend import Backend, Upstream, key_id
 from octolens_mcp.mcp.client_log import ClientLog
 from octolens_mcp.mcp.client_log import install as install_client_log
 from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
 from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
+from octolens_mcp.mcp.scopes import ScopeBook
 
 if TYPE_CHECKING:
     import httpx2
 
-    from octolens_mcp.http.client import OctolensClient
-
 logger = logging.getLogger(__name__)
 
-Upstream = tuple[str, str, "httpx2.AsyncBaseTransport"]
-"""Base URL, API key and transport of the API the server talks to."""
+KEY_SCOPE = "octolens.api_key"
+"""Where the HTTP server's gate puts a request's API key in its ASGI scope."""
+SCOPE_LOOKUP_DELAY = 0.05
+"""Seconds the scope lookup waits after a tool list, so its imports never hold up that answer."""
 
 INSTRUCTIONS = (
     "Octolens social listening: mentions of tracked keywords across Reddit, X, LinkedIn, Hacker News, GitHub, "
@@ -85,43 +88,6 @@ def select_tools(settings: Settings, tools: list[dict[str, Any]]) -> list[dict[s
     return tools
 
 
-class Backend:
-    """The shared HTTP client, made on first use (so listing tools never imports it)."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        upstream: Callable[[], Upstream] | None = None,
-    ) -> None:
-        self.settings = settings
-        self._transport = transport
-        self._upstream = upstream
-        self._client: OctolensClient | None = None
-
-    def client(self) -> OctolensClient:
-        if self._client is None:
-            from octolens_mcp.http.client import OctolensClient, RetryPolicy
-
-            base_url, api_key, transport = self.settings.base_url, self.settings.api_key or "", self._transport
-            if self._upstream is not None:
-                base_url, api_key, transport = self._upstream()
-            self._client = OctolensClient(
-                base_url=base_url,
-                api_key=api_key,
-                transport=transport,
-                retry=RetryPolicy(rate_limit_wait_cap=self.settings.rate_limit_wait_cap),
-                cache_ttl=self.settings.cache_ttl,
-                max_response_bytes=self.settings.max_response_bytes,
-            )
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            logger.info("closed the HTTP client")
-
-
 def build_server(
     settings: Settings,
     *,
@@ -139,9 +105,10 @@ def build_server(
     protect(settings.api_key)
     every_tool = manifest.load()
     offered = select_tools(settings, every_tool)
-    # One session per server (stdio): what a dynamic session enabled lives here.
+    # Dynamic toolsets are for stdio, one session per server: what it enabled lives here.
     exposure = Exposure(every_tool, offered, dynamic=settings.dynamic_toolsets, read_only=settings.read_only)
     backend = Backend(settings, transport, upstream)
+    scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
     events = InMemorySubscriptionBus()
     install_client_log()
     client_log = ClientLog()
@@ -149,12 +116,43 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
         try:
-            yield {}
+            async with anyio.create_task_group() as background:
+                yield {"background": background}
+                background.cancel_scope.cancel()
         finally:
             await backend.aclose()
 
-    async def list_tools(_ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None) -> ListToolsResult:
-        return ListToolsResult(tools=exposure.tools())
+    def key_of(ctx: ServerRequestContext[Any]) -> str | None:
+        """The request's own API key over HTTP; None over stdio (the server's key)."""
+        scope = getattr(ctx.request, "scope", None)
+        key = scope.get(KEY_SCOPE) if isinstance(scope, dict) else None
+        return key if isinstance(key, str) else None
+
+    def scope_for(ctx: ServerRequestContext[Any]) -> str | None:
+        key = key_of(ctx)
+        ident = key_id(key if key is not None else settings.api_key or "")
+        if scopes.needs_lookup(ident) and isinstance(ctx.lifespan_context, dict):
+            ctx.lifespan_context["background"].start_soon(learn_scope, ctx, key, ident)
+        return scopes.scope(ident)
+
+    async def learn_scope(ctx: ServerRequestContext[Any], key: str | None, ident: str) -> None:
+        await anyio.sleep(SCOPE_LOOKUP_DELAY)
+        from octolens_mcp.http.wire import WireRequest
+
+        async def lookup() -> Any:
+            request = WireRequest("GET", "/auth")
+            return (await backend.client(key).send(request, write=False, deadline=time.monotonic() + 10)).body
+
+        if await scopes.learn(ident, lookup) and key is None:
+            # stdio: tell the client its list changed (over stateless HTTP the next list is narrowed).
+            try:
+                await ctx.session.send_tool_list_changed()
+                await events.publish(ToolsListChanged())
+            except Exception as exc:  # the session may be gone; the next list is narrowed anyway
+                logger.debug("could not announce the narrowed tool list: %s", type(exc).__name__)
+
+    async def list_tools(ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None) -> ListToolsResult:
+        return ListToolsResult(tools=exposure.tools(scope_for(ctx)))
 
     async def call_tool(ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
         if exposure.dynamic and params.name == LIST_TOOLSETS.name:
@@ -167,8 +165,16 @@ def build_server(
                 await ctx.session.send_tool_list_changed()
                 await events.publish(ToolsListChanged())
             return result
-        schema = exposure.schema(params.name)
+        scope = scope_for(ctx)
+        schema = exposure.schema(params.name, scope)
         if schema is None:
+            if scope is not None and exposure.schema(params.name) is not None:
+                from octolens_mcp.catalog.inventory import BY_NAME
+                from octolens_mcp.mcp.results import out_of_scope
+
+                return out_of_scope(
+                    BY_NAME[params.name], scope, demo=settings.demo, visibility=exposure.visibility(scope)
+                )
             toolset = exposure.toolset_of(params.name)
             hint = f"; call enable_toolset with {toolset} first" if exposure.dynamic and toolset else ""
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}{hint}")
@@ -177,13 +183,13 @@ def build_server(
         collecting = client_log.start()
         try:
             return await call_tool(
-                backend.client(),
+                backend.client(key_of(ctx)),
                 params.name,
                 params.arguments,
                 schema,
                 ctx.session.report_progress,
                 settings=settings,
-                visibility=exposure.visibility(),
+                visibility=exposure.visibility(scope),
             )
         finally:
             for level, name, message in client_log.finish(collecting):
@@ -210,7 +216,7 @@ def build_server(
 
         parts: dict[str, Any] = {}
         for tool in resource.tools:
-            result = await call_tool(backend.client(), tool, {}, schemas[tool], None, settings=settings)
+            result = await call_tool(backend.client(key_of(ctx)), tool, {}, schemas[tool], None, settings=settings)
             if result.is_error:
                 text = result.content[0].text if result.content and result.content[0].type == "text" else ""
                 raise MCPError(INTERNAL_ERROR, f"Reading {resource.uri} failed: {text}")

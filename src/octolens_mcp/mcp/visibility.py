@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from octolens_mcp.mcp.scopes import allows
+
 
 @dataclass(frozen=True)
 class Visibility:
@@ -19,15 +21,27 @@ class Visibility:
 
     @classmethod
     def of(
-        cls, every_tool: Iterable[dict[str, Any]], *, exposed: Iterable[str], read_only: bool, enableable: bool = False
+        cls,
+        every_tool: Iterable[dict[str, Any]],
+        *,
+        exposed: Iterable[str],
+        read_only: bool,
+        enableable: bool = False,
+        scope: str | None = None,
     ) -> Visibility:
-        """``enableable``: dynamic mode, where a hidden tool's toolset can be enabled during the session."""
+        """``enableable``: dynamic mode, where a hidden tool's toolset can be enabled during the session.
+
+        ``scope``: the key's scope, when known; a tool needing more is hidden for that reason.
+        """
         shown = set(exposed)
         hidden: dict[str, str] = {}
         for tool in every_tool:
             if tool["name"] in shown:
                 continue
-            if read_only and not tool["annotations"]["readOnlyHint"]:
+            needed = tool.get("_meta", {}).get("octolens/scope", "read")
+            if scope is not None and not allows(scope, needed):
+                hidden[tool["name"]] = f"needs an API key with {needed} scope; this key has {scope}"
+            elif read_only and not tool["annotations"]["readOnlyHint"]:
                 hidden[tool["name"]] = "a write tool, hidden by read-only mode"
             elif enableable:
                 hidden[tool["name"]] = f"not listed yet; call enable_toolset with {tool['toolset']}"

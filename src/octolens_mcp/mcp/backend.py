@@ -1,0 +1,95 @@
+"""The HTTP clients tool calls go through: one per API key, made on first use.
+
+Over stdio there is one key, the server's. Over HTTP each request brings its own, and everything a
+client learns — its reference-data cache, the rate budget its answers stated — belongs to that key
+alone: a request made with another key gets another client. Clients are found by a hash of the key
+(``key_id``), so no table holds a key as an index; the key itself lives only inside its client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from octolens_mcp.config import Settings
+
+if TYPE_CHECKING:
+    import httpx2
+
+    from octolens_mcp.http.client import OctolensClient
+
+logger = logging.getLogger(__name__)
+
+Upstream = tuple[str, str, "httpx2.AsyncBaseTransport"]
+"""Base URL, API key and transport of the API the server talks to."""
+
+MAX_CLIENTS = 256
+"""Keys whose clients stay open; the least recently used one beyond this is closed."""
+
+
+def key_id(key: str) -> str:
+    """A stable identity for ``key`` that reveals nothing of it."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class Backend:
+    """The per-key HTTP clients, made on first use (so listing tools never imports them)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        upstream: Callable[[], Upstream] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._upstream_factory = upstream
+        self._upstream: Upstream | None = None
+        self._clients: OrderedDict[str, OctolensClient] = OrderedDict()
+        self._retired: list[OctolensClient] = []
+
+    def client(self, key: str | None = None) -> OctolensClient:
+        """The client for ``key`` (None: the server's own key)."""
+        key = key if key is not None else self.settings.api_key or ""
+        ident = key_id(key)
+        client = self._clients.get(ident)
+        if client is not None:
+            self._clients.move_to_end(ident)
+            return client
+        client = self._clients[ident] = self._make(key)
+        if len(self._clients) > MAX_CLIENTS:
+            # Calls may still be using the oldest client: it is closed with the others at shutdown,
+            # and its connections time out on their own before then.
+            _, oldest = self._clients.popitem(last=False)
+            self._retired.append(oldest)
+        return client
+
+    def _make(self, key: str) -> OctolensClient:
+        from octolens_mcp.http.client import OctolensClient, RetryPolicy
+
+        base_url, api_key, transport = self.settings.base_url, key, self._transport
+        if self._upstream_factory is not None:
+            # --demo: every key reaches the one in-process sandbox, with its demo key.
+            if self._upstream is None:
+                self._upstream = self._upstream_factory()
+            base_url, api_key, transport = self._upstream
+        return OctolensClient(
+            base_url=base_url,
+            api_key=api_key,
+            transport=transport,
+            retry=RetryPolicy(rate_limit_wait_cap=self.settings.rate_limit_wait_cap),
+            cache_ttl=self.settings.cache_ttl,
+            max_response_bytes=self.settings.max_response_bytes,
+        )
+
+    async def aclose(self) -> None:
+        clients = [*self._clients.values(), *self._retired]
+        self._clients.clear()
+        self._retired.clear()
+        for client in clients:
+            await client.aclose()
+        if clients:
+            logger.info("closed the HTTP clients")

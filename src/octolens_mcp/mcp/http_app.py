@@ -1,0 +1,156 @@
+"""The team server: MCP over streamable HTTP at ``/mcp``, stateless, with a key per request.
+
+Every request to ``/mcp`` must bring ``Authorization: Bearer <Octolens API key>``; the key is used for
+that request's upstream calls only (``KEY_SCOPE`` carries it to the tool handlers). A request without
+one is answered 401 with a JSON body before any MCP processing, unless the operator opted in to the
+server's own key. Stateless (the SDK's ``Server.streamable_http_app(stateless_http=True)``): no session
+lives between requests, so any replica can answer any request behind a plain load balancer.
+
+The SDK's transport security refuses a ``Host`` or ``Origin`` outside the allow-lists (loopback names
+unless configured) and bodies over the size limit. ``GET /healthz`` answers load balancers without
+authentication and says nothing about the server. SIGTERM stops accepting connections and lets calls
+in flight finish for ``shutdown_grace`` seconds (uvicorn's graceful shutdown).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from mcp.server import Server
+from mcp.server.transport_security import TransportSecuritySettings
+from sse_starlette.sse import AppStatus
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from octolens_mcp.config import Settings
+from octolens_mcp.mcp.server import KEY_SCOPE
+from octolens_mcp.redaction import protect
+
+if TYPE_CHECKING:
+    import uvicorn
+
+logger = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*")
+LOOPBACK_ORIGINS = tuple(f"{scheme}://{host}" for scheme in ("http", "https") for host in LOOPBACK_HOSTS)
+MAX_KEY_LENGTH = 512
+"""Longest bearer token taken as a key; a longer one is refused (no real key is anywhere near it)."""
+
+
+def transport_security(settings: Settings) -> TransportSecuritySettings:
+    """DNS-rebinding protection: on, with loopback names, unless the deployment names its own (or ``*``)."""
+    hosts = list(settings.allowed_hosts or LOOPBACK_HOSTS)
+    origins = list(settings.allowed_origins or LOOPBACK_ORIGINS)
+    if "*" in hosts:
+        # The operator's proxy checks Host; this turns the SDK's Host and Origin checks off together.
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=[o for o in origins if o != "*"]
+    )
+
+
+def bearer_key(scope: Scope) -> str | None:
+    """The request's ``Authorization: Bearer`` token, or None when there is no usable one."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, token = bytes(value).decode("latin-1").strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and token and len(token) <= MAX_KEY_LENGTH and token.isprintable():
+            return token
+        return None
+    return None
+
+
+class KeyGate:
+    """ASGI: a request to ``/mcp`` gets its API key (Bearer, or the opted-in server key) or a 401."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self._app = app
+        self._server_key = settings.api_key if settings.http_server_key else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path", "").rstrip("/") != MCP_PATH:
+            await self._app(scope, receive, send)
+            return
+        key = bearer_key(scope) or self._server_key
+        if key is None:
+            await _unauthorized(scope, receive, send)
+            return
+        protect(key, pinned=False)
+        await self._app({**scope, KEY_SCOPE: key}, receive, send)
+
+
+async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
+    body = {
+        "error": {
+            "code": "UNAUTHORIZED",
+            "message": "Send your Octolens API key as 'Authorization: Bearer <key>' "
+            "(create one in Octolens under Settings -> API).",
+        }
+    }
+    response = JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="octolens-mcp"'})
+    await response(scope, receive, send)
+
+
+async def _healthz(_request: Any) -> JSONResponse:
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
+    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app) and ``/healthz``."""
+    # sse-starlette ends every open event stream as soon as uvicorn starts shutting down, which would cut
+    # the calls in flight; their streams end with their answers, and uvicorn's grace period bounds them.
+    AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+    app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        max_request_body_size=settings.max_request_bytes,
+        transport_security=transport_security(settings),
+        host=settings.host,
+        custom_starlette_routes=[Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"])],
+    )
+    return KeyGate(app, settings)
+
+
+def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
+    import uvicorn
+
+    return uvicorn.Config(
+        build_http_app(server, settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # records go through the root logger, to stderr
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        lifespan="on",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
+    )
+
+
+def serve_http(server: Server[Any], settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM; then finish the calls in flight within ``shutdown_grace`` seconds."""
+    import uvicorn
+
+    config = uvicorn_config(server, settings)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again under the handlers it
+    # found: with these, that ends here and the process exits 0 after a clean shutdown.
+    for received in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(received, _stopped)
+    print(f"octolens-mcp: MCP at http://{_display(settings.host)}:{settings.port}{MCP_PATH}", file=sys.stderr)
+    uvicorn.Server(config).run()
+
+
+def _stopped(_signal: int, _frame: FrameType | None) -> None:
+    logger.info("stopped by signal %d", _signal)
+
+
+def _display(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

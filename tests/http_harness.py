@@ -1,0 +1,81 @@
+"""The HTTP server in-process on a free loopback port, upstreams routed by key, and MCP clients over HTTP."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import anyio
+import httpx2
+import uvicorn
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from octolens_mcp.config import Settings
+from octolens_mcp.mcp.http_app import uvicorn_config
+from octolens_mcp.mcp.server import build_server
+from octolens_sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class KeyedUpstream(httpx2.AsyncBaseTransport):
+    """Several sandbox workspaces behind one base URL: the request's key picks the workspace."""
+
+    def __init__(self, workspaces: dict[str, Sandbox]) -> None:
+        self._by_key = {key: SandboxTransport(sandbox) for key, sandbox in workspaces.items()}
+        self._fallback = next(iter(self._by_key.values()))
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        key = request.headers.get("authorization", "").removeprefix("Bearer ")
+        # An unknown key reaches the first workspace, which answers 401 for it.
+        return await self._by_key.get(key, self._fallback).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in self._by_key.values():
+            await transport.aclose()
+
+
+def http_settings(**overrides: Any) -> Settings:
+    base = Settings(base_url=SANDBOX_BASE_URL, toolsets=("all",), transport="http", port=free_port(), timeout=10)
+    return replace(base, **overrides)
+
+
+@asynccontextmanager
+async def running(settings: Settings, upstream: httpx2.AsyncBaseTransport) -> AsyncIterator[uvicorn.Server]:
+    """The HTTP server serving ``settings`` until the block ends (then shut down gracefully)."""
+    server = uvicorn.Server(uvicorn_config(build_server(settings, transport=upstream), settings))
+    async with anyio.create_task_group() as group:
+        group.start_soon(server.serve)
+        with anyio.fail_after(10):
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+                await anyio.sleep(0.02)
+        try:
+            yield server
+        finally:
+            server.should_exit = True
+
+
+def url(settings: Settings, path: str = "/mcp") -> str:
+    return f"http://127.0.0.1:{settings.port}{path}"
+
+
+@asynccontextmanager
+async def mcp_session(settings: Settings, key: str | None) -> AsyncIterator[ClientSession]:
+    """An initialized MCP client session over HTTP, sending ``key`` as its Bearer token."""
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=30) as http,
+        streamable_http_client(url(settings), http_client=http, terminate_on_close=False) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session

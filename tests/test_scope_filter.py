@@ -1,0 +1,107 @@
+"""Scope-aware tool lists: the key's scope, learned from GET /auth in the background, narrows what is offered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp_types import ToolListChangedNotification
+
+from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.scopes import scope_of
+from octolens_mcp.mcp.server import build_server
+from octolens_sandbox import Fault, FaultySandbox, SandboxTransport
+from tests.conftest import READ_KEY, WRITE_KEY, fails, settings
+
+pytestmark = pytest.mark.anyio
+
+NEEDS = {tool["name"]: tool["_meta"]["octolens/scope"] for tool in manifest.load()}
+
+
+async def names(client: Client) -> set[str]:
+    return {tool.name for tool in (await client.list_tools()).tools}
+
+
+async def until_narrowed(client: Client, gone: str) -> set[str]:
+    with anyio.fail_after(5):
+        while gone in (listed := await names(client)):  # noqa: ASYNC110 - polling the server's answer
+            await anyio.sleep(0.05)
+    return listed
+
+
+@pytest.mark.parametrize(("key", "scope"), [(READ_KEY, "read"), (WRITE_KEY, "write")])
+async def test_a_key_is_offered_only_the_tools_its_scope_can_use(sandbox: FaultySandbox, key: str, scope: str) -> None:
+    notices: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ToolListChangedNotification):
+            notices.append(message)
+
+    server = build_server(settings(api_key=key, scope_filter=True), transport=SandboxTransport(sandbox))
+    async with Client(server, message_handler=on_message, mode="legacy") as client:
+        # The first list is answered at once, before the scope is known: everything the settings expose.
+        assert await names(client) == set(NEEDS)
+        narrowed = await until_narrowed(client, "invite_member")
+        rank = {"read": 0, "write": 1, "admin": 2}
+        assert narrowed == {name for name, needed in NEEDS.items() if rank[needed] <= rank[scope]}
+        sent = sandbox.count()
+        error = await fails(client, "invite_member", {"email": "new@example.com"})
+        assert error["code"] == "FORBIDDEN" and error["sent"] is False
+        assert error["requiredScope"] == "admin" and error["keyScope"] == scope
+        assert "get_auth_info" in error["hint"]
+        assert sandbox.count() == sent, "refused without a request"
+    assert notices, "the narrowed list was announced with notifications/tools/list_changed"
+    assert sum(1 for logged in sandbox.requests if logged.path == "/auth") == 1
+
+
+async def test_when_told_not_to_every_tool_stays(sandbox: FaultySandbox) -> None:
+    server = build_server(settings(api_key=READ_KEY, scope_filter=False), transport=SandboxTransport(sandbox))
+    async with Client(server) as client:
+        assert await names(client) == set(NEEDS)
+        await anyio.sleep(0.3)
+        assert await names(client) == set(NEEDS)
+    assert all(logged.path != "/auth" for logged in sandbox.requests)
+
+
+async def test_a_failed_lookup_leaves_every_tool_offered_and_the_api_decides(sandbox: FaultySandbox) -> None:
+    sandbox.faults.append(Fault("status", route="GET /auth", status=500, body="<html>oops</html>", times=10))
+    server = build_server(settings(api_key=READ_KEY, scope_filter=True), transport=SandboxTransport(sandbox))
+    async with Client(server) as client:
+        await names(client)
+        await anyio.sleep(0.5)
+        assert await names(client) == set(NEEDS)
+        error = await fails(client, "invite_member", {"email": "new@example.com"})
+        assert error["code"] in {"FORBIDDEN", "ADMIN_SCOPE_REQUIRED"}, "the API's own 403 reaches the agent"
+
+
+async def test_demo_mode_acts_as_an_admin_key_without_asking() -> None:
+    sandbox = FaultySandbox()
+    server = build_server(settings(demo=True, scope_filter=True), transport=SandboxTransport(sandbox))
+    async with Client(server) as client:
+        assert await names(client) == set(NEEDS)
+        await anyio.sleep(0.2)
+        assert await names(client) == set(NEEDS)
+    assert sandbox.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "scope"),
+    [
+        ({"organizationId": "o", "scope": ["read", "write"]}, "write"),
+        ({"scopes": ["admin", "read"]}, "admin"),
+        ({"scope": "read write"}, "write"),
+        ({"scope": "read,admin"}, "admin"),
+        ({"data": {"scopes": ["write"]}}, "write"),
+        ({"key": {"scope": "ADMIN"}}, "admin"),
+        ({"scope": None}, None),
+        ({"scope": ["owner"]}, None),
+        ({"scope": [1, None, {"x": 1}]}, None),
+        ([], None),
+        ("read", None),
+        ({}, None),
+    ],
+)
+def test_scopes_are_read_defensively_from_any_documented_shape(body: Any, scope: str | None) -> None:
+    assert scope_of(body) == scope
