@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -79,3 +83,47 @@ async def mcp_session(settings: Settings, key: str | None) -> AsyncIterator[Clie
     ):
         await session.initialize()
         yield session
+
+
+@dataclass
+class Served:
+    """A server process: its port while it runs; what it printed and its exit status once it has stopped."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    out: bytes = b""
+    err: bytes = b""
+
+
+@contextmanager
+def http_process(args: list[str], env: dict[str, str] | None = None) -> Iterator[Served]:
+    """``octolens-mcp --transport http`` as its own process on a free port, up and answering /healthz."""
+    port = free_port()
+    environment = {k: v for k, v in (env or os.environ).items() if not k.startswith("OCTOLENS_")}
+    environment.update({"OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": str(port)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "octolens_mcp", *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    served = Served(port, process)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                _, err = process.communicate()
+                raise AssertionError(f"the HTTP server did not come up: {err.decode(errors='replace')[-2000:]}")
+            time.sleep(0.1)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        served.out, served.err = process.communicate()

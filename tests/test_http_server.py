@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 import anyio
@@ -18,7 +17,7 @@ from mcp_types import CallToolResult
 
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, READ_KEY, WRITE_KEY, assert_no_secret
-from tests.http_harness import KeyedUpstream, free_port, http_settings, mcp_session, running, url
+from tests.http_harness import KeyedUpstream, http_process, http_settings, mcp_session, running, url
 
 pytestmark = pytest.mark.anyio
 
@@ -208,44 +207,19 @@ async def test_shutdown_lets_a_call_in_flight_finish() -> None:
         assert outcome["data"], "the call in flight was answered during the shutdown"
 
 
-def test_the_http_process_serves_mcp_keeps_stdout_empty_and_stops_on_sigterm(tmp_path: Any) -> None:
-    port = free_port()
-    env = {**os.environ, "OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": str(port)}
-    env.pop("OCTOLENS_API_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "octolens_mcp", "--demo"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.1)
+def test_the_http_process_serves_mcp_keeps_stdout_empty_and_stops_on_sigterm() -> None:
+    with http_process(["--demo"]) as served:
 
         async def drive() -> None:
-            settings = http_settings(port=port)
-            async with mcp_session(settings, "ak_demo_someone_1234") as session:
+            async with mcp_session(http_settings(port=served.port), "ak_demo_someone_1234") as session:
                 assert (await structured(session, "list_keywords"))["data"]
 
         anyio.run(drive)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    out, err = process.communicate()
-    assert out == b"", "nothing but protocol on stdout; over HTTP, nothing at all"
-    assert f"127.0.0.1:{port}/mcp".encode() in err
-    assert b"ak_demo_someone_1234" not in err
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=15) == 0
+    assert served.out == b"", "nothing but protocol on stdout; over HTTP, nothing at all"
+    assert f"127.0.0.1:{served.port}/mcp".encode() in served.err
+    assert b"ak_demo_someone_1234" not in served.err
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@
 //
 // Scenario: {"command": str, "args": [str], "env": {str: str}, "cwd"?: str, "timeoutMs"?: number,
 //            "calls": [{"name": str, "arguments": {...}}]}
+//        or {"url": str, "headers": {str: str}, ...}: the server over streamable HTTP, as hosts connect by URL.
 //
 // Prints ONE JSON document on stdout:
 //   {"tools": [names], "withOutputSchema": [names of the tools whose results the client validates],
@@ -19,11 +20,14 @@ import { readFileSync } from "node:fs";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 function readScenario() {
   const raw = process.argv.length > 2 ? process.argv[2] : readFileSync(0, "utf8");
   const scenario = JSON.parse(raw);
-  if (typeof scenario.command !== "string") throw new Error("scenario.command must be a string");
+  if (typeof scenario.command !== "string" && typeof scenario.url !== "string") {
+    throw new Error("scenario.command or scenario.url must be a string");
+  }
   if (!Array.isArray(scenario.calls)) throw new Error("scenario.calls must be an array");
   return scenario;
 }
@@ -47,13 +51,16 @@ async function main() {
   }
   Object.assign(env, scenario.env ?? {});
 
-  const transport = new StdioClientTransport({
-    command: scenario.command,
-    args: scenario.args ?? [],
-    env,
-    cwd: scenario.cwd,
-    stderr: "inherit",
-  });
+  const transport =
+    typeof scenario.url === "string"
+      ? new StreamableHTTPClientTransport(new URL(scenario.url), { requestInit: { headers: scenario.headers ?? {} } })
+      : new StdioClientTransport({
+          command: scenario.command,
+          args: scenario.args ?? [],
+          env,
+          cwd: scenario.cwd,
+          stderr: "inherit",
+        });
   const client = new Client({ name: "octolens-mcp-ts-drive", version: "0.0.0" });
   const requestOptions = { timeout: scenario.timeoutMs ?? 30000 };
   const document = { tools: [], withOutputSchema: [], results: [] };
