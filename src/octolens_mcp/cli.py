@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 NO_KEY_MESSAGE = """octolens-mcp: no Octolens API key.
 
 Create one in Octolens under Settings -> API (choose read, write or admin scope), then either
-  - set it in the environment:   OCTOLENS_API_KEY=ak_live_... octolens-mcp
-  - or put it in your MCP host's config, under "env": {"OCTOLENS_API_KEY": "ak_live_..."}
+  - put it in your MCP host's config, under "env": {"OCTOLENS_API_KEY": "ak_live_..."}
+  - or read it into the environment without echoing it (so it stays out of shell history):
+        read -rs OCTOLENS_API_KEY && export OCTOLENS_API_KEY && octolens-mcp
 
 To try every tool without a key, on demo data: octolens-mcp --demo
 """
