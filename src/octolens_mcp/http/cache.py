@@ -1,20 +1,27 @@
 """A short-lived cache of the bounded reference collections agents re-read, with single-flight reads.
 
-Per client, and so per API key. Entries live ``ttl`` seconds; any write through the same client
-first drops the entries its resource can change (a keyword delete cascades to feeds and
-notifications, so it drops those too). Concurrent identical reads share one upstream request.
+Per API key. Entries live ``ttl`` seconds; any write first drops the entries its resource can change
+(a keyword delete cascades to feeds and notifications, so it drops those too). Concurrent identical
+reads share one upstream request: in this process always, and across replicas when the key's state is
+shared (``http.shared``): there, entries live in the shared store, and one read at a time holds a
+short lock on each key while the others wait for its entry. Whenever the shared store cannot answer,
+the read does what one process alone would do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import anyio
 
 from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
+from octolens_mcp.http.shared.local import Flight
 from octolens_mcp.http.wire import ApiResponse, WireRequest
 
 CACHEABLE_PATHS = frozenset(
@@ -48,7 +55,11 @@ _INVALIDATES: tuple[tuple[str, frozenset[str]], ...] = (
     ("/feedback", frozenset()),
 )
 
-Key = tuple[str, tuple[tuple[str, str], ...]]
+FIRST_POLL = 0.01
+"""Seconds a read waiting for another replica's first checks again; doubled up to ``LAST_POLL``."""
+LAST_POLL = 0.2
+INVALIDATION_FLOOR = 0.05
+"""Seconds the shared invalidation after a write gets even when the call's deadline has passed."""
 
 
 def _key(request: WireRequest) -> Key:
@@ -56,75 +67,156 @@ def _key(request: WireRequest) -> Key:
     return request.path, query
 
 
-@dataclass
-class _Flight:
-    done: anyio.Event
-    response: ApiResponse | None = None
-    error: OctolensError | None = None
+def _timeout() -> OctolensError:
+    return OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
 
 
 class ReadCache:
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, local: LocalState | None = None, shared: Keyspace | None = None) -> None:
         self.ttl = ttl
-        self._entries: dict[Key, tuple[float, ApiResponse]] = {}
-        self._flights: dict[Key, _Flight] = {}
-        self._generation = 0
+        self._local = local if local is not None else LocalState()
+        self._shared = shared
 
     def cacheable(self, request: WireRequest) -> bool:
         return self.ttl > 0 and request.method == "GET" and request.path in CACHEABLE_PATHS
 
-    def invalidate_for(self, request: WireRequest) -> None:
+    async def invalidate_for(self, request: WireRequest, deadline: float) -> None:
         """Drop what a write to ``request.path`` may change.
 
         Called before the write is sent and again once it is done: a read that overlapped the write may
         have fetched the state before it, and must neither be stored nor be joined by later readers.
         """
-        self._generation += 1
+        local = self._local
+        local.generation += 1
         affected = next((paths for prefix, paths in _INVALIDATES if request.path.startswith(prefix)), None)
-        for key in [k for k in self._entries if affected is None or k[0] in affected]:
-            del self._entries[key]
-        for key in [k for k in self._flights if affected is None or k[0] in affected]:
-            del self._flights[key]
+        for key in [k for k in local.entries if affected is None or k[0] in affected]:
+            del local.entries[key]
+        for key in [k for k in local.flights if affected is None or k[0] in affected]:
+            del local.flights[key]
+        if self._shared is not None:
+            local.unshared |= CACHEABLE_PATHS if affected is None else affected
+            # Shielded: a write cancelled after it was sent still drops what it may have changed.
+            with anyio.CancelScope(shield=True), contextlib.suppress(SharedUnavailable):
+                await self._tell_writes(self._shared, max(deadline, time.monotonic() + INVALIDATION_FLOOR))
+
+    async def _tell_writes(self, shared: Keyspace, deadline: float) -> None:
+        """Drop, in the shared store, the entries this process's writes changed; they stay owed until it answers."""
+        paths = frozenset(self._local.unshared)
+        if paths:
+            await shared.invalidate(paths, deadline=deadline)
+            self._local.unshared -= paths
 
     async def read(
         self, request: WireRequest, fetch: Callable[[], Awaitable[ApiResponse]], deadline: float
     ) -> ApiResponse:
         key = _key(request)
+        local = self._local
         while True:
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] > time.monotonic():
-                return _copy(entry[1])
-            flight = self._flights.get(key)
+            # With a shared store its entries are the ones every replica sees (and drops); this
+            # process's own entries serve only while it cannot be reached.
+            entry = local.fresh(key) if self._shared is None else None
+            if entry is not None:
+                return _copy(entry)
+            flight = local.flights.get(key)
             if flight is None:
                 break
             # A follower keeps its own deadline, whatever the leading read's is.
+            flight.followers += 1
             with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
                 await flight.done.wait()
             if not flight.done.is_set():
-                raise OctolensError("UPSTREAM_TIMEOUT", "The Octolens API did not answer before the deadline.")
+                raise _timeout()
             if flight.error is not None:
                 raise flight.error
             if flight.response is not None:
                 return _copy(flight.response)
             # The leading read was cancelled: this caller reads for itself.
-        flight = _Flight(anyio.Event())
-        self._flights[key] = flight
-        generation = self._generation
+        flight = local.flights[key] = Flight(anyio.Event())
+        generation = local.generation
         try:
-            response = await fetch()
-            flight.response = response
-            if generation == self._generation:
-                # The caller gets the response itself; the cache keeps its own copy, so nothing the
-                # caller does to the body can change what later reads are served.
-                self._entries[key] = (time.monotonic() + self.ttl, _copy(response))
+            response = await self._lead(key, fetch, deadline, generation)
+            if flight.followers:
+                # Followers get their own copies of one the caller cannot reach.
+                flight.response = _copy(response)
             return response
         except OctolensError as error:
             flight.error = error
             raise
         finally:
-            if self._flights.get(key) is flight:
-                del self._flights[key]
+            if local.flights.get(key) is flight:
+                del local.flights[key]
             flight.done.set()
+
+    async def _lead(
+        self, key: Key, fetch: Callable[[], Awaitable[ApiResponse]], deadline: float, generation: int
+    ) -> ApiResponse:
+        if self._shared is not None:
+            try:
+                return await self._shared_read(self._shared, key, fetch, deadline, generation)
+            except SharedUnavailable:
+                entry = self._local.fresh(key)
+                if entry is not None:
+                    return _copy(entry)
+        response = await fetch()
+        self._keep(key, response, generation)
+        return response
+
+    async def _shared_read(
+        self,
+        shared: Keyspace,
+        key: Key,
+        fetch: Callable[[], Awaitable[ApiResponse]],
+        deadline: float,
+        generation: int,
+    ) -> ApiResponse:
+        """The entry every replica shares, else fetch it under the key's lock, else wait for whoever holds it.
+
+        Raises ``SharedUnavailable`` only before anything was fetched: the caller then reads for itself.
+        """
+        # Entries a write of this process changed while the store was unreachable must go before any is served.
+        await self._tell_writes(shared, deadline)
+        token = secrets.token_hex(16)
+        pause = FIRST_POLL
+        claim = await shared.claim(key, token, deadline=deadline)
+        self._local.entries.pop(key, None)  # the store answers again: this process's own copy is done with
+        while claim.entry is None and not claim.lead:
+            # Another replica is fetching it: wait for its entry, or for its lock to go (then lead).
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _timeout()
+            await anyio.sleep(min(pause, left))
+            pause = min(pause * 2, LAST_POLL)
+            if time.monotonic() >= deadline:
+                raise _timeout()
+            claim = await shared.claim(key, token, deadline=deadline)
+        if claim.entry is not None:
+            return claim.entry
+        try:
+            response = await fetch()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await _quietly(shared.release(key, token, deadline=deadline))
+            raise
+        if generation != self._local.generation:
+            # A write in this process overlapped the read: nobody may be served what it fetched.
+            await _quietly(shared.release(key, token, deadline=deadline))
+        else:
+            try:
+                await shared.store(key, response, self.ttl, claim.generation, token, deadline=deadline)
+            except SharedUnavailable:
+                self._keep(key, response, generation)
+        return response
+
+    def _keep(self, key: Key, response: ApiResponse, generation: int) -> None:
+        if generation == self._local.generation:
+            # The caller gets the response itself; the cache keeps its own copy, so nothing the
+            # caller does to the body can change what later reads are served.
+            self._local.entries[key] = (time.monotonic() + self.ttl, _copy(response))
+
+
+async def _quietly(operation: Awaitable[None]) -> None:
+    with contextlib.suppress(SharedUnavailable):
+        await operation
 
 
 def _copy(response: ApiResponse) -> ApiResponse:

@@ -10,10 +10,15 @@ cap and the call's deadline; otherwise it is returned at once with ``retryAfterS
 
 The deadline covers every attempt, reading the body and parsing it. Bodies are bounded (``body``);
 headers are parsed once, defensively (``headers``), and arrive on the ``ApiResponse``.
+
+What the client learns — the reference-data cache, the rate budget — belongs to its API key and lives
+in the ``store`` it is given (``http.shared``): in this process by default, or in Redis, shared by
+every replica, once ``OCTOLENS_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -29,6 +34,7 @@ from octolens_mcp.http import headers
 from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
 from octolens_mcp.http.cache import ReadCache
 from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.shared import LocalStore, SharedStore, SharedUnavailable
 from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
 from octolens_mcp.redaction import redact_value
 
@@ -76,16 +82,28 @@ class OctolensClient:
         retry: RetryPolicy | None = None,
         cache_ttl: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        store: SharedStore | None = None,
     ) -> None:
+        """``store`` holds what the client learns for its key; None keeps it to this client alone."""
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._transport = transport
         self._http: httpx2.AsyncClient | None = None
         self.retry = retry or RetryPolicy()
-        self.cache = ReadCache(cache_ttl)
+        binding = (store if store is not None else LocalStore()).bind(api_key)
+        self._local = binding.local
+        self._shared = binding.shared
+        self.cache = ReadCache(cache_ttl, binding.local, binding.shared)
         self.max_response_bytes = max_response_bytes
-        self.rate_limit: RateLimit | None = None
-        """The latest budget any answer stated; used to fail fast once it is known to be spent."""
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The latest budget any answer in this process stated; used to fail fast once it is known to be spent."""
+        return self._local.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, budget: RateLimit | None) -> None:
+        self._local.rate_limit = budget
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -123,11 +141,11 @@ class OctolensClient:
         ``fresh`` skips the reference-data cache: a read that decides a write must see the current state.
         """
         if write:
-            self.cache.invalidate_for(request)
+            await self.cache.invalidate_for(request, deadline)
             try:
                 return await self._with_retries(request, write, deadline, on_wait)
             finally:
-                self.cache.invalidate_for(request)
+                await self.cache.invalidate_for(request, deadline)
         if not fresh and self.cache.cacheable(request):
             fetch = lambda: self._with_retries(request, False, deadline, on_wait)  # noqa: E731
             return await self.cache.read(request, fetch, deadline)
@@ -139,15 +157,16 @@ class OctolensClient:
         attempt = 0
         while True:
             attempt += 1
-            self._fail_fast_if_budget_spent()
+            await self._fail_fast_if_budget_spent(deadline)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _timeout_error(write)
             # A read keeps half its remaining time for another attempt; a write gets it all.
             last = write or attempt >= self.retry.max_attempts
             try:
-                return await self._send_once(request, write=write, timeout=remaining if last else remaining / 2)
+                response = await self._send_once(request, write=write, timeout=remaining if last else remaining / 2)
             except _Failure as failure:
+                await self._share_budget(failure.budget, deadline)
                 wait = failure.wait if failure.wait is not None else _backoff(attempt, self.retry)
                 if (
                     not failure.retry
@@ -160,20 +179,25 @@ class OctolensClient:
                 if on_wait is not None:
                     await on_wait(wait, failure.error.code)
                 await anyio.sleep(wait)
+            else:
+                await self._share_budget(response.rate_limit, deadline)
+                return response
 
-    def _fail_fast_if_budget_spent(self) -> None:
-        budget = self.rate_limit
-        if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
-            return
-        wait = budget.reset_at - time.time()
-        if wait > 0:
-            raise OctolensError(
-                "RATE_LIMITED",
-                "The organization's hourly request budget is spent; no request was sent.",
-                status=429,
-                retry_after=float(int(wait) + 1),
-                extra={"resetAt": budget.reset_at, "sent": False},
-            )
+    async def _fail_fast_if_budget_spent(self, deadline: float) -> None:
+        """Refuse to send while the budget this process, or any replica, last saw is spent."""
+        _refuse_if_spent(self.rate_limit)
+        if self._shared is not None:
+            try:
+                shared = await self._shared.budget(deadline=deadline)
+            except SharedUnavailable:
+                return
+            _refuse_if_spent(shared)
+
+    async def _share_budget(self, budget: RateLimit | None, deadline: float) -> None:
+        """Tell every replica the budget an answer stated (this process already knows it)."""
+        if self._shared is not None and budget is not None:
+            with contextlib.suppress(SharedUnavailable):
+                await self._shared.record_budget(budget, deadline=deadline)
 
     def _build(self, request: WireRequest, timeout: float) -> httpx2.Request:
         import httpx2
@@ -222,7 +246,9 @@ class OctolensClient:
         status = response.status_code
         encoding = lowered.get("content-encoding", "")
         if not 200 <= status < 300:
-            raise await _status_failure(response, lowered, encoding, budget, write=write)
+            failure = await _status_failure(response, lowered, encoding, budget, write=write)
+            failure.budget = budget
+            raise failure
         declared = headers.count(lowered.get("content-length"))
         try:
             if declared is not None and encoding in {"", "identity"} and declared > self.max_response_bytes:
@@ -234,9 +260,9 @@ class OctolensClient:
             else:
                 body = data.decode("utf-8", errors="replace")
         except TooLarge:
-            raise _Failure(_too_large(write, self.max_response_bytes), retry=False) from None
+            raise _Failure(_too_large(write, self.max_response_bytes), retry=False, budget=budget) from None
         except Unreadable as exc:
-            raise _Failure(_unreadable_success(write, str(exc)), retry=not write) from None
+            raise _Failure(_unreadable_success(write, str(exc)), retry=not write, budget=budget) from None
         return ApiResponse(
             status=status,
             body=body,
@@ -250,13 +276,30 @@ class OctolensClient:
 
 
 class _Failure(Exception):
-    """One failed attempt: the error to report, whether it may be resent, and after how long."""
+    """One failed attempt: the error to report, whether it may be resent, after how long, and the budget stated."""
 
-    def __init__(self, error: OctolensError, *, retry: bool, wait: float | None = None) -> None:
+    def __init__(
+        self, error: OctolensError, *, retry: bool, wait: float | None = None, budget: RateLimit | None = None
+    ) -> None:
         super().__init__(error.code)
         self.error = error
         self.retry = retry
         self.wait = wait
+        self.budget = budget
+
+
+def _refuse_if_spent(budget: RateLimit | None) -> None:
+    if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
+        return
+    wait = budget.reset_at - time.time()
+    if wait > 0:
+        raise OctolensError(
+            "RATE_LIMITED",
+            "The organization's hourly request budget is spent; no request was sent.",
+            status=429,
+            retry_after=float(int(wait) + 1),
+            extra={"resetAt": budget.reset_at, "sent": False},
+        )
 
 
 def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | float | bool | None]] | None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from octolens_mcp.http.client import OctolensClient
+    from octolens_mcp.http.shared import SharedStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Backend:
         self._upstream: Upstream | None = None
         self._clients: OrderedDict[str, OctolensClient] = OrderedDict()
         self._retired: list[OctolensClient] = []
+        self._store: SharedStore | None = None
 
     def client(self, key: str | None = None) -> OctolensClient:
         """The client for ``key`` (None: the server's own key)."""
@@ -76,7 +78,13 @@ class Backend:
             if self._upstream is None:
                 self._upstream = self._upstream_factory()
             base_url, api_key, transport = self._upstream
+        if self._store is None:
+            from octolens_mcp.http.shared import open_store
+
+            # One store per process, for every key's client; --demo's sandbox lives in this process only.
+            self._store = open_store(None if self._upstream_factory is not None else self.settings.redis_url)
         return OctolensClient(
+            store=self._store,
             base_url=base_url,
             api_key=api_key,
             transport=transport,
@@ -93,3 +101,6 @@ class Backend:
             await client.aclose()
         if clients:
             logger.info("closed the HTTP clients")
+        if self._store is not None:
+            await self._store.aclose()
+            self._store = None
