@@ -56,7 +56,7 @@ async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly
     for mention in sandbox.mentions:
         mention["body"] = LONG_BODY[:3000]
     async with connect(sandbox, result_tokens=1_000_000) as whole:
-        everything = [m["sourceId"] for m in (await ok(whole, "list_mentions", {"limit": 100}))["data"]]
+        everything = [m["sourceId"] for m in (await ok(whole, "list_mentions", {"limit": 200}))["data"]]
     async with connect(sandbox, result_tokens=4000) as client:
         first = await call(client, "list_mentions", {"limit": 100})
         page = await ok(client, "list_mentions", {"limit": 100})
@@ -71,7 +71,8 @@ async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly
             more = await ok(client, "list_mentions", {"limit": 100, "cursor": cursor})
             seen += [m["sourceId"] for m in more["data"]]
             cursor = more["pagination"]["nextCursor"]
-    assert seen == everything  # no item skipped, none repeated
+    # No item skipped, none repeated; the last call may walk on into the next API page (limit counts items).
+    assert seen == everything[: len(seen)]
 
 
 async def test_a_forged_cursor_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
@@ -92,17 +93,17 @@ async def test_a_csv_export_is_cut_at_a_whole_row(sandbox: Sandbox) -> None:
 
 # Every list tool at its largest limit stays within the default budget (20,000 estimated tokens).
 AT_MAXIMUM: list[tuple[str, dict[str, Any]]] = [
-    ("list_mentions", {"limit": 100, "includeAll": True}),
-    ("list_mentions", {"limit": 100, "includeAll": True, "detail": "full"}),
+    ("list_mentions", {"limit": 500, "includeAll": True}),
+    ("list_mentions", {"limit": 500, "includeAll": True, "detail": "full"}),
     ("export_mentions", {"limit": 50000, "includeAll": True}),
     ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result"}),
     ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result", "detail": "full"}),
     ("export_mentions", {"limit": 50000, "includeAll": True, "output": "result", "format": "csv"}),
-    ("list_author_mentions", {"source": "reddit", "handle": "x", "limit": 50}),
+    ("list_author_mentions", {"source": "reddit", "handle": "x", "limit": 250}),
     ("run_search", {"query": "analytics", "maxResults": 500, "minRelevance": "low", "detail": "full"}),
-    ("list_searches", {"limit": 100}),
+    ("list_searches", {"limit": 500}),
     ("list_keywords", {}),
-    ("list_keyword_suggestions", {"limit": 100}),
+    ("list_keyword_suggestions", {"limit": 500}),
     ("list_feeds", {}),
     ("list_notifications", {}),
     ("list_tags", {}),

@@ -7,6 +7,7 @@ from typing import Any
 from octolens_mcp.catalog._reads import feed_keyword_ids, read_rows
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.keywords import (
+    SUGGESTION_PAGE_MAX,
     AcceptSuggestionInput,
     AddKeywordInput,
     DeleteKeywordInput,
@@ -101,12 +102,11 @@ def _suggestions(body: Any) -> dict[str, Any]:
     return result
 
 
-async def _list_suggestions(api: Api, op: Operation, args: ListSuggestionsInput) -> dict[str, Any]:
+async def _suggestion_query(api: Api, args: ListSuggestionsInput) -> dict[str, Any]:
     query: dict[str, Any] = args.model_dump(exclude_none=True, exclude={"summary"})
     if args.summary:
         query["withVolume"] = False
-    body = (await api.call(op, query)).body
-    return _suggestions(body)
+    return query
 
 
 LIST = Operation(
@@ -221,7 +221,9 @@ LIST_SUGGESTIONS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-    runner=_list_suggestions,
+    prepare=_suggestion_query,
+    shape=_suggestions,
+    page_max=SUGGESTION_PAGE_MAX,
 )
 
 ACCEPT = Operation(

@@ -11,6 +11,8 @@ from octolens_mcp.catalog.filter_wizard import WIZARD
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.feedback import TagList
 from octolens_mcp.catalog.models.mentions import (
+    AUTHOR_PAGE_MAX,
+    MENTION_PAGE_MAX,
     RELEVANCE_WORD_SCORES,
     ExportMentionsInput,
     GetMentionInput,
@@ -43,8 +45,8 @@ async def with_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def _list(api: Api, op: Operation, args: ListMentionsInput) -> Any:
-    return (await api.call(op, await with_ids(api, args.wire()))).body
+async def _list_request(api: Api, args: ListMentionsInput) -> dict[str, Any]:
+    return await with_ids(api, args.wire())
 
 
 async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
@@ -108,9 +110,9 @@ LIST = Operation(
     toolset="mentions",
     title="List mentions",
     description=(
-        "List collected mentions, newest first, with optional filters; page with cursor. Keyword filters and view "
-        "take ids or exact names (resolved from list_keywords/list_feeds, possibly cached 30 s). No default time "
-        "window: set startDate for recent ones."
+        "List collected mentions, newest first, with optional filters; limit may span pages, nextCursor continues. "
+        "Keyword filters and view take ids or exact names (resolved from list_keywords/list_feeds, possibly cached "
+        "30 s). No default time window: set startDate for recent ones."
     ),
     input=ListMentionsInput,
     output=MentionPage,
@@ -119,7 +121,8 @@ LIST = Operation(
     idempotent=True,
     open_world=True,
     untrusted=True,
-    runner=_list,
+    prepare=_list_request,
+    page_max=MENTION_PAGE_MAX,
 )
 
 EXPORT = Operation(
@@ -199,6 +202,7 @@ BY_AUTHOR = Operation(
     idempotent=True,
     open_world=True,
     untrusted=True,
+    page_max=AUTHOR_PAGE_MAX,
 )
 
 TAGS = Operation(

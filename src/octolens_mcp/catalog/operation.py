@@ -47,6 +47,8 @@ class Api(Protocol):
 
 Runner = Callable[[Api, "Operation", Any], Awaitable[Any]]
 """Runs a call whose operation needs more than one request: given the API, its own operation and the arguments."""
+Prepare = Callable[[Api, Any], Awaitable[dict[str, Any]]]
+"""The request data for the arguments where it is more than ``arguments.wire()`` (names resolved to ids…)."""
 
 
 def path_segment(value: object, name: str) -> str:
@@ -95,6 +97,11 @@ class Operation:
     """For a result cut by the budget without a cursor: the tool that returns the rest (it takes ``offset``)."""
     reports_quota: bool = False
     """Results carry the search quota headers (mentions and searches left) as ``quota``."""
+    prepare: Prepare | None = None
+    """Builds the request data from the arguments, where ``arguments.wire()`` is not it."""
+    page_max: int | None = None
+    """A cursor list: the API's largest page. The tool's ``limit`` may ask for up to ``WALK_PAGES`` of them,
+    fetched page after page (each request asks for at most this many)."""
 
     @property
     def operation_id(self) -> str:
@@ -118,5 +125,13 @@ class Operation:
     async def execute(self, api: Api, arguments: InputModel) -> Any:
         if self.runner is not None:
             return await self.runner(api, self, arguments)
-        response = await api.call(self, arguments.wire())
+        return await self.fetch(api, await self.request_data(api, arguments))
+
+    async def request_data(self, api: Api, arguments: InputModel) -> dict[str, Any]:
+        """What the arguments send: path fields, then query or body."""
+        return await self.prepare(api, arguments) if self.prepare is not None else arguments.wire()
+
+    async def fetch(self, api: Api, data: dict[str, Any]) -> Any:
+        """One request with ``data``; its answer in the output model's shape."""
+        response = await api.call(self, data)
         return self.shape(response.body) if self.shape is not None else response.body

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 
 from octolens_mcp.catalog.models.search import (
+    SEARCH_PAGE_MAX,
     GetSearchInput,
     ListSearchesInput,
     RunSearchInput,
@@ -106,6 +107,7 @@ LIST = Operation(
     destructive=False,
     idempotent=True,
     reports_quota=True,
+    page_max=SEARCH_PAGE_MAX,
 )
 
 OPERATIONS = (RUN, GET, LIST)

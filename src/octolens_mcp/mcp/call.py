@@ -1,10 +1,13 @@
 """Runs one tool call: validate arguments, execute the operation through the client, shape the result.
 
+A cursor list (``Operation.page_max``) is run page by page instead, within the budget (``walk``).
+
 Nothing here is imported until the first ``tools/call``: it pulls in every model.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +25,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import exports, results, shaping, untrusted
+from octolens_mcp.mcp import exports, results, shaping, untrusted, walk
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
@@ -54,6 +57,9 @@ class CallApi:
     @property
     def search_wait(self) -> float:
         return self._search_wait
+
+    def seconds_left(self) -> float:
+        return self._deadline - time.monotonic()
 
     async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
         request = op.request_with(data or {})
@@ -99,18 +105,11 @@ async def call_tool(
     api = CallApi(client, op, progress, settings)
     try:
         given = arguments.parse(op.input, raw_arguments, input_schema)
-        args, resume = shaping.resume_from(given, op.name)
-        raw = await _execute(op, api, args)
-        structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
-        # Clean and redact before anything is cut: a key with invisible characters inside, or cut in half
-        # by a body limit, would no longer match the redaction.
-        if op.untrusted:
-            structured = untrusted.clean_fields(structured)
-        structured = redact_value(structured)
-        if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
-            await api.progress("writing the export to a file")
-            structured = await exports.to_file(structured, settings.export_dir)
-        structured = _shape(op, args, structured, resume, settings)
+        if op.page_max is not None:
+            fetch_page = functools.partial(_page, op, api, given, settings=settings)
+            structured = await walk.walk(op, api, given, fetch_page, budget_tokens=settings.result_tokens)
+        else:
+            structured = await _whole(op, api, given, settings)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)
@@ -128,13 +127,50 @@ async def call_tool(
     return results.success(op, structured, meta, demo=settings.demo)
 
 
+async def _whole(op: Operation, api: CallApi, given: InputModel, settings: Settings) -> dict[str, Any]:
+    """The result of a call that is not a cursor walk: one run of the operation, shaped to the budget."""
+    args, resume = shaping.resume_from(given, op.name)
+    structured = await _presented(op, api, await _execute(op, op.execute(api, args)))
+    if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
+        await api.progress("writing the export to a file")
+        structured = await exports.to_file(structured, settings.export_dir)
+    return _shape(op, args, structured, resume, settings)
+
+
+async def _page(
+    op: Operation, api: CallApi, args: InputModel, data: dict[str, Any], *, settings: Settings
+) -> dict[str, Any]:
+    """One page of a cursor walk, as the result shows it."""
+    structured = await _presented(op, api, await _execute(op, op.fetch(api, data)))
+    return _compacted(args, structured, settings)
+
+
+async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
+    """The answer validated, cleaned and redacted.
+
+    Clean and redact before anything is cut: a key with invisible characters inside, or cut in half by a
+    body limit, would no longer match the redaction.
+    """
+    structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+    if op.untrusted:
+        structured = untrusted.clean_fields(structured)
+    redacted: dict[str, Any] = redact_value(structured)
+    return redacted
+
+
+def _compacted(args: InputModel, structured: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Mentions compacted unless the call asked for detail=full."""
+    if "detail" in type(args).model_fields and getattr(args, "detail", None) != "full":
+        return shaping.compact_mentions(structured, settings.body_chars)
+    return structured
+
+
 def _shape(
     op: Operation, args: InputModel, structured: dict[str, Any], resume: shaping.Resume | None, settings: Settings
 ) -> dict[str, Any]:
     """Compact (unless detail=full) and fit within the result budget, cut at a whole item."""
     fields = type(args).model_fields
-    if "detail" in fields and getattr(args, "detail", None) != "full":
-        structured = shaping.compact_mentions(structured, settings.body_chars)
+    structured = _compacted(args, structured, settings)
     if isinstance(structured.get("csv"), str):
         text, kept, omitted = shaping.fit_csv(structured["csv"], settings.result_tokens)
         if omitted:
@@ -158,10 +194,10 @@ def _shape(
     return out
 
 
-async def _execute(op: Operation, api: CallApi, args: InputModel) -> Any:
+async def _execute(op: Operation, run: Awaitable[Any]) -> Any:
     """Run the operation; a read whose answer a runner or shaper could not take apart is INVALID_RESPONSE."""
     try:
-        return await op.execute(api, args)
+        return await run
     except (TypeError, ValueError, KeyError, AttributeError, IndexError):
         if op.writes:
             raise

@@ -7,7 +7,8 @@
 - **Budget**: a result whose JSON would pass the token budget keeps as many whole items as fit and says
   so in ``truncated`` (returned, omitted, why). A cursor list's ``nextCursor`` then resumes exactly at
   the first item left out: it is our own cursor (``oc1.…``), which names the API page and how many of
-  its items were already returned; the tool accepts it like any cursor.
+  its items were already returned; the tool accepts it like any cursor. A cursor list asked for several
+  API pages fills the same budget page by page (``walk``, with ``ItemRoom``).
 
 Tokens are estimated without a tokenizer, as UTF-8 bytes / 3 (conservative: JSON of English text runs
 at about 3.7 bytes per o200k token; ``scripts/bench_results.py`` checks the estimate).
@@ -73,7 +74,8 @@ class Resume:
         return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str, tool: str) -> Resume:
+    def decode(cls, text: str, tool: str, *, page_max: int | None = None) -> Resume:
+        """The resume point ``text`` names, if this server issued it for ``tool`` (and a page of 1..``page_max``)."""
         try:
             body = text.removeprefix(CURSOR_PREFIX)
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -84,6 +86,7 @@ class Resume:
             issued_for == tool
             and (cursor is None or isinstance(cursor, str))
             and (limit is None or (isinstance(limit, int) and not isinstance(limit, bool)))
+            and (limit is None or page_max is None or 1 <= limit <= page_max)
             and isinstance(skip, int)
             and not isinstance(skip, bool)
             and skip >= 0
@@ -186,9 +189,9 @@ def fit(
     if size(structured) <= budget:
         return structured
     if key is None:
-        return _fit_single(structured, budget, size)
+        return fit_item(structured, budget, size)
     rows: list[Any] = structured[key]
-    shell = size({**structured, key: [], "truncated": _truncation(0, len(rows), budget_tokens)}) + 64
+    shell = size({**structured, key: [], "truncated": truncation(0, len(rows), budget_tokens)}) + 64
     kept, used = 0, shell
     for row in rows:
         used += size(row) + 1
@@ -198,13 +201,61 @@ def fit(
     head = rows[:kept]
     if not head and rows:
         # One item alone is over the budget: it goes out with its body cut, so the cursor still moves on.
-        head = [_fit_single(rows[0], max(0, budget - shell), size) if isinstance(rows[0], dict) else rows[0]]
+        head = [fit_item(rows[0], max(0, budget - shell), size) if isinstance(rows[0], dict) else rows[0]]
         kept = 1
-    out = {**structured, key: head, "truncated": _truncation(kept, len(rows) - kept, budget_tokens)}
+    out = {**structured, key: head, "truncated": truncation(kept, len(rows) - kept, budget_tokens)}
     if cursor_list and kept < len(rows):
         page = Resume(tool, resume.cursor if resume else None, limit, skip + kept)
-        _set_next_cursor(out, page.encode())
+        set_next_cursor(out, page.encode())
     return out
+
+
+class ItemRoom:
+    """The room a result's list has within the token budget, filled with whole items one at a time."""
+
+    def __init__(self, budget_tokens: int, *, fenced: bool) -> None:
+        """``fenced``: the text block escapes ``<``, ``>`` and ``&`` (six bytes each), so they are counted so."""
+        self.size: Callable[[Any], int] = _fenced_size if fenced else _size
+        self._budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
+        self._around = 0
+        self._used = 0
+        self.items = 0
+
+    @property
+    def left(self) -> int:
+        return self._budget - self._around - self._used
+
+    @property
+    def average_item(self) -> float:
+        return self._used / self.items if self.items else 0.0
+
+    def surround(self, shell: dict[str, Any], extra: int) -> bool:
+        """Set what surrounds the items (``shell``, plus ``extra`` bytes still to come).
+
+        False, changing nothing, when the items already taken would no longer fit.
+        """
+        around = self.size(shell) + extra
+        if self.items and around + self._used > self._budget:
+            return False
+        self._around = around
+        return True
+
+    def take(self, item: Any) -> bool:
+        """Count ``item`` in if it fits whole."""
+        cost = self.size(item) + 1
+        if cost > self.left:
+            return False
+        self._used += cost
+        self.items += 1
+        return True
+
+    def squeeze(self, item: Any) -> Any:
+        """An item alone over the budget, its body cut to the room left, so a cursor still moves past it."""
+        if isinstance(item, dict):
+            item = fit_item(item, max(0, self.left), self.size)
+        self._used += self.size(item) + 1
+        self.items += 1
+        return item
 
 
 def fit_csv(text: str, budget_tokens: int) -> tuple[str, int, int]:
@@ -232,7 +283,7 @@ def csv_truncation(returned: int, omitted: int) -> dict[str, Any]:
     return {"returned": returned, "omitted": omitted, "reason": "the result token budget; narrow the filters"}
 
 
-def _fit_single(structured: dict[str, Any], budget: int, size: Callable[[Any], int]) -> dict[str, Any]:
+def fit_item(structured: dict[str, Any], budget: int, size: Callable[[Any], int]) -> dict[str, Any]:
     """One record over the budget (a huge post): its body is cut, the rest kept."""
     body = structured.get("body")
     if not isinstance(body, str):
@@ -243,7 +294,7 @@ def _fit_single(structured: dict[str, Any], budget: int, size: Callable[[Any], i
     return {**structured, "body": cut_body(body, keep)}
 
 
-def _truncation(returned: int, omitted: int, budget_tokens: int) -> dict[str, Any]:
+def truncation(returned: int, omitted: int, budget_tokens: int) -> dict[str, Any]:
     return {
         "returned": returned,
         "omitted": omitted,
@@ -252,7 +303,7 @@ def _truncation(returned: int, omitted: int, budget_tokens: int) -> dict[str, An
     }
 
 
-def _set_next_cursor(out: dict[str, Any], cursor: str) -> None:
+def set_next_cursor(out: dict[str, Any], cursor: str) -> None:
     if isinstance(out.get("pagination"), dict) or "nextCursor" not in out:
         out["pagination"] = {**(out.get("pagination") or {}), "nextCursor": cursor}
     else:

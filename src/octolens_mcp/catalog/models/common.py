@@ -126,5 +126,21 @@ class Pagination(ApiModel):
     nextCursor: str | None = Field(default=None, description="Pass back as cursor for the next page; null = last page.")
 
 
+WALK_PAGES = 5
+"""A cursor list's ``limit`` may ask for up to this many API pages in one call."""
+
+
+class PagingReport(ApiModel):
+    """How a list result that could span several API pages was gathered."""
+
+    pages: int = Field(description="API pages requested; each spends one of the org's 500 requests/hour.")
+    stopped: Literal["budget", "deadline", "error"] | None = Field(
+        default=None, description="Why it stopped before limit; the cursor goes on from the last item returned."
+    )
+    error: dict[str, Any] | None = Field(
+        default=None, description="stopped=error: the failed page's code and message; the items before it are here."
+    )
+
+
 class NoInput(InputModel):
     """A tool that takes no arguments."""

@@ -6,7 +6,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from octolens_mcp.catalog.models.common import KNOWN_SOURCES, ApiModel, InputModel, KeywordTag, Number, Slug
+from octolens_mcp.catalog.models.common import (
+    KNOWN_SOURCES,
+    WALK_PAGES,
+    ApiModel,
+    InputModel,
+    KeywordTag,
+    Number,
+    PagingReport,
+    Slug,
+)
 
 
 class Keyword(ApiModel):
@@ -147,10 +156,19 @@ SuggestionType = Literal[
 ]
 
 
+SUGGESTION_PAGE_MAX = 100
+"""The largest org-wide page GET /keywords/suggestions answers (limit 1-100)."""
+
+
 class ListSuggestionsInput(InputModel):
     keywordId: int | None = Field(default=None, description="One keyword's suggestions (whole list).")
     summary: bool | None = Field(default=None, description="true = pending count per keyword only (no keywordId).")
-    limit: int | None = Field(default=None, ge=1, le=100, description="Org-wide page size (default 25).")
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=SUGGESTION_PAGE_MAX * WALK_PAGES,
+        description="Org-wide: how many, 1-500 (default 25); one API request per 100.",
+    )
     cursor: str | None = Field(default=None, description="nextCursor from the previous page.")
 
 
@@ -194,6 +212,7 @@ class SuggestionList(ApiModel):
     keywords: list[KeywordVolume] | None = Field(default=None, description="Org-wide: keywords referenced.")
     keyword: dict[str, Any] | None = Field(default=None, description="With keywordId: the keyword's current settings.")
     counts: list[SuggestionCount] | None = Field(default=None, description="summary: pending count per keyword.")
+    paging: PagingReport | None = Field(default=None, description="Set when limit spans several API pages.")
 
 
 class AcceptSuggestionInput(InputModel):

@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema,
 
 from octolens_mcp.catalog.models.common import (
     DETAIL_DESCRIPTION,
+    WALK_PAGES,
     ApiModel,
     Detail,
     InputModel,
@@ -17,6 +18,7 @@ from octolens_mcp.catalog.models.common import (
     NonEmpty,
     Number,
     Pagination,
+    PagingReport,
     PathText,
     Score,
     Slug,
@@ -74,6 +76,13 @@ class MentionPage(ApiModel):
 
     data: list[Mention] | None = Field(default=None, description="Mentions on this page.")
     pagination: Pagination = Field(default_factory=Pagination, description="Cursor for the next page.")
+    paging: PagingReport | None = Field(default=None, description="Set when limit spans several API pages.")
+
+
+MENTION_PAGE_MAX = 100
+"""The largest page POST /mentions answers (limit 1-100)."""
+AUTHOR_PAGE_MAX = 50
+"""The largest page GET /mentions/by-author answers (limit 1-50)."""
 
 
 # --- The mention filter grammar (§3) ----------------------------------------------------------
@@ -216,7 +225,12 @@ class MentionQuery(InputModel):
 
 class ListMentionsInput(MentionQuery):
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
-    limit: int | None = Field(default=None, ge=1, le=100, description="Page size 1-100 (default 20).")
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MENTION_PAGE_MAX * WALK_PAGES,
+        description="How many, 1-500 (default 20); one API request per 100.",
+    )
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
 
 
@@ -290,7 +304,12 @@ class ListAuthorMentionsInput(InputModel):
     source: Slug = Field(description="Platform: twitter, reddit, bluesky, dev, github, hackernews, tiktok, linkedin.")
     handle: str | None = Field(default=None, min_length=1, description="name, @name or profile URL (not linkedin).")
     profileUrl: str | None = Field(default=None, min_length=1, description="For linkedin: linkedin.com/in/<slug>.")
-    limit: int | None = Field(default=None, ge=1, le=50, description="Page size 1-50 (default 10).")
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=AUTHOR_PAGE_MAX * WALK_PAGES,
+        description="How many, 1-250 (default 10); one API request per 50.",
+    )
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
 

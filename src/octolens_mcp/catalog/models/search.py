@@ -8,11 +8,13 @@ from pydantic import Field
 
 from octolens_mcp.catalog.models.common import (
     DETAIL_DESCRIPTION,
+    WALK_PAGES,
     ApiModel,
     Detail,
     InputModel,
     Number,
     Pagination,
+    PagingReport,
     PathText,
     Slug,
 )
@@ -78,8 +80,14 @@ class GetSearchInput(InputModel):
     offset: int | None = Field(default=None, ge=0, description="Skip this many results (see truncated.resume).")
 
 
+SEARCH_PAGE_MAX = 100
+"""The largest page GET /search is asked for: the reference leaves its bounds open; 100 as the other lists."""
+
+
 class ListSearchesInput(InputModel):
-    limit: int | None = Field(default=None, description="Page size.")
+    limit: int | None = Field(
+        default=None, ge=1, le=SEARCH_PAGE_MAX * WALK_PAGES, description="How many, 1-500; one API request per 100."
+    )
     cursor: str | None = Field(default=None, description="pagination.nextCursor from the previous page.")
 
 
@@ -99,3 +107,4 @@ class SearchList(ApiModel):
     data: list[PastSearch] | None = Field(default=None, description="Searches, newest first.")
     quota: SearchQuota | None = Field(default=None, description="Quota left, from this answer's headers.")
     pagination: Pagination = Field(default_factory=Pagination, description="Cursor for the next page.")
+    paging: PagingReport | None = Field(default=None, description="Set when limit spans several API pages.")

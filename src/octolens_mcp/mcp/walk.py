@@ -1,0 +1,238 @@
+"""A cursor list asked for more than one API page: page after page, within the token budget and the deadline.
+
+A cursor list (``Operation.page_max``) takes a ``limit`` of up to ``WALK_PAGES`` API pages. Each request
+asks for at most the page maximum (the last only for what is still needed) and follows the API's cursor
+until the count is reached, the API has no next page (``nextCursor`` null, absent or empty, or
+``hasMore: false``), the next item would pass the result's token budget, or the call's deadline is near.
+
+The result's cursor resumes exactly after the last item returned: the API's own cursor at a page boundary,
+our ``oc1.`` cursor (the API page, and how many of its items are done) inside a page. A failure on the
+first page is the call's error; on a later page the call returns what it collected, with the cursor that
+retries that page and the failure under ``paging.error``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from octolens_mcp.catalog.models.common import InputModel
+from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.mcp.shaping import CURSOR_PREFIX, ItemRoom, Resume, set_next_cursor, truncation
+
+ITEMS = "data"
+MIN_PAGE_SECONDS = 1.0
+"""Another page is requested only with at least this long left, and twice the slowest page so far."""
+ERROR_MESSAGE_CHARS = 160
+CODE_CHARS = 40
+
+FetchPage = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+"""One API page for the request data, as the result shows it (validated, cleaned, compacted)."""
+Stop = Literal["budget", "deadline", "error"]
+
+
+class WalkApi(Api, Protocol):
+    """The call's ``Api``, and its clock."""
+
+    def seconds_left(self) -> float:
+        """Seconds until the call's deadline."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One request of the walk: the cursor and page size it is sent with, and its items already returned."""
+
+    cursor: str | None
+    limit: int | None
+    skip: int = 0
+
+
+@dataclass
+class _Walk:
+    """What the walk has gathered so far."""
+
+    room: ItemRoom
+    shell: dict[str, Any]
+    items: list[Any]
+    has_items: bool = False
+    requests: int = 0
+    slowest: float = 0.0
+    stopped: Stop | None = None
+    failure: OctolensError | None = None
+    resume: Resume | None = None
+    truncated: dict[str, Any] | None = None
+    notes: int = 0
+    """Bytes kept free for what is added after the last item: ``truncated`` and ``paging`` (with a failure)."""
+
+
+def _first_page(op: Operation, cursor: str | None) -> tuple[_Page, bool]:
+    """Where the walk starts, and whether it resumes inside a page (an ``oc1.`` cursor)."""
+    if cursor is None or not cursor.startswith(CURSOR_PREFIX):
+        return _Page(cursor, None), False
+    resume = Resume.decode(cursor, op.name, page_max=op.page_max)
+    return _Page(resume.cursor, resume.limit, resume.skip), True
+
+
+async def walk(
+    op: Operation, api: WalkApi, args: InputModel, fetch_page: FetchPage, *, budget_tokens: int
+) -> dict[str, Any]:
+    """The items of as many pages as ``args.limit`` asks for, from ``args.cursor``, within the budget."""
+    page_max = op.page_max or 1
+    limit: int | None = getattr(args, "limit", None)
+    page, resumed = _first_page(op, getattr(args, "cursor", None))  # a forged cursor is refused before any request
+    data = await op.request_data(api, args)
+    if not resumed and limit is not None:
+        page = _Page(page.cursor, min(page_max, limit))
+    most = 1 if limit is None else math.ceil(limit / page_max) + int(resumed)
+    base = {key: value for key, value in data.items() if key not in {"cursor", "limit"}}
+    room = ItemRoom(budget_tokens, fenced=op.untrusted)
+    state = _Walk(room, {}, [], notes=room.size(_worst_notes(budget_tokens)))
+    while True:
+        answer = await _fetch(state, fetch_page, base, page)
+        if answer is None:
+            break
+        next_page = _take(op, state, answer, page, limit, budget_tokens)
+        if most > 1:
+            wanted = "" if limit is None else f" of {limit}"
+            await api.progress(f"page {state.requests}: {len(state.items)}{wanted} items so far")
+        if next_page is None or state.requests >= most or (limit is not None and len(state.items) >= limit):
+            break
+        if api.seconds_left() < max(MIN_PAGE_SECONDS, 2 * state.slowest):
+            state.stopped = "deadline"
+            break
+        if state.room.left < state.room.average_item:
+            state.stopped = "budget"
+            break
+        wanted_now = page_max if limit is None else min(page_max, limit - len(state.items))
+        page = _Page(next_page, wanted_now)
+    return _result(state, reported=most > 1)
+
+
+async def _fetch(state: _Walk, fetch_page: FetchPage, base: dict[str, Any], page: _Page) -> dict[str, Any] | None:
+    """The page's answer; None when a later page failed (the failure is noted, the walk stops)."""
+    request = dict(base)
+    if page.cursor is not None:
+        request["cursor"] = page.cursor
+    if page.limit is not None:
+        request["limit"] = page.limit
+    state.requests += 1
+    began = time.monotonic()
+    try:
+        answer = await fetch_page(request)
+    except OctolensError as error:
+        if state.requests == 1:
+            raise
+        state.stopped, state.failure = "error", error
+        return None
+    state.slowest = max(state.slowest, time.monotonic() - began)
+    return answer
+
+
+def _take(
+    op: Operation, state: _Walk, answer: dict[str, Any], page: _Page, limit: int | None, budget_tokens: int
+) -> str | None:
+    """Take the page's items that fit; the cursor of the next page, or None when the walk ends here."""
+    rows = answer.get(ITEMS)
+    state.has_items = state.has_items or isinstance(rows, list)
+    fresh = rows[page.skip :] if isinstance(rows, list) else []
+    shell = _merged(state.shell, {key: value for key, value in answer.items() if key != ITEMS})
+    resume_size = len(Resume(op.name, page.cursor, page.limit, page.skip + len(fresh)).encode())
+    if not state.room.surround({**shell, ITEMS: []}, resume_size + state.notes):
+        state.stopped = "budget"  # the cursor already in the shell asks for this page again
+        return None
+    state.shell = shell
+    taken, over = 0, False
+    for row in fresh:
+        if limit is not None and len(state.items) >= limit:
+            break
+        if state.room.take(row):
+            state.items.append(row)
+        elif state.items:
+            over = True
+            break
+        else:
+            state.items.append(state.room.squeeze(row))
+            over = True
+            taken += 1
+            break
+        taken += 1
+    if taken < len(fresh):
+        state.resume = Resume(op.name, page.cursor, page.limit, page.skip + taken)
+    if over:
+        state.stopped = "budget"
+        state.truncated = truncation(len(state.items), len(fresh) - taken, budget_tokens)
+    if state.resume is not None:
+        return None
+    return _next_cursor(answer, page)
+
+
+def _next_cursor(answer: dict[str, Any], page: _Page) -> str | None:
+    """The API's cursor to the page after ``answer``; None at the end of the list.
+
+    The reference: ``pagination.nextCursor`` (a top-level ``nextCursor`` for suggestions), null on the
+    last page; bounded answers leave it out. An undocumented ``hasMore: false`` also ends the list, and a
+    cursor that names the page just read would only repeat it.
+    """
+    pagination = answer.get("pagination")
+    holder = pagination if isinstance(pagination, dict) else answer
+    cursor = holder.get("nextCursor")
+    if not isinstance(cursor, str) or not cursor or cursor == page.cursor:
+        return None
+    if holder.get("hasMore") is False or answer.get("hasMore") is False:
+        return None
+    return cursor
+
+
+def _merged(shell: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
+    """A later page's fields over the earlier ones; lists (suggestions' keywords) joined without repeats."""
+    out = dict(shell)
+    for key, value in page.items():
+        earlier = shell.get(key)
+        if isinstance(earlier, list) and isinstance(value, list):
+            out[key] = earlier + [item for item in value if item not in earlier]
+        else:
+            out[key] = value
+    return out
+
+
+def _result(state: _Walk, *, reported: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {ITEMS: state.items, **state.shell} if state.has_items else dict(state.shell)
+    if state.resume is not None:
+        set_next_cursor(out, state.resume.encode())
+    if state.truncated is not None:
+        out["truncated"] = state.truncated
+    if reported:
+        paging: dict[str, Any] = {"pages": state.requests}
+        if state.stopped is not None:
+            paging["stopped"] = state.stopped
+        if state.failure is not None:
+            paging["error"] = _failure_note(state.failure)
+        out["paging"] = paging
+    return out
+
+
+def _worst_notes(budget_tokens: int) -> dict[str, Any]:
+    """The largest ``truncated`` and ``paging`` a walk can add: what its budget keeps free for them."""
+    message = "<" * (ERROR_MESSAGE_CHARS + 1)
+    failure = {"code": "X" * CODE_CHARS, "message": message, "status": 599, "retryAfterSeconds": 1e9}
+    return {
+        "truncated": truncation(10**6, 10**6, budget_tokens),
+        "paging": {"pages": 10**3, "stopped": "deadline", "error": failure},
+    }
+
+
+def _failure_note(error: OctolensError) -> dict[str, Any]:
+    message = error.message
+    if len(message) > ERROR_MESSAGE_CHARS:
+        message = message[:ERROR_MESSAGE_CHARS] + "…"
+    note: dict[str, Any] = {"code": error.code[:CODE_CHARS], "message": message}
+    if error.status is not None:
+        note["status"] = error.status
+    if error.retry_after is not None:
+        note["retryAfterSeconds"] = error.envelope()["retryAfterSeconds"]
+    return note
