@@ -96,7 +96,9 @@ async def call_tool(
     *,
     settings: Settings,
     visibility: Visibility | None = None,
+    owner: str | None = None,
 ) -> CallToolResult:
+    """``owner``: over HTTP, the hash of the request's key, which keeps its exports apart as resources."""
     op = BY_NAME[name]
     seen = visibility or Visibility.everything()
     meta: dict[str, Any] = {"octolens/operation": op.operation_id}
@@ -109,7 +111,7 @@ async def call_tool(
             fetch_page = functools.partial(_page, op, api, given, settings=settings)
             structured = await walk.walk(op, api, given, fetch_page, budget_tokens=settings.result_tokens)
         else:
-            structured = await _whole(op, api, given, settings)
+            structured = await _whole(op, api, given, settings, owner)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)
@@ -127,13 +129,15 @@ async def call_tool(
     return results.success(op, structured, meta, demo=settings.demo)
 
 
-async def _whole(op: Operation, api: CallApi, given: InputModel, settings: Settings) -> dict[str, Any]:
+async def _whole(
+    op: Operation, api: CallApi, given: InputModel, settings: Settings, owner: str | None = None
+) -> dict[str, Any]:
     """The result of a call that is not a cursor walk: one run of the operation, shaped to the budget."""
     args, resume = shaping.resume_from(given, op.name)
     structured = await _presented(op, api, await _execute(op, op.execute(api, args)))
     if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
         await api.progress("writing the export to a file")
-        structured = await exports.to_file(structured, settings.export_dir)
+        structured = await exports.to_file(structured, settings.export_dir, owner)
     return _shape(op, args, structured, resume, settings)
 
 

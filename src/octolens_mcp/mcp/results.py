@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
 
 from octolens_mcp.catalog import feeds, integrations, keywords, mentions, notifications, org, search
 from octolens_mcp.catalog.operation import Operation
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.mcp import untrusted
+from octolens_mcp.mcp import exports, untrusted
 from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
@@ -100,9 +100,20 @@ def success(op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, 
     structured = redact_value(structured)  # after cleaning: removing invisible characters can rebuild a key
     payload = untrusted.fenced(json_text(structured)) if op.untrusted else json_text(structured)
     text = "\n".join([*notices, payload])
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=structured, _meta=redact_value(meta)
-    )
+    content: list[ContentBlock] = [TextContent(type="text", text=text)]
+    uri = structured.get("uri")
+    if isinstance(uri, str) and uri.startswith(exports.URI_PREFIX):
+        fmt = structured.get("format", "json")
+        content.append(
+            ResourceLink(
+                type="resource_link",
+                uri=uri,
+                name=uri.removeprefix(exports.URI_PREFIX),
+                description=exports.UNTRUSTED_NOTE,
+                mime_type=exports.MIME_TYPES.get(fmt, "application/octet-stream"),
+            )
+        )
+    return CallToolResult(content=content, structured_content=structured, _meta=redact_value(meta))
 
 
 def failure(

@@ -35,6 +35,7 @@ from mcp_types import (
     PaginatedRequestParams,
     ReadResourceRequestParams,
     ReadResourceResult,
+    Resource,
     SetLevelRequestParams,
     TextResourceContents,
 )
@@ -128,6 +129,11 @@ def build_server(
         key = scope.get(KEY_SCOPE) if isinstance(scope, dict) else None
         return key if isinstance(key, str) else None
 
+    def export_owner(ctx: ServerRequestContext[Any]) -> str | None:
+        """Over HTTP, whose exports a request may write and read (its key's hash); None over stdio (paths)."""
+        key = key_of(ctx)
+        return key_id(key) if key is not None else None
+
     def scope_for(ctx: ServerRequestContext[Any]) -> str | None:
         key = key_of(ctx)
         ident = key_id(key if key is not None else settings.api_key or "")
@@ -190,6 +196,7 @@ def build_server(
                 ctx.session.report_progress,
                 settings=settings,
                 visibility=exposure.visibility(scope),
+                owner=export_owner(ctx),
             )
         finally:
             for level, name, message in client_log.finish(collecting):
@@ -204,11 +211,38 @@ def build_server(
     schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
 
     async def list_resources(
-        _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+        ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
-        return ListResourcesResult(resources=[resource.listing() for resource in RESOURCES])
+        listed = [resource.listing() for resource in RESOURCES]
+        owner = export_owner(ctx)
+        if owner is not None:
+            from octolens_mcp.mcp import exports
+
+            listed += [
+                Resource(
+                    uri=stored.uri,
+                    name=stored.name,
+                    description=exports.UNTRUSTED_NOTE,
+                    mime_type=stored.mime_type,
+                    size=stored.size,
+                )
+                for stored in await exports.listing(settings.export_dir, owner)
+            ]
+        return ListResourcesResult(resources=listed)
+
+    async def read_export(owner: str | None, uri: str) -> ReadResourceResult:
+        from octolens_mcp.mcp import exports
+
+        # Another key's export reads exactly like one that never existed.
+        stored = await exports.find(uri, settings.export_dir, owner) if owner is not None else None
+        if stored is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}")
+        text = await anyio.to_thread.run_sync(stored.text)
+        return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type=stored.mime_type, text=text)])
 
     async def read_resource(ctx: ServerRequestContext[Any], params: ReadResourceRequestParams) -> ReadResourceResult:
+        if str(params.uri).startswith("octolens://exports/"):
+            return await read_export(export_owner(ctx), str(params.uri))
         resource = RESOURCES_BY_URI.get(str(params.uri))
         if resource is None:
             raise MCPError(INVALID_PARAMS, f"Unknown resource: {params.uri}")

@@ -237,7 +237,8 @@ class ListMentionsInput(MentionQuery):
 class ExportMentionsInput(MentionQuery):
     output: Literal["file", "result"] | None = Field(
         default=None,
-        description="file (default): write it to a file and return its path and a preview; result: inline.",
+        description="file (default): write it to a file (a resource link over HTTP) and return where, with a "
+        "preview; result: inline.",
     )
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
     format: Literal["json", "csv"] | None = Field(default=None, description="json (default) or csv.")
@@ -252,6 +253,9 @@ class MentionExport(ApiModel):
     format: Literal["json", "csv"] = Field(description="The format delivered.")
     total: int | None = Field(default=None, description="How many mentions matched (X-Total-Count).")
     path: str | None = Field(default=None, description="output=file: the file written (full records).")
+    uri: str | None = Field(
+        default=None, description="output=file over HTTP, instead of path: the file's resource URI, for resources/read."
+    )
     rows: int | None = Field(default=None, description="output=file: rows in the file.")
     columns: list[str] | None = Field(default=None, description="output=file: the fields/columns of each row.")
     preview: list[dict[str, Any]] | None = Field(default=None, description="output=file: the first rows, compact.")

@@ -1,0 +1,128 @@
+"""Exports over HTTP: a resource link into the key's own directory, readable by that key only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from mcp import MCPError
+from mcp_types import ResourceLink, TextResourceContents
+
+from octolens_sandbox import FaultySandbox
+from tests.conftest import CANARY_KEY, READ_KEY, assert_no_secret
+from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running
+
+pytestmark = pytest.mark.anyio
+
+RESOURCE = "octolens://exports/"
+
+
+def files(folder: Path, pattern: str = "*") -> list[Path]:
+    """Every file under ``folder`` matching ``pattern``, at any depth."""
+    return [path for path in folder.rglob(pattern) if path.is_file()]
+
+
+def workspaces() -> KeyedUpstream:
+    return KeyedUpstream(
+        {
+            READ_KEY: FaultySandbox(keys={READ_KEY: "read"}),
+            CANARY_KEY: FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11),
+        }
+    )
+
+
+async def test_an_export_over_http_is_a_resource_link_the_same_key_reads(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        result = await session.call_tool("export_mentions", {"limit": 4, "format": "csv"})
+        assert not result.is_error, result.content
+        assert_no_secret(result)
+        assert result.structured_content is not None
+        exported = result.structured_content
+        assert "path" not in exported and str(tmp_path) not in json.dumps(exported)
+        assert exported["uri"].startswith(RESOURCE) and exported["rows"] == 4
+        links = [block for block in result.content if isinstance(block, ResourceLink)]
+        assert [str(link.uri) for link in links] == [exported["uri"]]
+        assert links[0].mime_type == "text/csv" and "untrusted" in (links[0].description or "")
+
+        read = await session.read_resource(exported["uri"])
+        content = read.contents[0]
+        assert isinstance(content, TextResourceContents) and content.mime_type == "text/csv"
+        table = list(csv.DictReader(io.StringIO(content.text)))
+        assert len(table) == 4 and list(table[0]) == exported["columns"]
+
+        listed = {str(resource.uri): resource for resource in (await session.list_resources()).resources}
+        assert listed[exported["uri"]].size == len(content.text.encode())
+        assert "octolens://keywords" in listed
+
+    written = files(tmp_path, "mentions-*.csv")
+    assert len(written) == 1 and written[0].parent.parent == tmp_path  # in a directory of the key's own
+    assert READ_KEY not in str(written[0])
+
+
+async def test_another_key_can_neither_read_nor_list_an_export(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()):
+        async with mcp_session(settings, READ_KEY) as owner:
+            result = await owner.call_tool("export_mentions", {"limit": 2})
+            assert result.structured_content is not None
+            uri = result.structured_content["uri"]
+        async with mcp_session(settings, CANARY_KEY) as stranger:
+            with pytest.raises(MCPError) as refused:
+                await stranger.read_resource(uri)
+            assert str(refused.value) == f"Unknown resource: {uri}"
+            listed = [str(resource.uri) for resource in (await stranger.list_resources()).resources]
+            assert not any(listed_uri.startswith(RESOURCE) for listed_uri in listed)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"{RESOURCE}../mentions-20260101-000000-abcdef.json",
+        f"{RESOURCE}..%2Fmentions-20260101-000000-abcdef.json",
+        f"{RESOURCE}mentions-20260101-000000-abcdef.json/../../secrets",
+        f"{RESOURCE}/etc/passwd",
+        f"{RESOURCE}mentions-20260101-000000-ABCDEF.json",
+        f"{RESOURCE}",
+    ],
+)
+async def test_export_uris_name_only_files_the_server_wrote(tmp_path: Path, uri: str) -> None:
+    (tmp_path / "secrets").write_text("do not serve")
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        await session.call_tool("export_mentions", {"limit": 1})
+        with pytest.raises(MCPError, match="Unknown resource"):
+            await session.read_resource(uri)
+
+
+async def test_old_exports_are_swept_when_the_key_exports_again(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        first = await session.call_tool("export_mentions", {"limit": 1})
+        assert first.structured_content is not None
+        (old,) = files(tmp_path, "mentions-*.json")
+        day_and_a_bit = time.time() - 25 * 3600
+        os.utime(old, (day_and_a_bit, day_and_a_bit))
+        bystander = old.parent / "notes.txt"
+        bystander.write_text("not an export")
+        os.utime(bystander, (day_and_a_bit, day_and_a_bit))
+        second = await session.call_tool("export_mentions", {"limit": 1})
+        assert second.structured_content is not None
+        with pytest.raises(MCPError, match="Unknown resource"):
+            await session.read_resource(first.structured_content["uri"])
+        assert (await session.read_resource(second.structured_content["uri"])).contents
+    assert not old.exists() and bystander.exists()
+
+
+async def test_an_inline_export_over_http_stays_inline(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        result = await session.call_tool("export_mentions", {"limit": 2, "output": "result"})
+    assert result.structured_content is not None and len(result.structured_content["data"]) == 2
+    assert not any(isinstance(block, ResourceLink) for block in result.content)
+    assert files(tmp_path) == []
