@@ -96,13 +96,25 @@ class Served:
 
 
 @contextmanager
-def http_process(args: list[str], env: dict[str, str] | None = None) -> Iterator[Served]:
-    """``octolens-mcp --transport http`` as its own process on a free port, up and answering /healthz."""
+def http_process(
+    args: list[str], env: dict[str, str] | None = None, program: list[str] | None = None
+) -> Iterator[Served]:
+    """``octolens-mcp --transport http`` as its own process on a free port, up and answering /healthz.
+
+    ``program`` replaces ``python -m octolens_mcp`` (e.g. the installed console script); the transport
+    comes from the environment unless ``args`` name one themselves.
+    """
     port = free_port()
     environment = {k: v for k, v in (env or os.environ).items() if not k.startswith("OCTOLENS_")}
-    environment.update({"OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": str(port)})
+    environment["OCTOLENS_PORT"] = str(port)
+    if "--transport" not in args:
+        environment["OCTOLENS_TRANSPORT"] = "http"
     process = subprocess.Popen(
-        [sys.executable, "-m", "octolens_mcp", *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*(program or [sys.executable, "-m", "octolens_mcp"]), *args],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     served = Served(port, process)
     try:

@@ -13,16 +13,14 @@ import itertools
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Any
+from typing import Any
 
 import anyio
 import httpx2
@@ -32,6 +30,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from octolens_mcp.config import Settings
 from tests.conftest import REPO
+from tests.http_harness import http_process
 from tests.readme_blocks import (
     BEARER_PLACEHOLDER,
     PLACEHOLDER_KEY,
@@ -441,47 +440,11 @@ def http_server_args() -> list[str]:
     return found[0]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], errlog: IO[str], label: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            errlog.seek(0)
-            pytest.fail(f"{label} exited {process.returncode}: {errlog.read()}")
-        try:
-            if httpx2.get(url, timeout=1).status_code == 200:
-                return
-        except httpx2.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{url} never answered")
-
-
 @pytest.fixture(scope="module")
 def http_server() -> Iterator[str]:
     """``host:port`` of the README's HTTP server command, started with ``--demo`` on a free port."""
-    port = _free_port()
-    args = [*http_server_args(), "--demo", "--port", str(port)]
-    with tempfile.TemporaryFile("w+") as errlog:
-        process = subprocess.Popen(
-            [COMMAND, *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog, env=environment()
-        )
-        try:
-            _wait_healthy(f"http://127.0.0.1:{port}/healthz", process, errlog, " ".join(["octolens-mcp", *args]))
-            yield f"127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with http_process([*http_server_args(), "--demo"], env=environment(), program=[COMMAND]) as served:
+        yield f"127.0.0.1:{served.port}"
 
 
 def _with_dummy_key(value: str) -> str:
