@@ -411,3 +411,39 @@ def test_healthcheck_asks_where_the_server_listens(host: str | None, url: str) -
     env = {"OCTOLENS_TRANSPORT": "http"} | ({} if host is None else {"OCTOLENS_HOST": host})
     assert healthcheck.probe_url(env) == url
     assert healthcheck.probe_url({**env, "OCTOLENS_PORT": "9001"}) == url.replace(":8000", ":9001")
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "args"),
+    [
+        (b"/opt/venv/bin/python\0/opt/venv/bin/octolens-mcp\0--transport\0http\0", ["--transport", "http"]),
+        (b"octolens-mcp\0--port=9001\0", ["--port=9001"]),
+        (b"/usr/bin/python3\0-m\0octolens_mcp\0--transport=http\0", ["--transport=http"]),
+        (b"/sbin/init\0splash\0", None),
+        (b"/bin/sh\0-c\0octolens-mcp --transport http\0", None),
+        (b"", None),
+    ],
+)
+def test_the_healthcheck_finds_the_servers_own_arguments(cmdline: bytes, args: list[str] | None) -> None:
+    assert healthcheck.server_arguments(cmdline) == args
+
+
+def test_the_servers_flags_override_the_environment_as_in_the_server() -> None:
+    # `docker run IMAGE --transport http --port 9001`: the image's environment says nothing of HTTP.
+    image_env = {"OCTOLENS_HOST": "0.0.0.0"}
+    assert (
+        healthcheck.probe_url(image_env, ["--transport", "http", "--port", "9001"]) == "http://127.0.0.1:9001/healthz"
+    )
+    assert healthcheck.probe_url(image_env, ["--transport=http", "--host=::1"]) == "http://[::1]:8000/healthz"
+    assert healthcheck.probe_url({"OCTOLENS_TRANSPORT": "http"}, ["--transport", "stdio"]) is None
+    assert healthcheck.probe_url(image_env, ["--demo", "--transport"]) is None  # a dangling flag sets nothing
+
+
+def test_the_healthcheck_probes_a_server_started_by_flag_alone(
+    health: _Health, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--transport", "http", "--port", str(health.server_address[1])]
+    assert healthcheck.main({}, argv) == 0
+    health.status = 503
+    assert healthcheck.main({}, argv) == 1
+    assert capsys.readouterr().err == f"octolens-mcp healthcheck: {healthcheck_url(health)} answered 503\n"

@@ -3,8 +3,9 @@
 Over stdio there is nothing to probe: the server lives exactly as long as its client keeps stdin open, so
 the check passes. Over HTTP (``OCTOLENS_TRANSPORT=http``) it asks the server's ``GET /healthz`` on this
 machine, at port ``OCTOLENS_PORT`` (default 8000), within 3 seconds: healthy on 200, unhealthy on
-anything else. It reads the same environment the server does, so a server switched to HTTP by the
-``--transport`` flag alone (not the variable) is not probed.
+anything else. It reads the same environment the server does and, in a container, the server's own
+flags (``--transport``, ``--host``, ``--port``) from process 1's command line, which override it, as they
+do for the server: ``docker run IMAGE --transport http`` is probed too.
 
 Exit status 0 is healthy, 1 unhealthy. Nothing is written to stdout; a failure writes one short line to
 stderr, which Docker keeps in the container's health log.
@@ -16,21 +17,66 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 TIMEOUT = 3.0
 """Seconds the probe waits for the whole answer."""
 DEFAULT_PORT = 8000
 PATH = "/healthz"
 _WILDCARDS = ("", "0.0.0.0", "::", "[::]")
+_FLAGS = {"--transport": "OCTOLENS_TRANSPORT", "--host": "OCTOLENS_HOST", "--port": "OCTOLENS_PORT"}
+CONTAINER_INIT = Path("/proc/1/cmdline")
 
 
 class Unhealthy(Exception):
     """The server did not answer ``GET /healthz`` with 200; the message says what happened instead."""
 
 
-def probe_url(env: Mapping[str, str]) -> str | None:
-    """The URL to probe, or None when the server runs over stdio (nothing to probe)."""
+def server_arguments(cmdline: bytes) -> list[str] | None:
+    """The arguments given to octolens-mcp in a NUL-separated command line, or None when it is another program.
+
+    The console script runs as ``python /path/octolens-mcp ARGS``; ``python -m octolens_mcp ARGS`` also counts.
+    """
+    parts = [part.decode("utf-8", "replace") for part in cmdline.split(b"\0")]
+    for index, part in enumerate(parts[:4]):  # the program comes first, after an interpreter at most
+        if Path(part).name == "octolens-mcp":
+            return [arg for arg in parts[index + 1 :] if arg]
+        if part == "-m" and parts[index + 1 : index + 2] == ["octolens_mcp"]:
+            return [arg for arg in parts[index + 2 :] if arg]
+    return None
+
+
+def flag_settings(argv: Sequence[str]) -> dict[str, str]:
+    """What the server's ``--transport``, ``--host`` and ``--port`` flags set, as the variables they override."""
+    found: dict[str, str] = {}
+    args = list(argv)
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if name not in _FLAGS:
+            continue
+        if not equals:
+            if index + 1 >= len(args):
+                continue
+            value = args[index + 1]
+        found[_FLAGS[name]] = value
+    return found
+
+
+def _container_server_arguments() -> list[str]:
+    try:
+        cmdline = CONTAINER_INIT.read_bytes()
+    except OSError:  # not Linux, or /proc is not mounted
+        return []
+    return server_arguments(cmdline) or []
+
+
+def probe_url(env: Mapping[str, str], argv: Sequence[str] = ()) -> str | None:
+    """The URL to probe, or None when the server runs over stdio (nothing to probe).
+
+    ``argv``: the server's own arguments, whose flags win over ``env`` as they do in the server.
+    """
+    env = {**env, **flag_settings(argv)}
     if (env.get("OCTOLENS_TRANSPORT") or "stdio").strip().lower() != "http":
         return None
     raw_port = (env.get("OCTOLENS_PORT") or "").strip() or str(DEFAULT_PORT)
@@ -61,10 +107,13 @@ def probe(url: str, timeout: float = TIMEOUT) -> None:
         raise Unhealthy(f"{url} answered {status}")
 
 
-def main(env: Mapping[str, str] | None = None) -> int:
-    """0 when healthy (or over stdio), 1 with one line on stderr when not."""
+def main(env: Mapping[str, str] | None = None, argv: Sequence[str] | None = None) -> int:
+    """0 when healthy (or over stdio), 1 with one line on stderr when not.
+
+    ``argv``: the server's arguments; by default those of process 1 when it is octolens-mcp (a container).
+    """
     try:
-        url = probe_url(os.environ if env is None else env)
+        url = probe_url(os.environ if env is None else env, _container_server_arguments() if argv is None else argv)
         if url is not None:
             probe(url)
     except Unhealthy as exc:
