@@ -75,6 +75,24 @@ async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly
     assert seen == everything[: len(seen)]
 
 
+async def test_a_resumed_list_neither_repeats_nor_skips_when_new_mentions_arrive(sandbox: Sandbox) -> None:
+    for mention in sandbox.mentions:
+        mention["body"] = LONG_BODY[:3000]
+    original = [m["sourceId"] for m in sandbox.mentions]
+    async with connect(sandbox, result_tokens=4000) as client:
+        page = await ok(client, "list_mentions", {"limit": 100, "includeAll": True})
+        seen = [m["sourceId"] for m in page["data"]]
+        # Three posts arrive at the top of the first API page before the agent asks for more.
+        arrivals = [dict(sandbox.mentions[0], sourceId=f"reddit_t3_new{n}", id=900_000 + n) for n in range(3)]
+        sandbox.mentions[0:0] = arrivals
+        more = await ok(
+            client, "list_mentions", {"limit": 100, "includeAll": True, "cursor": page["pagination"]["nextCursor"]}
+        )
+    resumed = [m["sourceId"] for m in more["data"]]
+    assert resumed and not set(resumed) & set(seen)
+    assert seen + resumed == original[: len(seen) + len(resumed)]
+
+
 async def test_a_forged_cursor_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
     error = await fails(client, "list_mentions", {"cursor": "oc1.bm90IGpzb24"})
     assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["path"] == "cursor"

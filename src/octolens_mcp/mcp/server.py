@@ -121,7 +121,9 @@ def build_server(
                 yield {"background": background}
                 background.cancel_scope.cancel()
         finally:
-            await backend.aclose()
+            # Shielded: a cancelled server still closes its connections (and Redis), within a bound.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
+                await backend.aclose()
 
     def key_of(ctx: ServerRequestContext[Any]) -> str | None:
         """The request's own API key over HTTP; None over stdio (the server's key)."""

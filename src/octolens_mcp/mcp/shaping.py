@@ -35,6 +35,8 @@ BYTES_PER_TOKEN = 3
 ENVELOPE_ALLOWANCE = 2_000
 """Bytes kept free for what surrounds the JSON in the text block (notices, the fence)."""
 CURSOR_PREFIX = "oc1."
+MAX_IDENTITY_CHARS = 200
+"""Longest item identity a cursor carries (longer ones resume by count)."""
 COMPACT_DROPS = frozenset(
     {
         "id",
@@ -61,17 +63,34 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Resume:
-    """Where a cut list goes on: the API page (its cursor and size) and how many of its items are done."""
+    """Where a cut list goes on: the API page (its cursor and size) and how many of its items are done.
+
+    ``after`` names the last item returned (its ``sourceId`` or ``id``): when the page has changed since
+    (new mentions arrive at the top of the first page all the time), the list resumes right after that
+    item rather than after ``skip`` items, so nothing is repeated or missed. Without it, or when the item
+    is gone, ``skip`` decides.
+    """
 
     tool: str
     cursor: str | None
     limit: int | None
     skip: int
+    after: str | None = None
 
     def encode(self) -> str:
-        data = {"t": self.tool, "c": self.cursor, "l": self.limit, "s": self.skip}
+        data: dict[str, Any] = {"t": self.tool, "c": self.cursor, "l": self.limit, "s": self.skip}
+        if self.after is not None:
+            data["a"] = self.after
         raw = json.dumps(data, separators=(",", ":"))
         return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def start(self, rows: list[Any]) -> int:
+        """The index in ``rows`` (the page read again) of the first item not yet returned."""
+        if self.after is not None:
+            for index, row in enumerate(rows):
+                if item_identity(row) == self.after:
+                    return index + 1
+        return min(self.skip, len(rows))
 
     @classmethod
     def decode(cls, text: str, tool: str, *, page_max: int | None = None) -> Resume:
@@ -80,7 +99,8 @@ class Resume:
             body = text.removeprefix(CURSOR_PREFIX)
             data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
             issued_for, cursor, limit, skip = data["t"], data["c"], data["l"], data["s"]
-        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
+            after = data.get("a")
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, RecursionError):
             raise _bad_cursor() from None
         valid = (
             issued_for == tool
@@ -90,10 +110,23 @@ class Resume:
             and isinstance(skip, int)
             and not isinstance(skip, bool)
             and skip >= 0
+            and (after is None or (isinstance(after, str) and len(after) <= MAX_IDENTITY_CHARS))
         )
         if not valid:
             raise _bad_cursor()
-        return cls(tool, cursor, limit, skip)
+        return cls(tool, cursor, limit, skip, after)
+
+
+def item_identity(row: Any) -> str | None:
+    """What names a list item across reads: its ``sourceId``, else its ``id``; None when it has neither."""
+    if not isinstance(row, dict):
+        return None
+    for field in ("sourceId", "id"):
+        value = row.get(field)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value)
+            return text if 0 < len(text) <= MAX_IDENTITY_CHARS else None
+    return None
 
 
 def _bad_cursor() -> OctolensError:
@@ -182,8 +215,10 @@ def fit(
     """
     budget = budget_tokens * BYTES_PER_TOKEN - ENVELOPE_ALLOWANCE
     size = _fenced_size if fenced else _size
-    skip = resume.skip if resume is not None else offset
     key = next((k for k in ("data", "mentions") if isinstance(structured.get(k), list)), None)
+    skip = offset
+    if key is not None and resume is not None:
+        skip = resume.start(structured[key])
     if key is not None and skip:
         structured = {**structured, key: structured[key][skip:]}
     if size(structured) <= budget:
@@ -205,7 +240,7 @@ def fit(
         kept = 1
     out = {**structured, key: head, "truncated": truncation(kept, len(rows) - kept, budget_tokens)}
     if cursor_list and kept < len(rows):
-        page = Resume(tool, resume.cursor if resume else None, limit, skip + kept)
+        page = Resume(tool, resume.cursor if resume else None, limit, skip + kept, item_identity(rows[kept - 1]))
         set_next_cursor(out, page.encode())
     return out
 

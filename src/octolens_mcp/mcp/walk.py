@@ -13,6 +13,7 @@ retries that page and the failure under ``paging.error``.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from typing import Any, Literal, Protocol
 from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.mcp.shaping import CURSOR_PREFIX, ItemRoom, Resume, set_next_cursor, truncation
+from octolens_mcp.mcp.shaping import CURSOR_PREFIX, ItemRoom, Resume, item_identity, set_next_cursor, truncation
 
 ITEMS = "data"
 MIN_PAGE_SECONDS = 1.0
@@ -45,11 +46,11 @@ class WalkApi(Api, Protocol):
 
 @dataclass(frozen=True)
 class _Page:
-    """One request of the walk: the cursor and page size it is sent with, and its items already returned."""
+    """One request of the walk: the cursor and page size it is sent with, and where its items resume."""
 
     cursor: str | None
     limit: int | None
-    skip: int = 0
+    resume: Resume | None = None
 
 
 @dataclass
@@ -75,7 +76,7 @@ def _first_page(op: Operation, cursor: str | None) -> tuple[_Page, bool]:
     if cursor is None or not cursor.startswith(CURSOR_PREFIX):
         return _Page(cursor, None), False
     resume = Resume.decode(cursor, op.name, page_max=op.page_max)
-    return _Page(resume.cursor, resume.limit, resume.skip), True
+    return _Page(resume.cursor, resume.limit, resume), True
 
 
 async def walk(
@@ -139,9 +140,13 @@ def _take(
     """Take the page's items that fit; the cursor of the next page, or None when the walk ends here."""
     rows = answer.get(ITEMS)
     state.has_items = state.has_items or isinstance(rows, list)
-    fresh = rows[page.skip :] if isinstance(rows, list) else []
+    start = page.resume.start(rows) if page.resume is not None and isinstance(rows, list) else 0
+    fresh = rows[start:] if isinstance(rows, list) else []
     shell = _merged(state.shell, {key: value for key, value in answer.items() if key != ITEMS})
-    resume_size = len(Resume(op.name, page.cursor, page.limit, page.skip + len(fresh)).encode())
+    # Room for the cursor that would resume inside this page, naming its longest item identity.
+    identities = [identity for identity in map(item_identity, fresh) if identity is not None]
+    longest = max(identities, key=lambda identity: len(json.dumps(identity)), default=None)
+    resume_size = len(Resume(op.name, page.cursor, page.limit, start + len(fresh), longest).encode())
     if not state.room.surround({**shell, ITEMS: []}, resume_size + state.notes):
         state.stopped = "budget"  # the cursor already in the shell asks for this page again
         return None
@@ -162,7 +167,8 @@ def _take(
             break
         taken += 1
     if taken < len(fresh):
-        state.resume = Resume(op.name, page.cursor, page.limit, page.skip + taken)
+        last = item_identity(fresh[taken - 1]) if taken else page.resume.after if page.resume else None
+        state.resume = Resume(op.name, page.cursor, page.limit, start + taken, last)
     if over:
         state.stopped = "budget"
         state.truncated = truncation(len(state.items), len(fresh) - taken, budget_tokens)
