@@ -73,13 +73,13 @@ def url(settings: Settings, path: str = "/mcp") -> str:
 
 
 @asynccontextmanager
-async def mcp_session(settings: Settings, key: str | None) -> AsyncIterator[ClientSession]:
-    """An initialized MCP client session over HTTP, sending ``key`` as its Bearer token."""
+async def mcp_session(settings: Settings, key: str | None, **options: Any) -> AsyncIterator[ClientSession]:
+    """An initialized MCP client session over HTTP, sending ``key`` as its Bearer token (``options``: the session's)."""
     headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
     async with (
         httpx2.AsyncClient(headers=headers, timeout=30) as http,
         streamable_http_client(url(settings), http_client=http, terminate_on_close=False) as (read, write),
-        ClientSession(read, write) as session,
+        ClientSession(read, write, **options) as session,
     ):
         await session.initialize()
         yield session

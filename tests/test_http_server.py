@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-from mcp import ClientSession
+from mcp import ClientSession, MCPDeprecationWarning
 from mcp_types import CallToolResult
 
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
@@ -229,6 +229,7 @@ def test_the_http_process_serves_mcp_keeps_stdout_empty_and_stops_on_sigterm() -
         (["--transport", "http", "--http-server-key"], "needs OCTOLENS_API_KEY"),
         (["--transport", "http", "--port", "70000"], "TCP port"),
         (["--redis-url", "http://cache:6379"], "redis://"),
+        (["--transport", "http", "--allowed-origins", "*"], "not *"),
     ],
 )
 def test_impossible_http_settings_stop_at_start(flags: list[str], message: str) -> None:
@@ -239,3 +240,32 @@ def test_impossible_http_settings_stop_at_start(flags: list[str], message: str) 
     assert done.returncode == 2
     assert message in done.stderr.decode()
     assert done.stdout == b""
+
+
+async def test_log_records_reach_their_own_client_only_at_the_default_level() -> None:
+    received: dict[str, list[Any]] = {"chatty": [], "other": []}
+
+    def collect(into: list[Any]) -> Any:
+        async def on_log(params: Any) -> None:
+            into.append(params)
+
+        return on_log
+
+    sandbox = FaultySandbox(keys={CANARY_KEY: "admin"})
+    # A write that lands with an answer of an unexpected shape is logged at WARNING.
+    sandbox.faults.append(Fault("status", route="POST /keywords", status=201, body='{"unexpected": [1]}'))
+    settings = http_settings()
+    async with running(settings, KeyedUpstream({CANARY_KEY: sandbox})):
+        async with mcp_session(settings, CANARY_KEY, logging_callback=collect(received["chatty"])) as chatty:
+            with pytest.warns(MCPDeprecationWarning):
+                await chatty.set_logging_level("debug")
+            await chatty.call_tool("get_feed", {"id": 9999})  # logs "get_feed failed" at INFO
+        async with mcp_session(settings, CANARY_KEY, logging_callback=collect(received["other"])) as other:
+            failed = await other.call_tool("get_feed", {"id": 9999})
+            landed = await structured(other, "add_keyword", {"keyword": "odd answer"})
+    assert error_code(failed) == "FEED_NOT_FOUND" and landed["landed"] is True
+    # The warning reaches the client whose call it was, on that call's own stream (no other exists).
+    assert [params.level for params in received["other"]] == ["warning"]
+    assert "unexpected shape" in str(received["other"][0].data)
+    # Stateless HTTP keeps no session to hold a level: one client's setLevel changes nothing, not even its own.
+    assert received["chatty"] == []

@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     http.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     http.add_argument("--port", type=int, help="port to listen on (default 8000)")
     http.add_argument("--allowed-hosts", help="comma-separated Host values answered, e.g. mcp.example.com (or *)")
-    http.add_argument("--allowed-origins", help="comma-separated Origin values answered (or *)")
+    http.add_argument("--allowed-origins", help="comma-separated Origin values answered, e.g. https://app.example.com")
     http.add_argument(
         "--http-server-key",
         action="store_true",

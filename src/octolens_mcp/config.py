@@ -108,6 +108,11 @@ def check(settings: Settings) -> Settings:
             "OCTOLENS_DYNAMIC_TOOLSETS (--dynamic-toolsets) needs a session, and the HTTP server is stateless; "
             "choose the tools with OCTOLENS_TOOLSETS (--toolsets) instead"
         )
+    if settings.allowed_origins and "*" in settings.allowed_origins and "*" not in (settings.allowed_hosts or ()):
+        raise ConfigError(
+            "OCTOLENS_ALLOWED_ORIGINS (--allowed-origins) takes the origins to answer, not *; "
+            "* in OCTOLENS_ALLOWED_HOSTS (--allowed-hosts) turns the Host and Origin checks off together"
+        )
     if settings.http_server_key and not settings.api_key:
         raise ConfigError("OCTOLENS_HTTP_SERVER_KEY (--http-server-key) needs OCTOLENS_API_KEY to be set")
     return settings

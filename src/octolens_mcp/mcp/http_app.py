@@ -50,9 +50,7 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     if "*" in hosts:
         # The operator's proxy checks Host; this turns the SDK's Host and Origin checks off together.
         return TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=[o for o in origins if o != "*"]
-    )
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
 def bearer_key(scope: Scope) -> str | None:

@@ -204,10 +204,14 @@ def build_server(
             for level, name, message in client_log.finish(collecting):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", MCPDeprecationWarning)  # served on purpose, see build_server
-                    await ctx.session.send_log_message(level, message, logger=name)
+                    # On the call's own stream: stateless HTTP has no other to carry it.
+                    await ctx.session.send_log_message(level, message, logger=name, related_request_id=ctx.request_id)
 
-    async def set_logging_level(_ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
-        client_log.set_level(params.level)
+    async def set_logging_level(ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
+        if key_of(ctx) is None:
+            client_log.set_level(params.level)
+        # Over stateless HTTP there is no session to keep a level for, and one client's level must never
+        # become every client's: the request is accepted and the default threshold stays.
         return EmptyResult()
 
     schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
