@@ -5,9 +5,10 @@
 #   HTTP team server at http://HOST:8000/mcp:    docker run --rm -p 8000:8000 -e OCTOLENS_TRANSPORT=http \
 #                                                  -e OCTOLENS_ALLOWED_HOSTS=mcp.example.com octolens-mcp
 #
-# HTTP mode listens on every interface of the container (OCTOLENS_HOST below; stdio ignores it). Choose it
-# with OCTOLENS_TRANSPORT=http rather than the --transport flag: the HEALTHCHECK reads the variable, and
-# probes GET /healthz only then. export_mentions needs a writable OCTOLENS_EXPORT_DIR (mount a volume).
+# HTTP mode listens on every interface of the container (OCTOLENS_HOST below; stdio ignores it). It is
+# chosen by OCTOLENS_TRANSPORT=http or the --transport flag: the HEALTHCHECK reads both (the flag from
+# process 1's command line) and probes GET /healthz only then. export_mentions needs a writable
+# OCTOLENS_EXPORT_DIR (mount a volume).
 #
 # Reproducible: the base image is pinned by tag and by the digest of its multi-architecture index (update
 # both together), and every dependency is installed from requirements.lock, by exact version and hash.
