@@ -13,7 +13,8 @@ headers are parsed once, defensively (``headers``), and arrive on the ``ApiRespo
 
 What the client learns — the reference-data cache, the rate budget — belongs to its API key and lives
 in the ``store`` it is given (``http.shared``): in this process by default, or in Redis, shared by
-every replica, once ``OCTOLENS_REDIS_URL`` is set.
+every replica, once ``OCTOLENS_REDIS_URL`` is set. Its connections need not be its own: clients of
+many keys may send on one ``connection_pool``, since each request carries its client's key itself.
 """
 
 from __future__ import annotations
@@ -70,6 +71,25 @@ class RetryPolicy:
     """Longest Retry-After this client sleeps through on a 429; a longer one is returned at once."""
 
 
+def connection_pool(base_url: str, transport: httpx2.AsyncBaseTransport | None = None) -> httpx2.AsyncClient:
+    """An HTTP client for the API at ``base_url`` that holds no key: every request brings its own.
+
+    So clients of any number of keys may share it, and its connections. It keeps no cookies, which
+    would carry what one key's answers set into every other key's requests; and follows no redirects.
+    """
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    import httpx2
+
+    return httpx2.AsyncClient(
+        base_url=base_url.rstrip("/"),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING},
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
 class OctolensClient:
     """Async client for the Octolens REST API v2, bound to one API key."""
 
@@ -79,16 +99,25 @@ class OctolensClient:
         base_url: str,
         api_key: str,
         transport: httpx2.AsyncBaseTransport | None = None,
+        http: httpx2.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
         cache_ttl: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         store: SharedStore | None = None,
     ) -> None:
-        """``store`` holds what the client learns for its key; None keeps it to this client alone."""
+        """``store`` holds what the client learns for its key; None keeps it to this client alone.
+
+        ``http`` is a ``connection_pool`` for ``base_url`` shared with other clients: this one sends on
+        it and leaves closing it to its owner. Without it the client opens its own (on ``transport``)
+        on first use, and ``aclose`` closes it.
+        """
+        if http is not None and transport is not None:
+            raise ValueError("pass a transport or a shared connection pool, not both")
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._transport = transport
-        self._http: httpx2.AsyncClient | None = None
+        self._http = http
+        self._owns_http = http is None
         self.retry = retry or RetryPolicy()
         binding = (store if store is not None else LocalStore()).bind(api_key)
         self._local = binding.local
@@ -106,26 +135,22 @@ class OctolensClient:
         self._local.rate_limit = budget
 
     async def aclose(self) -> None:
-        if self._http is not None:
+        """Close the connections this client opened itself; a shared pool is its owner's to close."""
+        if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
 
     def _client(self) -> httpx2.AsyncClient:
         if self._http is None:
-            import httpx2
-
-            self._http = httpx2.AsyncClient(
-                base_url=self._base_url,
-                headers={
-                    "Authorization": f"Bearer {self._api_key}",
-                    "User-Agent": USER_AGENT,
-                    "Accept": "application/json",
-                    "Accept-Encoding": ACCEPT_ENCODING,
-                },
-                transport=self._transport,
-                follow_redirects=False,
-            )
+            self._http = connection_pool(self._base_url, self._transport)
         return self._http
+
+    def _authorization(self) -> httpx2.Headers:
+        """This client's key, sent with each request (every attempt builds its request anew)."""
+        import httpx2
+
+        # Made before the arguments are encoded: a key that cannot be sent is no argument's fault.
+        return httpx2.Headers({"Authorization": f"Bearer {self._api_key}"})
 
     async def send(
         self,
@@ -202,12 +227,14 @@ class OctolensClient:
     def _build(self, request: WireRequest, timeout: float) -> httpx2.Request:
         import httpx2
 
+        authorization = self._authorization()
         try:
             built = self._client().build_request(
                 request.method,
                 request.path,
                 params=_query_params(request.query),
                 json=request.body,
+                headers=authorization,
                 timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
             )
         except (ValueError, httpx2.InvalidURL) as exc:  # NaN in JSON, text that cannot be encoded, a bad URL

@@ -4,6 +4,9 @@ Over stdio there is one key, the server's. Over HTTP each request brings its own
 client learns — its reference-data cache, the rate budget its answers stated — belongs to that key
 alone: a request made with another key gets another client. Clients are found by a hash of the key
 (``key_id``), so no table holds a key as an index; the key itself lives only inside its client.
+
+Every key's client sends on one connection pool, which the backend owns: each request carries its own
+key, so a client holds nothing that needs closing, and the least recently used one is simply dropped.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ Upstream = tuple[str, str, "httpx2.AsyncBaseTransport"]
 """Base URL, API key and transport of the API the server talks to."""
 
 MAX_CLIENTS = 256
-"""Keys whose clients stay open; the least recently used one beyond this is closed."""
+"""Keys whose clients (and what they learned) are kept; the least recently used one beyond this is dropped."""
 
 
 def key_id(key: str) -> str:
@@ -50,7 +53,8 @@ class Backend:
         self._upstream_factory = upstream
         self._upstream: Upstream | None = None
         self._clients: OrderedDict[str, OctolensClient] = OrderedDict()
-        self._retired: list[OctolensClient] = []
+        self._http: httpx2.AsyncClient | None = None
+        """The connection pool every key's client sends on."""
         self._store: SharedStore | None = None
 
     def client(self, key: str | None = None) -> OctolensClient:
@@ -63,14 +67,13 @@ class Backend:
             return client
         client = self._clients[ident] = self._make(key)
         if len(self._clients) > MAX_CLIENTS:
-            # Calls may still be using the oldest client: it is closed with the others at shutdown,
-            # and its connections time out on their own before then.
-            _, oldest = self._clients.popitem(last=False)
-            self._retired.append(oldest)
+            # Calls still using the oldest client keep it (and the shared pool it sends on) until they
+            # end; it holds no connections of its own, so nothing is left to close once they have.
+            self._clients.popitem(last=False)
         return client
 
     def _make(self, key: str) -> OctolensClient:
-        from octolens_mcp.http.client import OctolensClient, RetryPolicy
+        from octolens_mcp.http.client import OctolensClient, RetryPolicy, connection_pool
 
         base_url, api_key, transport = self.settings.base_url, key, self._transport
         if self._upstream_factory is not None:
@@ -83,24 +86,28 @@ class Backend:
 
             # One store per process, for every key's client; --demo's sandbox lives in this process only.
             self._store = open_store(None if self._upstream_factory is not None else self.settings.redis_url)
+        if self._http is None:
+            # The base URL and transport are the same for every key: the settings', or --demo's sandbox.
+            self._http = connection_pool(base_url, transport)
         return OctolensClient(
             store=self._store,
             base_url=base_url,
             api_key=api_key,
-            transport=transport,
+            http=self._http,
             retry=RetryPolicy(rate_limit_wait_cap=self.settings.rate_limit_wait_cap),
             cache_ttl=self.settings.cache_ttl,
             max_response_bytes=self.settings.max_response_bytes,
         )
 
     async def aclose(self) -> None:
-        clients = [*self._clients.values(), *self._retired]
+        # The clients own nothing: the pool they share is closed here, once.
         self._clients.clear()
-        self._retired.clear()
-        for client in clients:
-            await client.aclose()
-        if clients:
-            logger.info("closed the HTTP clients")
-        if self._store is not None:
-            await self._store.aclose()
-            self._store = None
+        http, self._http = self._http, None
+        try:
+            if http is not None:
+                await http.aclose()
+                logger.info("closed the HTTP client")
+        finally:
+            if self._store is not None:
+                store, self._store = self._store, None
+                await store.aclose()
