@@ -184,3 +184,25 @@ def test_the_ts_client_calls_tools_over_http_with_its_own_bearer_key() -> None:
         refused = run_driver({"url": url, "headers": {}}, [])
         assert "fatal" in document or "fatal" in refused
         assert "401" in str(refused["fatal"]["message"]) or refused["fatal"]["code"] == 401
+
+
+def test_the_ts_client_follows_an_exports_resource_link_over_http(tmp_path: Path) -> None:
+    with http_process(["--demo", "--export-dir", str(tmp_path)]) as served:
+        url = f"http://127.0.0.1:{served.port}/mcp"
+        own = {"url": url, "headers": {"Authorization": "Bearer ak_demo_ts_client_1"}, "readLinks": True}
+        document = run_driver(own, [("export_mentions", {"limit": 3})])
+        assert "fatal" not in document, document
+        (entry,) = document["results"]
+        result = returned(entry, "export_mentions over HTTP")
+        uri = result["structuredContent"]["uri"]
+        assert uri.startswith("octolens://exports/") and "path" not in result["structuredContent"]
+        (link,) = entry["linked"]
+        assert link["uri"] == uri and "thrown" not in link, link
+        (contents,) = link["contents"]
+        assert contents["mimeType"] == "application/json" and contents["chars"] > 0
+        # Another key's client is told the resource does not exist.
+        other = {"url": url, "headers": {"Authorization": "Bearer ak_demo_ts_client_2"}, "reads": [uri]}
+        stranger = run_driver(other, [])
+        assert "fatal" not in stranger, stranger
+        (refused,) = stranger["reads"]
+        assert refused["thrown"]["message"].endswith(f"Unknown resource: {uri}"), refused

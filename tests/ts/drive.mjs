@@ -6,6 +6,8 @@
 // Scenario: {"command": str, "args": [str], "env": {str: str}, "cwd"?: str, "timeoutMs"?: number,
 //            "calls": [{"name": str, "arguments": {...}}]}
 //        or {"url": str, "headers": {str: str}, ...}: the server over streamable HTTP, as hosts connect by URL.
+//        "readLinks": true reads back every resource_link a result carries (see readLinks); "reads": [uri]
+//        reads those resources after the calls, into "reads".
 //
 // Prints ONE JSON document on stdout:
 //   {"tools": [names], "withOutputSchema": [names of the tools whose results the client validates],
@@ -38,6 +40,27 @@ function describe(error) {
   return { message, code: typeof code === "number" || typeof code === "string" ? code : null };
 }
 
+// With "readLinks": true, each resource_link a result carries is read back with resources/read, as a host
+// that follows links does: [{uri, contents: [{uri, mimeType, chars}]} | {uri, thrown}].
+async function readLinks(client, result, requestOptions) {
+  const read = [];
+  for (const block of result.content ?? []) {
+    if (block.type !== "resource_link") continue;
+    try {
+      const answer = await client.readResource({ uri: block.uri }, requestOptions);
+      const contents = answer.contents.map((item) => ({
+        uri: item.uri,
+        mimeType: item.mimeType ?? null,
+        chars: typeof item.text === "string" ? item.text.length : null,
+      }));
+      read.push({ uri: block.uri, contents });
+    } catch (error) {
+      read.push({ uri: block.uri, thrown: describe(error) });
+    }
+  }
+  return read;
+}
+
 function finish(document, exitCode) {
   process.stdout.write(JSON.stringify(document) + "\n", () => process.exit(exitCode));
 }
@@ -63,7 +86,7 @@ async function main() {
         });
   const client = new Client({ name: "octolens-mcp-ts-drive", version: "0.0.0" });
   const requestOptions = { timeout: scenario.timeoutMs ?? 30000 };
-  const document = { tools: [], withOutputSchema: [], results: [] };
+  const document = { tools: [], withOutputSchema: [], results: [], reads: [] };
   let exitCode = 0;
 
   try {
@@ -79,10 +102,15 @@ async function main() {
           undefined,
           requestOptions,
         );
-        document.results.push({ ok: result });
+        const entry = { ok: result };
+        if (scenario.readLinks) entry.linked = await readLinks(client, result, requestOptions);
+        document.results.push(entry);
       } catch (error) {
         document.results.push({ thrown: describe(error) });
       }
+    }
+    for (const uri of scenario.reads ?? []) {
+      document.reads.push(...(await readLinks(client, { content: [{ type: "resource_link", uri }] }, requestOptions)));
     }
   } catch (error) {
     document.fatal = describe(error);
