@@ -81,6 +81,15 @@ def process(args: list[str], env: dict[str, str] | None = None) -> Iterator[subp
             child.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far (Linux), to show where the machine's cores went."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def peak_rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -127,9 +136,11 @@ async def session(url: str) -> AsyncIterator[ClientSession]:
         yield mcp
 
 
-async def load(url: str, clients: int, calls: int) -> tuple[list[float], int, float]:
+async def load(url: str, clients: int, calls: int) -> tuple[list[float], int, float, float]:
+    """Every call's latency, the errors, the seconds taken and this process's CPU seconds meanwhile."""
     latencies: list[float] = []
     errors = 0
+    cpu = time.process_time()
 
     async def one_client(index: int) -> None:
         nonlocal errors
@@ -150,17 +161,23 @@ async def load(url: str, clients: int, calls: int) -> tuple[list[float], int, fl
         async with anyio.create_task_group() as group:
             for index in range(clients):
                 group.start_soon(one_client, index)
-    return latencies, errors, time.perf_counter() - started
+    return latencies, errors, time.perf_counter() - started, time.process_time() - cpu
 
 
-def report(label: str, latencies: list[float], errors: int, elapsed: float, pids: list[int]) -> None:
+def report(label: str, run: tuple[list[float], int, float, float], pids: list[int], api: int, api_cpu: float) -> None:
+    latencies, errors, elapsed, clients_cpu = run
     ordered = sorted(latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     memory = ", ".join(f"{peak_rss_mib(pid):.0f}" for pid in pids)
+    servers_cpu = " + ".join(f"{cpu_seconds(pid):.1f}" for pid in pids)
     print(
         f"{label:<34} {len(latencies):>5} calls  {len(latencies) / elapsed:>7.1f} calls/s  "
         f"p50 {p50:>6.1f} ms  p99 {p99:>6.1f} ms  errors {errors}  peak RSS {memory} MiB"
+    )
+    print(
+        f"{'':<34} CPU seconds over {elapsed:.1f} s: octolens-mcp {servers_cpu}, "
+        f"sandbox API {cpu_seconds(api) - api_cpu:.1f}, MCP clients and balancer {clients_cpu:.1f}"
     )
 
 
@@ -176,15 +193,16 @@ def server_args(port: int) -> list[str]:
     return [sys.executable, "-m", "octolens_mcp", "--transport", "http", "--port", str(port), "--no-scope-filter"]
 
 
-def run_one(upstream: int, clients: int, calls: int) -> None:
+def run_one(upstream: int, api: int, clients: int, calls: int) -> None:
     port = free_port()
     with process(server_args(port), server_env(upstream, None)) as server:
         wait_for(f"http://127.0.0.1:{port}/healthz", server)
-        latencies, errors, elapsed = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
-        report("1 process", latencies, errors, elapsed, [server.pid])
+        api_cpu = cpu_seconds(api)
+        run = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
+        report("1 process", run, [server.pid], api, api_cpu)
 
 
-def run_two(upstream: int, clients: int, calls: int) -> None:
+def run_two(upstream: int, api: int, clients: int, calls: int) -> None:
     redis_port, ports, front = free_port(), [free_port(), free_port()], free_port()
     with tempfile.TemporaryDirectory() as folder:
         redis_args = [
@@ -206,7 +224,7 @@ def run_two(upstream: int, clients: int, calls: int) -> None:
             for port, server in zip(ports, (first, second), strict=True):
                 wait_for(f"http://127.0.0.1:{port}/healthz", server)
 
-            async def balanced() -> tuple[list[float], int, float]:
+            async def balanced() -> tuple[list[float], int, float, float]:
                 ready = anyio.Event()
                 async with anyio.create_task_group() as group:
                     group.start_soon(balance, front, ports, ready)
@@ -215,8 +233,9 @@ def run_two(upstream: int, clients: int, calls: int) -> None:
                     group.cancel_scope.cancel()
                 return outcome
 
-            latencies, errors, elapsed = anyio.run(balanced)
-            report("2 processes + Redis, round-robin", latencies, errors, elapsed, [first.pid, second.pid])
+            api_cpu = cpu_seconds(api)
+            run = anyio.run(balanced)
+            report("2 processes + Redis, round-robin", run, [first.pid, second.pid], api, api_cpu)
 
 
 def main() -> None:
@@ -227,8 +246,8 @@ def main() -> None:
     print(f"{clients} MCP clients x {calls} tool calls each, over streamable HTTP on loopback (key per request)")
     with process(sandbox) as api:
         wait_for(f"http://127.0.0.1:{upstream}/api/v2/openapi.json", api)
-        run_one(upstream, clients, calls)
-        run_two(upstream, clients, calls)
+        run_one(upstream, api.pid, clients, calls)
+        run_two(upstream, api.pid, clients, calls)
 
 
 if __name__ == "__main__":

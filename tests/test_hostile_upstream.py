@@ -566,3 +566,29 @@ async def test_absurd_headers_on_a_write(route: Handler) -> None:
     not_internal(outcome)
     expect_lost_write(outcome)
     within_deadline(outcome)
+
+
+# --- Text as sent ---------------------------------------------------------------------------------
+
+SURROGATE_CASES = [
+    # (the escaped text in the JSON answer, what the agent reads)
+    ("launch \\ud83d\\ude80 day", "launch \U0001f680 day"),  # an emoji: a pair, one character
+    ("lone \\ud800 high", "lone \ufffd high"),
+    ("lone \\udc00 low", "lone \ufffd low"),
+    ("high then high \\ud800\\ud83d\\ude80", "high then high \ufffd\U0001f680"),
+    ("low then low \\ud83d\\ude80\\ude80", "low then low \U0001f680\ufffd"),
+    # An escaped backslash before "ud800" makes it text, and the low escape after it is alone.
+    ("text \\\\ud800\\udc00", "text \\ud800\ufffd"),
+]
+
+
+@pytest.mark.parametrize(
+    ("escaped", "read"), SURROGATE_CASES, ids=[case[1].encode("unicode_escape").decode() for case in SURROGATE_CASES]
+)
+async def test_lone_surrogates_become_replacement_characters_and_pairs_stay_whole(escaped: str, read: str) -> None:
+    body = b'{"organizationId": "org_1", "name": "' + escaped.encode() + b'", "plan": "Pro_v3"}'
+    with anyio.fail_after(TEST_CAP), HostileUpstream() as upstream:
+        upstream.route("GET", "/org", json_reply(200, body))
+        async with connect_to(upstream) as client:
+            outcome = await invoke(client, "get_org")
+    assert expect_ok(outcome)["name"] == read

@@ -12,6 +12,7 @@ requests) besides the pinned ones (the server's own key), and matches them all i
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -24,17 +25,21 @@ SHORTEST_SECRET = 8
 _pinned: set[str] = set()
 _recent: dict[str, None] = {}
 _pattern: re.Pattern[str] | None = None
+_plain_secrets = False
+"""No registered secret holds a character JSON escapes, so searching a value's JSON text finds them all."""
+_JSON_ESCAPED = re.compile('["\\\\\x00-\x1f]')
 _lock = threading.Lock()
 _installed = False
 
 
 def _matcher() -> re.Pattern[str] | None:
-    global _pattern
+    global _pattern, _plain_secrets
     pattern = _pattern
     if pattern is None and (_pinned or _recent):
         with _lock:
             # Longest first, so a secret that contains another is replaced whole.
             secrets = sorted(_pinned | set(_recent), key=len, reverse=True)
+            _plain_secrets = not any(_JSON_ESCAPED.search(secret) for secret in secrets)
             pattern = _pattern = re.compile("|".join(map(re.escape, secrets)))
     return pattern
 
@@ -45,9 +50,22 @@ def redact(text: str) -> str:
 
 
 def redact_value(value: Any) -> Any:
-    """``value`` (JSON-like) with every registered secret replaced in its strings and keys."""
+    """``value`` (JSON-like) with every registered secret replaced in its strings and keys.
+
+    Usually nothing matches: one search over the value as JSON text (at C speed) says so, and only a
+    value with a match is walked. JSON escapes only quotes, backslashes and control characters, so a
+    secret holding none of those reads the same in the text as in its string.
+    """
     pattern = _matcher()
-    return value if pattern is None else _redacted(value, pattern)
+    if pattern is None:
+        return value
+    if _plain_secrets:
+        try:
+            if pattern.search(json.dumps(value, ensure_ascii=False)) is None:
+                return value
+        except (TypeError, ValueError, RecursionError):
+            pass  # not JSON-like all through: walk it
+    return _redacted(value, pattern)
 
 
 def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:

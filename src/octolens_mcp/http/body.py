@@ -127,13 +127,32 @@ def _parse(data: bytes) -> Any:
         raise Unreadable("the body is not valid JSON") from None
     if _depth_exceeds(value, MAX_DEPTH):
         raise Unreadable("the body is nested too deeply")
-    if _ESCAPED_SURROGATE.search(data):
+    if _may_hold_lone_surrogates(data):
         # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 output can carry: it becomes U+FFFD.
         value = _without_surrogates(value)
     return value
 
 
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# Starts with a literal, so the search skips ahead at C speed (a body can be tens of megabytes, and the
+# regex engine holds the GIL): a high escape with no low one after, or a low one with no high one before.
+_LONE_ESCAPED_SURROGATE = re.compile(
+    rb"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|[c-fC-F][0-9a-fA-F]{2}(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))"
+)
+
+
+def _may_hold_lone_surrogates(data: bytes) -> bool:
+    """Whether the parsed body may hold a lone surrogate; escaped pairs (emoji, often) are whole characters.
+
+    The pairing test reads escapes only: after an escaped backslash, text such as ``\\ud800`` looks like
+    one, so then any escaped surrogate counts.
+    """
+    if b"\\\\" in data:
+        return _ESCAPED_SURROGATE.search(data) is not None
+    return _LONE_ESCAPED_SURROGATE.search(data) is not None
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -12,6 +12,7 @@ model, in ``structuredContent`` as in the text block:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -24,7 +25,8 @@ STRANGER_FIELDS = frozenset({"title", "body", "author", "authorName", "authorUrl
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\U000e0000-\U000e007f]")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_FENCE_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_SUSPECT = re.compile(f"{_INVISIBLE.pattern}|{_BIDI.pattern}")
+_FENCE_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 
 
 def clean(text: str) -> str:
@@ -36,17 +38,32 @@ def clean(text: str) -> str:
 
 
 def clean_fields(value: Any) -> Any:
-    """``value`` with every stranger-written string cleaned, at any depth."""
+    """``value`` with every stranger-written string cleaned, at any depth.
+
+    Most results hold no such character anywhere: one search over the value as JSON text (at C speed)
+    says so, and only a result with one is walked. JSON leaves these characters as they are.
+    """
+    try:
+        if _SUSPECT.search(json.dumps(value, ensure_ascii=False)) is None:
+            return value
+    except (TypeError, ValueError, RecursionError):
+        pass  # not JSON-like all through: walk it
+    return _cleaned(value)
+
+
+def _cleaned(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            key: clean(item) if key in STRANGER_FIELDS and isinstance(item, str) else clean_fields(item)
+            key: clean(item) if key in STRANGER_FIELDS and isinstance(item, str) else _cleaned(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [clean_fields(item) for item in value]
+        return [_cleaned(item) for item in value]
     return value
 
 
 def fenced(json_text: str) -> str:
     """JSON text inside the ``<untrusted-data>`` fence, which its content cannot close."""
-    return f"<untrusted-data>\n{json_text.translate(_FENCE_ESCAPES)}\n</untrusted-data>"
+    for raw, escaped in _FENCE_ESCAPES:  # str.replace scans at C speed; str.translate is many times slower
+        json_text = json_text.replace(raw, escaped)
+    return f"<untrusted-data>\n{json_text}\n</untrusted-data>"
