@@ -65,7 +65,13 @@ async def test_a_request_without_a_key_gets_401_json_and_never_reaches_mcp_or_up
     sandbox = FaultySandbox(keys={READ_KEY: "read"})
     settings = http_settings()
     async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient() as http:
-        for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer"}):
+        refused: list[dict[str, Any]] = [
+            {},
+            {"Authorization": "Basic dXNlcjpwYXNz"},
+            {"Authorization": "Bearer"},
+            {"Authorization": "Bearer ak_caf\xe9_1234567".encode("latin-1")},  # not ASCII: no key could be
+        ]
+        for headers in refused:
             response = await http.post(url(settings), json=INITIALIZE, headers={**MCP_HEADERS, **headers})
             assert response.status_code == 401
             assert response.headers["content-type"] == "application/json"

@@ -60,7 +60,9 @@ def bearer_key(scope: Scope) -> str | None:
             continue
         scheme, _, token = bytes(value).decode("latin-1").strip().partition(" ")
         token = token.strip()
-        if scheme.lower() == "bearer" and token and len(token) <= MAX_KEY_LENGTH and token.isprintable():
+        # API keys are printable ASCII; anything else could not be sent upstream as a header anyway.
+        usable = token.isascii() and token.isprintable() and 0 < len(token) <= MAX_KEY_LENGTH
+        if scheme.lower() == "bearer" and usable:
             return token
         return None
     return None
