@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from mcp import Client
 
-from octolens_sandbox import Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import READ_KEY, connect, fails, ok
 
 pytestmark = pytest.mark.anyio
@@ -80,3 +81,26 @@ async def test_auth_info_reports_scopes(client: Client, sandbox: Sandbox) -> Non
         assert (await ok(reader, "get_auth_info"))["scopes"] == ["read"]
         denied = await fails(reader, "invite_member", {"email": "x@acme-analytics.test"})
     assert denied["code"] == "FORBIDDEN" and "'admin'" in denied["hint"] and "get_auth_info" in denied["hint"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "scopes"),
+    [
+        ({"scope": "read write"}, ["read", "write"]),
+        ({"scopes": "read,admin"}, ["read", "admin"]),
+        ({"scope": ["read", " write "]}, ["read", "write"]),
+        ({"data": {"scopes": ["write"]}}, ["write"]),
+        ({"key": {"scope": "admin"}}, ["admin"]),
+        ({"organizationId": "org_1"}, None),
+    ],
+)
+async def test_auth_info_reads_scopes_from_every_shape_the_tool_list_does(
+    answer: dict[str, Any], scopes: list[str] | None
+) -> None:
+    sandbox = FaultySandbox()
+    body = json.dumps({"organizationId": "org_1", "name": "Acme", "plan": "Pro", **answer})
+    json_type = {"Content-Type": "application/json"}
+    sandbox.faults.append(Fault("status", route="GET /auth", status=200, body=body, headers=json_type))
+    async with connect(sandbox) as client:
+        info = await ok(client, "get_auth_info")
+    assert info["scopes"] == scopes and "scope" not in info

@@ -23,26 +23,20 @@ from octolens_mcp.catalog.models.org import (
     Usage,
 )
 from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.scope_names import scope_names
 
 
 def auth_info(body: Any) -> Any:
-    """Read the key's scopes defensively: ``scope`` or ``scopes``, a string or an array (§5.15)."""
+    """The key's scopes as one array, whatever shape the answer gave them (``scope_names``)."""
     if not isinstance(body, dict):
         return body
     result = dict(body)
-    raw = body.get("scopes", body.get("scope"))
-    if isinstance(raw, str):
-        scopes: list[str] | None = [part.strip() for part in raw.replace(",", " ").split() if part.strip()]
-    elif isinstance(raw, list):
-        scopes = [str(part) for part in raw]
-    else:
-        scopes = None
     workspace = body.get("workspace")
     if isinstance(workspace, dict):
         for key in ("organizationId", "name", "plan"):
             result.setdefault(key, workspace.get(key))
     result.pop("scope", None)
-    result["scopes"] = scopes
+    result["scopes"] = scope_names(body)
     return result
 
 

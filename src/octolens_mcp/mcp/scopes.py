@@ -1,9 +1,9 @@
 """What each API key may do, learned from ``GET /auth`` once per key, so tools it cannot use are not offered.
 
-The reference leaves the answer's shape open (§5.15): the scopes may be ``scope`` or ``scopes``, a string
-or an array, at the top level or inside ``data`` or ``key``. Scopes are cumulative (read < write < admin),
-so the highest one named decides. An answer naming none, or a failed request, leaves the key's scope
-unknown, and every tool stays offered: the API's own 403 is the last word.
+The reference leaves the answer's shape open (§5.15; ``catalog.scope_names`` reads every shape). Scopes
+are cumulative (read < write < admin), so the highest one named decides. An answer naming none, or a
+failed request, leaves the key's scope unknown, and every tool stays offered: the API's own 403 is the
+last word.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+
+from octolens_mcp.catalog.scope_names import scope_names
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +31,7 @@ Lookup = Callable[[], Awaitable[Any]]
 
 def scope_of(body: Any) -> str | None:
     """The highest scope a ``GET /auth`` answer names, or None."""
-    found: list[str] = []
-    for holder in (body, *(body.get(k) for k in ("data", "key", "apiKey") if isinstance(body, dict))):
-        if not isinstance(holder, dict):
-            continue
-        for field in ("scope", "scopes"):
-            value = holder.get(field)
-            items = value.replace(",", " ").split() if isinstance(value, str) else value
-            if isinstance(items, list):
-                found.extend(item.strip().lower() for item in items if isinstance(item, str))
-    ranked = [scope for scope in found if scope in RANK]
+    ranked = [name.lower() for name in scope_names(body) or [] if name.lower() in RANK]
     return max(ranked, key=RANK.__getitem__) if ranked else None
 
 
