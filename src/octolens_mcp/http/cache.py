@@ -11,11 +11,11 @@ the read does what one process alone would do.
 from __future__ import annotations
 
 import contextlib
-import copy
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 import anyio
 
@@ -220,4 +220,13 @@ async def _quietly(operation: Awaitable[None]) -> None:
 
 
 def _copy(response: ApiResponse) -> ApiResponse:
-    return replace(response, body=copy.deepcopy(response.body), cached=True)
+    return replace(response, body=_json_copy(response.body), cached=True)
+
+
+def _json_copy(value: Any) -> Any:
+    """A copy of parsed JSON (no cycles, depth bounded when parsed), several times faster than deepcopy."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value  # str, int, float, bool, None: immutable
