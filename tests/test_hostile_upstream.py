@@ -592,3 +592,23 @@ async def test_lone_surrogates_become_replacement_characters_and_pairs_stay_whol
         async with connect_to(upstream) as client:
             outcome = await invoke(client, "get_org")
     assert expect_ok(outcome)["name"] == read
+
+
+RAW_TEXT_CASES = [
+    # (the answer's bytes, what the agent reads as the name)
+    ('{"organizationId": "org_1", "name": "lone \xed\xa0\x80 high"}'.encode("latin-1"), "lone \ufffd\ufffd\ufffd high"),
+    ('{"organizationId": "org_1", "name": "cut \xf0\x9f"}'.encode("latin-1"), "cut \ufffd"),
+    ('{"organizationId": "org_1", "name": "wide \ud800 text"}'.encode("utf-16", "surrogatepass"), "wide \ufffd text"),
+    ('{"organizationId": "org_1", "name": "marked \U0001f680"}'.encode("utf-8-sig"), "marked \U0001f680"),
+]
+
+
+@pytest.mark.parametrize(("body", "read"), RAW_TEXT_CASES, ids=["utf8-surrogate", "utf8-cut", "utf16-surrogate", "bom"])
+async def test_undecodable_bytes_become_replacement_characters(body: bytes, read: str) -> None:
+    with anyio.fail_after(TEST_CAP), HostileUpstream() as upstream:
+        upstream.route("GET", "/org", json_reply(200, body))
+        async with connect_to(upstream) as client:
+            outcome = await invoke(client, "get_org")
+    name = expect_ok(outcome)["name"]
+    assert name == read
+    name.encode("utf-8")  # what a stdio or HTTP transport must be able to write

@@ -119,38 +119,41 @@ async def parse_json(data: bytes) -> Any:
 
 
 def _parse(data: bytes) -> Any:
+    # Decoded here, not by json.loads: it lets lone surrogates through ("surrogatepass"), and no output
+    # encoder can write them later. Undecodable bytes become U+FFFD; the rest of the answer stays usable.
+    text = data.decode(json.detect_encoding(data), "replace")
     try:
-        value = json.loads(data)
+        value = json.loads(text)
     except RecursionError:
         raise Unreadable("the body is nested too deeply") from None
     except ValueError:
         raise Unreadable("the body is not valid JSON") from None
     if _depth_exceeds(value, MAX_DEPTH):
         raise Unreadable("the body is nested too deeply")
-    if _may_hold_lone_surrogates(data):
+    if _may_hold_lone_surrogates(text):
         # JSON may escape a lone surrogate ("\ud800"), which no UTF-8 output can carry: it becomes U+FFFD.
         value = _without_surrogates(value)
     return value
 
 
-_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 # Starts with a literal, so the search skips ahead at C speed (a body can be tens of megabytes, and the
 # regex engine holds the GIL): a high escape with no low one after, or a low one with no high one before.
 _LONE_ESCAPED_SURROGATE = re.compile(
-    rb"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    rb"|[c-fC-F][0-9a-fA-F]{2}(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))"
+    r"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|[c-fC-F][0-9a-fA-F]{2}(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}))"
 )
 
 
-def _may_hold_lone_surrogates(data: bytes) -> bool:
+def _may_hold_lone_surrogates(text: str) -> bool:
     """Whether the parsed body may hold a lone surrogate; escaped pairs (emoji, often) are whole characters.
 
     The pairing test reads escapes only: after an escaped backslash, text such as ``\\ud800`` looks like
     one, so then any escaped surrogate counts.
     """
-    if b"\\\\" in data:
-        return _ESCAPED_SURROGATE.search(data) is not None
-    return _LONE_ESCAPED_SURROGATE.search(data) is not None
+    if "\\\\" in text:
+        return _ESCAPED_SURROGATE.search(text) is not None
+    return _LONE_ESCAPED_SURROGATE.search(text) is not None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
