@@ -93,6 +93,26 @@ async def test_a_resumed_list_neither_repeats_nor_skips_when_new_mentions_arrive
     assert seen + resumed == original[: len(seen) + len(resumed)]
 
 
+async def test_a_resumed_list_moves_on_past_items_that_share_a_name(sandbox: Sandbox) -> None:
+    # An upstream may repeat a sourceId on one page (a crosspost, a bug); resuming by name must still move on.
+    for index, mention in enumerate(sandbox.mentions):
+        mention["body"] = LONG_BODY[:3000]
+        if index % 3:
+            mention["sourceId"] = "reddit_t3_repeated"
+    expected = [m["id"] for m in sandbox.mentions[:100]]
+    async with connect(sandbox, result_tokens=4000) as client:
+        page = await ok(client, "list_mentions", {"limit": 100, "includeAll": True, "detail": "full"})
+        seen = [m["id"] for m in page["data"]]
+        for _ in range(100):
+            cursor = page["pagination"].get("nextCursor")
+            if len(seen) >= 100 or not cursor:
+                break
+            arguments = {"limit": 100, "includeAll": True, "detail": "full", "cursor": cursor}
+            page = await ok(client, "list_mentions", arguments)
+            seen += [m["id"] for m in page["data"]]
+    assert seen[:100] == expected
+
+
 async def test_a_forged_cursor_is_refused_before_sending(client: Client, sandbox: Sandbox) -> None:
     error = await fails(client, "list_mentions", {"cursor": "oc1.bm90IGpzb24"})
     assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["path"] == "cursor"

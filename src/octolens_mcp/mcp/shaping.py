@@ -85,11 +85,16 @@ class Resume:
         return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def start(self, rows: list[Any]) -> int:
-        """The index in ``rows`` (the page read again) of the first item not yet returned."""
+        """The index in ``rows`` (the page read again) of the first item not yet returned.
+
+        When several items carry the name (duplicates), the one nearest where the last item was wins: on an
+        unchanged page that is the last item itself, so a list always moves on.
+        """
         if self.after is not None:
-            for index, row in enumerate(rows):
-                if item_identity(row) == self.after:
-                    return index + 1
+            last = self.skip - 1
+            matches = [index for index, row in enumerate(rows) if item_identity(row) == self.after]
+            if matches:
+                return min(matches, key=lambda index: (abs(index - last), -index)) + 1
         return min(self.skip, len(rows))
 
     @classmethod
@@ -118,14 +123,15 @@ class Resume:
 
 
 def item_identity(row: Any) -> str | None:
-    """What names a list item across reads: its ``sourceId``, else its ``id``; None when it has neither."""
+    """What names a list item across reads: its ``sourceId``, else its ``id``; None when it has neither usable."""
     if not isinstance(row, dict):
         return None
     for field in ("sourceId", "id"):
         value = row.get(field)
         if isinstance(value, str | int) and not isinstance(value, bool):
             text = str(value)
-            return text if 0 < len(text) <= MAX_IDENTITY_CHARS else None
+            if 0 < len(text) <= MAX_IDENTITY_CHARS:
+                return text
     return None
 
 
