@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import anyio
 import pytest
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect, ok
+from tests.conftest import connect, fails, ok
 
 pytestmark = pytest.mark.anyio
+
+FALLBACK = Path(tempfile.gettempdir()) / f"octolens-mcp-exports-{os.getuid()}"
 
 
 async def test_an_export_reports_progress(sandbox: Sandbox) -> None:
@@ -34,5 +37,21 @@ async def test_an_unwritable_export_directory_falls_back_to_the_temporary_direct
     async with connect(sandbox, export_dir=str(blocker / "exports")) as client:
         exported = await ok(client, "export_mentions", {"limit": 2})
     written = Path(exported["path"])
-    assert written.parent == Path(tempfile.gettempdir()) / "octolens-mcp-exports" and exported["rows"] == 2
+    assert written.parent == FALLBACK and exported["rows"] == 2
+    assert FALLBACK.stat().st_mode & 0o077 == 0, "other local users cannot list or read the exports"
     await anyio.Path(written).unlink()
+
+
+async def test_a_fallback_directory_another_user_could_reach_is_never_written(sandbox: Sandbox, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    FALLBACK.mkdir(mode=0o700, exist_ok=True)
+    FALLBACK.chmod(0o777)  # as if another local user had made it first, open to all
+    try:
+        before = set(FALLBACK.iterdir())
+        async with connect(sandbox, export_dir=str(blocker / "exports")) as client:
+            error = await fails(client, "export_mentions", {"limit": 2})
+        assert error["code"] == "EXPORT_NOT_WRITTEN" and "OCTOLENS_EXPORT_DIR" in error["hint"]
+        assert set(FALLBACK.iterdir()) == before
+    finally:
+        FALLBACK.chmod(0o700)

@@ -100,6 +100,41 @@ async def test_export_uris_name_only_files_the_server_wrote(tmp_path: Path, uri:
             await session.read_resource(uri)
 
 
+async def test_a_key_cannot_climb_into_another_keys_export_directory(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()):
+        async with mcp_session(settings, READ_KEY) as victim:
+            result = await victim.call_tool("export_mentions", {"limit": 1})
+            assert result.structured_content is not None
+            name = result.structured_content["uri"].removeprefix(RESOURCE)
+        (written,) = files(tmp_path, name)
+        victim_folder = written.parent.name
+        async with mcp_session(settings, CANARY_KEY) as attacker:
+            await attacker.call_tool("export_mentions", {"limit": 1})  # the attacker's own folder now exists
+            for uri in (
+                f"{RESOURCE}../{victim_folder}/{name}",
+                f"{RESOURCE}..%2F{victim_folder}%2F{name}",
+                f"{RESOURCE}{victim_folder}/{name}",
+            ):
+                with pytest.raises(MCPError, match="Unknown resource"):
+                    await attacker.read_resource(uri)
+
+
+async def test_an_export_past_retention_is_neither_listed_nor_served(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        result = await session.call_tool("export_mentions", {"limit": 1})
+        assert result.structured_content is not None
+        uri = result.structured_content["uri"]
+        (written,) = files(tmp_path, "mentions-*.json")
+        day_and_a_bit = time.time() - 25 * 3600
+        os.utime(written, (day_and_a_bit, day_and_a_bit))  # not swept yet: the key has not exported since
+        with pytest.raises(MCPError, match="Unknown resource"):
+            await session.read_resource(uri)
+        listed = [str(resource.uri) for resource in (await session.list_resources()).resources]
+        assert uri not in listed
+
+
 async def test_old_exports_are_swept_when_the_key_exports_again(tmp_path: Path) -> None:
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:

@@ -13,6 +13,7 @@ UPSTREAM_ERROR        a non-2xx answer without the API's error envelope (an HTML
 INVALID_RESPONSE      a 2xx answer to a read that is not JSON, nests too deeply, or is not the documented shape
 RESPONSE_TOO_LARGE    a 2xx answer to a read larger than OCTOLENS_MAX_RESPONSE_BYTES; nothing more was read
 RESPONSE_LOST         a write was sent but its answer was lost: it may have landed; verify first
+EXPORT_NOT_WRITTEN    the export was read but its file could not be written (the disk, permissions)
 RATE_LIMITED          also minted locally when the hourly budget is known to be spent
 INTERNAL_ERROR        a bug in this server; no internals are shown
 """
@@ -34,6 +35,7 @@ LOCAL_CODES: dict[str, str] = {
     "INVALID_RESPONSE": "A 2xx answer to a read that was not JSON, nested too deeply, or not the documented shape.",
     "RESPONSE_TOO_LARGE": "A 2xx answer to a read was larger than OCTOLENS_MAX_RESPONSE_BYTES; nothing more was read.",
     "RESPONSE_LOST": "A write was sent but its answer was lost; it may have landed. Verify before repeating it.",
+    "EXPORT_NOT_WRITTEN": "The export was read, but its file could not be written; nothing was saved.",
     "RATE_LIMITED": "The organization's 500 requests/hour are spent (also minted locally, without a request).",
     "INTERNAL_ERROR": "An unexpected failure inside octolens-mcp; nothing internal is shown.",
 }

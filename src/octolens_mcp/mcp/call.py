@@ -137,7 +137,13 @@ async def _whole(
     structured = await _presented(op, api, await _execute(op, op.execute(api, args)))
     if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
         await api.progress("writing the export to a file")
-        structured = await exports.to_file(structured, settings.export_dir, owner)
+        try:
+            structured = await exports.to_file(structured, settings.export_dir, owner)
+        except OSError as error:
+            logger.warning("could not write an export: %s", error)
+            raise OctolensError(
+                "EXPORT_NOT_WRITTEN", f"The export's file could not be written ({error.strerror or 'an OS error'})."
+            ) from None
     return _shape(op, args, structured, resume, settings)
 
 

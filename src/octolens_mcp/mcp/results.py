@@ -83,6 +83,8 @@ _FIXED_HINTS = {
     "SETTINGS_NOT_FOUND": "The workspace's filter settings do not exist yet; they are created in the web app.",
     "CONFIRMATION_REQUIRED": "Ask the user to confirm the removals listed in details, then repeat the call "
     "with confirmRemovals=true.",
+    "EXPORT_NOT_WRITTEN": 'Set OCTOLENS_EXPORT_DIR to a writable directory, or repeat with output="result" '
+    "and a smaller limit.",
     "INTERNAL_ERROR": "Something failed unexpectedly; retry later.",
 }
 HINT_TEXTS: tuple[str, ...] = tuple(_FIXED_HINTS.values())

@@ -241,13 +241,18 @@ def build_server(
 
         # Another key's export reads exactly like one that never existed.
         stored = await exports.find(uri, settings.export_dir, owner) if owner is not None else None
-        if stored is None:
-            raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}")
-        text = await anyio.to_thread.run_sync(stored.text)
+        try:
+            if stored is None:
+                raise FileNotFoundError
+            text = await anyio.to_thread.run_sync(stored.text)
+        except (OSError, UnicodeDecodeError):  # swept by another replica meanwhile, or not ours to read
+            raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}") from None
         return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type=stored.mime_type, text=text)])
 
     async def read_resource(ctx: ServerRequestContext[Any], params: ReadResourceRequestParams) -> ReadResourceResult:
-        if str(params.uri).startswith("octolens://exports/"):
+        from octolens_mcp.mcp import exports
+
+        if str(params.uri).startswith(exports.URI_PREFIX):
             return await read_export(export_owner(ctx), str(params.uri))
         resource = RESOURCES_BY_URI.get(str(params.uri))
         if resource is None:
