@@ -53,8 +53,12 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
 
 
+NO_AUTHORIZATION = ""
+"""What ``bearer_key`` answers for a request with no Authorization header at all."""
+
+
 def bearer_key(scope: Scope) -> str | None:
-    """The request's ``Authorization: Bearer`` token, or None when there is no usable one."""
+    """The request's ``Authorization: Bearer`` token; ``NO_AUTHORIZATION`` without the header; None when unusable."""
     for name, value in scope.get("headers", ()):
         if name.lower() != b"authorization":
             continue
@@ -65,7 +69,7 @@ def bearer_key(scope: Scope) -> str | None:
         if scheme.lower() == "bearer" and usable:
             return token
         return None
-    return None
+    return NO_AUTHORIZATION
 
 
 class KeyGate:
@@ -79,8 +83,12 @@ class KeyGate:
         if scope["type"] != "http" or scope.get("path", "").rstrip("/") != MCP_PATH:
             await self._app(scope, receive, send)
             return
-        key = bearer_key(scope) or self._server_key
-        if key is None:
+        key = bearer_key(scope)
+        # The server key stands in only for a request that sends no credentials: one that sends a broken
+        # header meant to use its own key, and must not be served with another (possibly wider) one.
+        if key == NO_AUTHORIZATION:
+            key = self._server_key
+        if not key:
             await _unauthorized(scope, receive, send)
             return
         protect(key, pinned=False)
