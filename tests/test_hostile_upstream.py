@@ -65,10 +65,12 @@ RATE_LIMITED_BODY = {"error": {"code": "RATE_LIMITED", "message": "Too many requ
 
 
 @contextlib.asynccontextmanager
-async def connect_to(upstream: HostileUpstream, *, max_response_bytes: int = 8 * MiB) -> AsyncIterator[Client]:
+async def connect_to(
+    upstream: HostileUpstream, *, max_response_bytes: int = 8 * MiB, api_key: str = CANARY_KEY
+) -> AsyncIterator[Client]:
     """An MCP session with a server whose real HTTP client points at ``upstream``."""
     settings = Settings(
-        api_key=CANARY_KEY,
+        api_key=api_key,
         base_url=upstream.base_url,
         toolsets=("all",),
         timeout=DEADLINE,
@@ -504,6 +506,19 @@ async def test_success_echoing_the_key_never_shows_it() -> None:
             outcome = await invoke(client, "get_org")
     assert_key_absent(outcome)
     not_internal(outcome)
+
+
+async def test_a_key_holding_characters_json_escapes_is_still_redacted() -> None:
+    # A quote or a backslash reads differently in a result's JSON text than in its string.
+    key = 'ak_live"quoted\\slashed_0123456789'
+    org = {**ORG, "name": f"hello {key}", "nested": [{"echo": key}], key: "as a field name"}
+    with anyio.fail_after(TEST_CAP), HostileUpstream() as upstream:
+        upstream.route("GET", "/org", json_reply(200, org))
+        async with connect_to(upstream, api_key=key) as client:
+            outcome = await invoke(client, "get_org")
+    shown = outcome.result.model_dump_json(by_alias=True)
+    assert key not in shown and json.dumps(key)[1:-1] not in shown
+    assert expect_ok(outcome)["name"] == "hello ak_***"
 
 
 # --- Caps -----------------------------------------------------------------------------------------

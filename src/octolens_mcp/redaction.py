@@ -24,48 +24,46 @@ SHORTEST_SECRET = 8
 """Shorter strings are not registered: no API key is that short, and masking one would mangle every log."""
 _pinned: set[str] = set()
 _recent: dict[str, None] = {}
-_pattern: re.Pattern[str] | None = None
-_plain_secrets = False
-"""No registered secret holds a character JSON escapes, so searching a value's JSON text finds them all."""
-_JSON_ESCAPED = re.compile('["\\\\\x00-\x1f]')
+_patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+"""Every registered secret as written, and as ``json.dumps`` writes it inside a string (built together)."""
 _lock = threading.Lock()
 _installed = False
 
 
-def _matcher() -> re.Pattern[str] | None:
-    global _pattern, _plain_secrets
-    pattern = _pattern
-    if pattern is None and (_pinned or _recent):
+def _matchers() -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    global _patterns
+    patterns = _patterns
+    if patterns is None and (_pinned or _recent):
         with _lock:
             # Longest first, so a secret that contains another is replaced whole.
             secrets = sorted(_pinned | set(_recent), key=len, reverse=True)
-            _plain_secrets = not any(_JSON_ESCAPED.search(secret) for secret in secrets)
-            pattern = _pattern = re.compile("|".join(map(re.escape, secrets)))
-    return pattern
+            in_json = (json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets)
+            as_written = re.compile("|".join(map(re.escape, secrets)))
+            patterns = _patterns = (as_written, re.compile("|".join(map(re.escape, in_json))))
+    return patterns
 
 
 def redact(text: str) -> str:
-    pattern = _matcher()
-    return pattern.sub(MASK, text) if pattern is not None else text
+    patterns = _matchers()
+    return patterns[0].sub(MASK, text) if patterns is not None else text
 
 
 def redact_value(value: Any) -> Any:
     """``value`` (JSON-like) with every registered secret replaced in its strings and keys.
 
-    Usually nothing matches: one search over the value as JSON text (at C speed) says so, and only a
-    value with a match is walked. JSON escapes only quotes, backslashes and control characters, so a
-    secret holding none of those reads the same in the text as in its string.
+    Usually nothing matches: one search over the value as JSON text (at C speed), for each secret as
+    JSON writes it, says so, and only a value with a match is walked.
     """
-    pattern = _matcher()
-    if pattern is None:
+    patterns = _matchers()
+    if patterns is None:
         return value
-    if _plain_secrets:
-        try:
-            if pattern.search(json.dumps(value, ensure_ascii=False)) is None:
-                return value
-        except (TypeError, ValueError, RecursionError):
-            pass  # not JSON-like all through: walk it
-    return _redacted(value, pattern)
+    as_written, in_json = patterns
+    try:
+        if in_json.search(json.dumps(value, ensure_ascii=False)) is None:
+            return value
+    except (TypeError, ValueError, RecursionError):
+        pass  # not JSON-like all through: walk it
+    return _redacted(value, as_written)
 
 
 def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:
@@ -84,21 +82,21 @@ def protect(secret: str | None, *, pinned: bool = True) -> None:
     ``pinned`` secrets stay registered for the life of the process; the others (per-request keys) are
     the most recent ``RECENT_SECRETS``.
     """
-    global _installed, _pattern
+    global _installed, _patterns
     if not secret or len(secret) < SHORTEST_SECRET:
         return
     with _lock:
         if pinned:
             if secret not in _pinned:
                 _pinned.add(secret)
-                _pattern = None
+                _patterns = None
         elif secret in _recent:
             _recent[secret] = _recent.pop(secret)
         elif secret not in _pinned:
             _recent[secret] = None
             while len(_recent) > RECENT_SECRETS:
                 del _recent[next(iter(_recent))]
-            _pattern = None
+            _patterns = None
         if _installed:
             return
         _installed = True
@@ -113,7 +111,7 @@ def protect(secret: str | None, *, pinned: bool = True) -> None:
 
 
 def _scrub(record: logging.LogRecord) -> None:
-    if _matcher() is None:
+    if _matchers() is None:
         return
     try:
         message = record.getMessage()
