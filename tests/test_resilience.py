@@ -41,11 +41,15 @@ MATRIX: list[tuple[str, dict[str, Any], str, str]] = [
     ("502 HTML", {"kind": "status", "status": 502, "body": HTML_502}, "ok", "RESPONSE_LOST"),
     ("503", {"kind": "status", "status": 503, "body": ""}, "ok", "RESPONSE_LOST"),
     ("connection refused", {"kind": "refuse"}, "ok", "ok"),
+    ("connect timeout", {"kind": "connect_timeout"}, "ok", "ok"),
+    ("pool timeout", {"kind": "pool_timeout"}, "ok", "ok"),
     ("reset before any response", {"kind": "reset"}, "ok", "RESPONSE_LOST"),
     ("truncated body", {"kind": "truncate"}, "ok", "RESPONSE_LOST"),
     ("invalid JSON on 2xx", {"kind": "invalid_json"}, "ok", "RESPONSE_LOST"),
     ("slower than the deadline", {"kind": "slow_after", "seconds": 6.0}, "ok", "RESPONSE_LOST"),
 ]
+# Faults that fail the connection before anything is sent: even a write is resent.
+NEVER_SENT = {"connection refused", "connect timeout", "pool timeout"}
 # Faults after which the write really landed (the sandbox handled it before misbehaving).
 LANDED = {"truncated body", "invalid JSON on 2xx", "slower than the deadline"}
 
@@ -63,7 +67,7 @@ async def test_read_under_fault(
             error = await fails(client, "list_feeds")
             assert error["code"] == outcome
     reached = sandbox.count("GET /feeds")
-    if case == "connection refused":
+    if case in NEVER_SENT:
         assert (reached, sandbox.refused) == (1, 1)
     else:
         assert reached == (2 if outcome == "ok" else 1)

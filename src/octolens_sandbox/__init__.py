@@ -20,7 +20,12 @@ class SandboxTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path.removeprefix(BASE_PATH)
-        if self.sandbox.refuses(request.method, path):
+        refusal = self.sandbox.refusal(request.method, path)
+        if refusal == "connect_timeout":
+            raise httpx2.ConnectTimeout("timed out connecting", request=request)
+        if refusal == "pool_timeout":
+            raise httpx2.PoolTimeout("no connection became free in time", request=request)
+        if refusal is not None:
             raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
         try:
             return await self._asgi.handle_async_request(request)

@@ -222,9 +222,9 @@ class Sandbox:
             response.headers.update(self.rate_headers())
         return response
 
-    def refuses(self, method: str, path: str) -> bool:
-        """Whether the connection for this request is refused before it reaches the app; never, here."""
-        return False
+    def refusal(self, method: str, path: str) -> str | None:
+        """How the connection for this request fails before it reaches the app (a fault kind); never, here."""
+        return None
 
     def _dispatch(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes

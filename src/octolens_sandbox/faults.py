@@ -19,12 +19,15 @@ FaultKind = Literal[
     "status",  # answer ``status`` with raw ``body`` and ``headers``; the request is not handled
     "rate_limit",  # answer 429 RATE_LIMITED with Retry-After ``retry_after``; not handled
     "refuse",  # the connection is refused: nothing reaches the app (raised by the transport)
+    "connect_timeout",  # the connection does not open in time: nothing reaches the app
+    "pool_timeout",  # no pooled connection frees up in time: nothing reaches the app
     "reset",  # the connection drops before the request is handled
     "drop_after",  # the request is handled, then the connection drops before the answer
     "truncate",  # handled; the 2xx body is cut in half
     "invalid_json",  # handled; the 2xx body is not JSON
     "slow_after",  # handled; then wait ``seconds`` before answering
 ]
+REFUSAL_KINDS = {"refuse", "connect_timeout", "pool_timeout"}
 AFTER_KINDS = {"drop_after", "truncate", "invalid_json", "slow_after"}
 
 
@@ -51,7 +54,7 @@ class FaultySandbox(Sandbox):
         super().__init__(**options)
         self.faults: list[Fault] = []
         self.refused = 0
-        """Connections refused by a ``refuse`` fault (they never reached the app)."""
+        """Connections failed by a ``refuse`` or timeout fault before they reached the app."""
 
     def take_fault(self, method: str, path: str, kinds: set[str]) -> Fault | None:
         template = self._template(method, path)
@@ -64,11 +67,12 @@ class FaultySandbox(Sandbox):
                 return fault
         return None
 
-    def refuses(self, method: str, path: str) -> bool:
-        if self.take_fault(method, path, {"refuse"}) is None:
-            return False
+    def refusal(self, method: str, path: str) -> str | None:
+        fault = self.take_fault(method, path, REFUSAL_KINDS)
+        if fault is None:
+            return None
         self.refused += 1
-        return True
+        return fault.kind
 
     async def _serve(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes

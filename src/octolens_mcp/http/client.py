@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 USER_AGENT = f"octolens-mcp/{__version__}"
 RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
 MAX_URL_LENGTH = 8000
+POOL_CONNECTIONS = 100
+"""Connections open to the API at once, for every key together; more calls wait for one (the pool timeout)."""
+POOL_KEPT_ALIVE = 32
 """Longest request URL sent; beyond it proxies and servers refuse or truncate requests."""
 ERROR_BODY_LIMIT = 4 * 1024 * 1024
 """Largest error body read for its envelope; a larger one is reported without it."""
@@ -85,6 +88,7 @@ def connection_pool(base_url: str, transport: httpx2.AsyncBaseTransport | None =
         base_url=base_url.rstrip("/"),
         headers={"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING},
         cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+        limits=httpx2.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_KEPT_ALIVE),
         transport=transport,
         follow_redirects=False,
     )
@@ -235,7 +239,8 @@ class OctolensClient:
                 params=_query_params(request.query),
                 json=request.body,
                 headers=authorization,
-                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+                # The pool wait ends before the call's deadline, so a write that never left is told apart.
+                timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0), pool=timeout * 0.9),
             )
         except (ValueError, httpx2.InvalidURL) as exc:  # NaN in JSON, text that cannot be encoded, a bad URL
             raise _refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
@@ -256,9 +261,16 @@ class OctolensClient:
                     return await self._answer(response, write=write)
                 finally:
                     await response.aclose()
-        except httpx2.ConnectError:
-            # The connection never opened, so nothing reached the API: safe to resend even a write.
-            error = OctolensError("UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent.")
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+            # The connection never opened (or no pooled one freed up), so nothing reached the API: safe to
+            # resend even a write.
+            busy = isinstance(exc, httpx2.PoolTimeout)
+            reason = (
+                "No connection to the Octolens API became free in time"
+                if busy
+                else "Could not connect to the Octolens API"
+            )
+            error = OctolensError("UPSTREAM_UNREACHABLE", f"{reason}; nothing was sent.")
             raise _Failure(error, retry=True) from None
         except (TimeoutError, httpx2.TimeoutException):
             raise _Failure(_timeout_error(write), retry=not write) from None
