@@ -95,6 +95,9 @@ async def test_demo_mode_acts_as_an_admin_key_without_asking() -> None:
         ({"scope": "read,admin"}, "admin"),
         ({"data": {"scopes": ["write"]}}, "write"),
         ({"key": {"scope": "ADMIN"}}, "admin"),
+        # Named in several places: the widest counts, so no tool the key may use is hidden.
+        ({"scope": "read", "data": {"scopes": ["read", "write"]}}, "write"),
+        ({"scope": ["mentions:read"], "apiKey": {"scope": "admin"}}, "admin"),
         ({"scope": None}, None),
         ({"scope": ["owner"]}, None),
         ({"scope": [1, None, {"x": 1}]}, None),

@@ -14,18 +14,27 @@ HOLDERS = ("data", "key", "apiKey")
 
 
 def scope_names(body: Any) -> list[str] | None:
-    """The scope names as sent (in order, without blanks), or None when the answer names none."""
+    """The scope names as sent (in order, without blanks), or None when the answer names none.
+
+    The first place that names any wins: what ``get_auth_info`` shows is one list as the API sent it.
+    """
+    return next(iter(_every_list(body)), None)
+
+
+def all_scope_names(body: Any) -> list[str]:
+    """Every scope name the answer holds in any of its places, so none that would widen the key is missed."""
+    return [name for names in _every_list(body) for name in names]
+
+
+def _every_list(body: Any) -> list[list[str]]:
     if not isinstance(body, dict):
-        return None
+        return []
     holders = [body, *(body.get(name) for name in HOLDERS)]
+    found: list[list[str]] = []
     for holder in holders:
-        if not isinstance(holder, dict):
-            continue
-        for field in ("scopes", "scope"):
-            names = _names(holder.get(field))
-            if names is not None:
-                return names
-    return None
+        if isinstance(holder, dict):
+            found += [names for field in ("scopes", "scope") if (names := _names(holder.get(field))) is not None]
+    return found
 
 
 def _names(raw: Any) -> list[str] | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from octolens_mcp.catalog.scope_names import scope_names
+from octolens_mcp.catalog.scope_names import all_scope_names
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ Lookup = Callable[[], Awaitable[Any]]
 
 
 def scope_of(body: Any) -> str | None:
-    """The highest scope a ``GET /auth`` answer names, or None."""
-    ranked = [name.lower() for name in scope_names(body) or [] if name.lower() in RANK]
+    """The highest scope a ``GET /auth`` answer names anywhere, or None."""
+    ranked = [name.lower() for name in all_scope_names(body) if name.lower() in RANK]
     return max(ranked, key=RANK.__getitem__) if ranked else None
 
 
