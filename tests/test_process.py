@@ -53,6 +53,21 @@ def test_bad_configuration_is_one_line_and_exit_2(args: list[str], env: dict[str
     assert len(lines) == 1 and named in lines[0] and "Traceback" not in done.stderr
 
 
+def test_an_abbreviated_flag_is_refused() -> None:
+    # The container healthcheck reads the server's flags by their full names; `--trans http` must not
+    # start an HTTP server the healthcheck cannot see.
+    done = subprocess.run(
+        [COMMAND, "--demo", "--trans", "http"],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "unrecognized arguments: --trans http" in done.stderr
+
+
 def test_flags_override_the_environment() -> None:
     base = from_env({"OCTOLENS_TIMEOUT": "5", "OCTOLENS_CACHE_TTL": "9", "OCTOLENS_LOG_LEVEL": "info"})
     settings = settings_from(["--timeout", "7", "--log-level", "debug"], base)

@@ -34,6 +34,7 @@ TOOLSET_HELP = (
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="octolens-mcp",
+        allow_abbrev=False,  # the container healthcheck reads the flags by their full names
         description="MCP server exposing the Octolens REST API v2 as tools, over stdio or streamable HTTP.",
         epilog="Environment: OCTOLENS_API_KEY (required for stdio unless --demo), OCTOLENS_BASE_URL, "
         "OCTOLENS_TOOLSETS, OCTOLENS_READ_ONLY, OCTOLENS_DYNAMIC_TOOLSETS, OCTOLENS_SCOPE_FILTER, OCTOLENS_LOG_LEVEL, "
