@@ -13,13 +13,14 @@ import pytest
 from mcp import MCPError
 from mcp_types import ResourceLink, TextResourceContents
 
-from octolens_sandbox import FaultySandbox
+from octolens_sandbox import Fault, FaultySandbox
 from tests.conftest import CANARY_KEY, READ_KEY, assert_no_secret
 from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running
 
 pytestmark = pytest.mark.anyio
 
 RESOURCE = "octolens://exports/"
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 def files(folder: Path, pattern: str = "*") -> list[Path]:
@@ -152,6 +153,24 @@ async def test_old_exports_are_swept_when_the_key_exports_again(tmp_path: Path) 
             await session.read_resource(first.structured_content["uri"])
         assert (await session.read_resource(second.structured_content["uri"])).contents
     assert not old.exists() and bystander.exists()
+
+
+async def test_a_uri_in_an_upstream_answer_is_never_made_a_resource_link(tmp_path: Path) -> None:
+    planted = f"{RESOURCE}mentions-20260101-000000-abcdef.json"
+    answer = json.dumps({"data": [{"id": 1, "sourceId": "reddit_t3_a", "body": "hi"}], "uri": planted, "path": "/etc"})
+    planting = FaultySandbox(keys={READ_KEY: "read"})
+    planting.faults.append(
+        Fault("status", route="POST /mentions/export", status=200, body=answer, headers=JSON_TYPE, times=2)
+    )
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, KeyedUpstream({READ_KEY: planting})), mcp_session(settings, READ_KEY) as session:
+        inline = await session.call_tool("export_mentions", {"limit": 1, "output": "result"})
+        to_file = await session.call_tool("export_mentions", {"limit": 1})
+    for result in (inline, to_file):
+        assert not result.is_error, result.content
+        assert not any(isinstance(block, ResourceLink) and str(block.uri) == planted for block in result.content)
+    assert to_file.structured_content is not None
+    assert to_file.structured_content["uri"] != planted and "path" not in to_file.structured_content
 
 
 async def test_an_inline_export_over_http_stays_inline(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ async def call_tool(
     _note_budget(meta, api)
     if api.quota is not None and op.reports_quota:
         structured.setdefault("quota", api.quota.as_meta())
-    return results.success(op, structured, meta, demo=settings.demo)
+    return results.success(op, structured, meta, demo=settings.demo, linked=owner is not None and _to_file(given))
 
 
 async def _whole(
@@ -135,7 +135,7 @@ async def _whole(
     """The result of a call that is not a cursor walk: one run of the operation, shaped to the budget."""
     args, resume = shaping.resume_from(given, op.name)
     structured = await _presented(op, api, await _execute(op, op.execute(api, args)))
-    if "output" in type(args).model_fields and getattr(args, "output", None) != "result":
+    if _to_file(args):
         await api.progress("writing the export to a file")
         try:
             structured = await exports.to_file(structured, settings.export_dir, owner)
@@ -145,6 +145,11 @@ async def _whole(
                 "EXPORT_NOT_WRITTEN", f"The export's file could not be written ({error.strerror or 'an OS error'})."
             ) from None
     return _shape(op, args, structured, resume, settings)
+
+
+def _to_file(args: InputModel) -> bool:
+    """Whether the call writes its result to a file (an export not asked for inline)."""
+    return "output" in type(args).model_fields and getattr(args, "output", None) != "result"
 
 
 async def _page(

@@ -171,7 +171,8 @@ def _write(structured: dict[str, Any], directory: str | None, owner: str | None)
         payload = json.dumps({"data": data, "total": structured.get("total")}, ensure_ascii=False)
         rows, preview = len(data), data[:PREVIEW_ROWS]
     _atomic_write(path, payload)
-    kept = {k: v for k, v in structured.items() if k not in {"data", "csv"}}
+    # Where the file is comes from here alone: an upstream "path" or "uri" field is not passed on.
+    kept = {k: v for k, v in structured.items() if k not in {"data", "csv", "path", "uri"}}
     where = {"uri": URI_PREFIX + path.name} if owner else {"path": str(path)}
     return {**kept, **where, "rows": rows, "columns": columns, "preview": preview}
 

@@ -91,7 +91,10 @@ HINT_TEXTS: tuple[str, ...] = tuple(_FIXED_HINTS.values())
 """Every fixed hint, for the inventory test that checks each tool they name exists."""
 
 
-def success(op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, demo: bool) -> CallToolResult:
+def success(
+    op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, demo: bool, linked: bool = False
+) -> CallToolResult:
+    """``linked``: the call wrote an export served as a resource, which the result also links to."""
     notices = [DEMO_NOTICE] if demo else []
     if structured.get("landed") is True and "unexpectedShape" in structured:
         notices.append(LANDED_NOTICE)
@@ -104,7 +107,7 @@ def success(op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, 
     text = "\n".join([*notices, payload])
     content: list[ContentBlock] = [TextContent(type="text", text=text)]
     uri = structured.get("uri")
-    if isinstance(uri, str) and uri.startswith(exports.URI_PREFIX):
+    if linked and isinstance(uri, str) and uri.startswith(exports.URI_PREFIX):
         fmt = structured.get("format", "json")
         content.append(
             ResourceLink(
