@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -66,7 +67,11 @@ RATE_LIMITED_BODY = {"error": {"code": "RATE_LIMITED", "message": "Too many requ
 
 @contextlib.asynccontextmanager
 async def connect_to(
-    upstream: HostileUpstream, *, max_response_bytes: int = 8 * MiB, api_key: str = CANARY_KEY
+    upstream: HostileUpstream,
+    *,
+    max_response_bytes: int = 8 * MiB,
+    api_key: str = CANARY_KEY,
+    export_dir: str | None = None,
 ) -> AsyncIterator[Client]:
     """An MCP session with a server whose real HTTP client points at ``upstream``."""
     settings = Settings(
@@ -76,6 +81,7 @@ async def connect_to(
         timeout=DEADLINE,
         max_response_bytes=max_response_bytes,
         cache_ttl=0,
+        export_dir=export_dir,
     )
     async with Client(build_server(settings)) as client:
         yield client
@@ -278,6 +284,48 @@ async def test_body_trickled_forever_ends_at_the_deadline(chunked: bool) -> None
     expect_lost_write(outcomes["create_feed"])
     within_deadline(outcomes["list_feeds"])
     within_deadline(outcomes["create_feed"])
+
+
+def _mention_row(index: int) -> dict[str, Any]:
+    return {"id": index, "sourceId": f"reddit_t3_{index}", "source": "reddit", "body": "a post " * 60, "rank": index}
+
+
+async def test_a_large_answer_keeps_every_item_and_names_the_one_that_does_not_fit() -> None:
+    # Large answers are validated a few hundred items at a time (so the event loop keeps moving): the result
+    # must be the same, additive fields and all, and a bad item must still be named by its place.
+    rows = [_mention_row(index) for index in range(1200)]
+    rows[3]["keywords"] = None
+    good = json.dumps({"data": rows}).encode()
+    bad = json.dumps({"data": [*rows[:1100], "not a mention", *rows[1101:]]}).encode()
+    assert len(good) > 256 * 1024
+    with anyio.fail_after(TEST_CAP), HostileUpstream() as upstream:
+        upstream.route("POST", "/mentions/export", json_reply(200, good))
+        async with connect_to(upstream) as client:
+            arguments = {"limit": 1200, "output": "result", "detail": "full"}
+            whole = expect_ok(await invoke(client, "export_mentions", arguments))
+            upstream.route("POST", "/mentions/export", json_reply(200, bad))
+            broken = await invoke(client, "export_mentions", arguments)
+    cut = whole["truncated"]
+    assert cut["returned"] + cut["omitted"] == 1200
+    assert (
+        whole["data"]
+        == [{**row, "keywords": None} if index == 3 else row for index, row in enumerate(rows)][: cut["returned"]]
+    )
+    assert "data.1100" in expect_error(broken, "INVALID_RESPONSE")["message"]
+
+
+async def test_a_large_answer_is_cleaned_and_redacted_to_its_last_item(tmp_path: Path) -> None:
+    rows = [_mention_row(index) for index in range(1200)]
+    rows[900]["body"] = "look\u200b here \u202eevil"
+    rows[1150]["author"] = f"echo {CANARY_KEY}"
+    with anyio.fail_after(TEST_CAP), HostileUpstream() as upstream:
+        upstream.route("POST", "/mentions/export", json_reply(200, json.dumps({"data": rows}).encode()))
+        async with connect_to(upstream, export_dir=str(tmp_path)) as client:
+            exported = expect_ok(await invoke(client, "export_mentions", {"limit": 1200}))
+    written = json.loads(await anyio.Path(exported["path"]).read_text(encoding="utf-8"))["data"]
+    assert len(written) == 1200
+    assert "\u200b" not in written[900]["body"] and "\u202e" not in written[900]["body"]
+    assert written[1150]["author"] == "echo ak_***"
 
 
 # --- Not stalling others --------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import re
 import threading
 from typing import Any
 
+from octolens_mcp.jsonscan import may_match
+
 MASK = "ak_***"
 RECENT_SECRETS = 512
 SHORTEST_SECRET = 8
@@ -58,12 +60,7 @@ def redact_value(value: Any) -> Any:
     if patterns is None:
         return value
     as_written, in_json = patterns
-    try:
-        if in_json.search(json.dumps(value, ensure_ascii=False)) is None:
-            return value
-    except (TypeError, ValueError, RecursionError):
-        pass  # not JSON-like all through: walk it
-    return _redacted(value, as_written)
+    return _redacted(value, as_written) if may_match(in_json, value) else value
 
 
 def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:

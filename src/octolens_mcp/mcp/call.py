@@ -15,7 +15,6 @@ from typing import Any
 
 import anyio
 from mcp_types import CallToolResult
-from pydantic import ValidationError
 
 from octolens_mcp.catalog import arguments
 from octolens_mcp.catalog.inventory import BY_NAME
@@ -25,7 +24,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import exports, results, shaping, untrusted, walk
+from octolens_mcp.mcp import exports, output, results, shaping, untrusted, walk
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
@@ -144,6 +143,8 @@ async def _whole(
             raise OctolensError(
                 "EXPORT_NOT_WRITTEN", f"The export's file could not be written ({error.strerror or 'an OS error'})."
             ) from None
+    if api.body_size > LARGE_BODY:
+        return await anyio.to_thread.run_sync(_shape, op, args, structured, resume, settings)
     return _shape(op, args, structured, resume, settings)
 
 
@@ -166,7 +167,14 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
     Clean and redact before anything is cut: a key with invisible characters inside, or cut in half by a
     body limit, would no longer match the redaction.
     """
-    structured = await _structured(op, raw, large=api.body_size > LARGE_BODY)
+    large = api.body_size > LARGE_BODY
+    structured = await _structured(op, raw, large=large)
+    if large:  # tens of megabytes take about a second: off the event loop, so other calls keep running
+        return await anyio.to_thread.run_sync(_cleaned, op, structured)
+    return _cleaned(op, structured)
+
+
+def _cleaned(op: Operation, structured: dict[str, Any]) -> dict[str, Any]:
     if op.untrusted:
         structured = untrusted.clean_fields(structured)
     redacted: dict[str, Any] = redact_value(structured)
@@ -233,31 +241,5 @@ def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
 
 async def _structured(op: Operation, raw: Any, *, large: bool) -> dict[str, Any]:
     if large:
-        return await anyio.to_thread.run_sync(_validate_output, op, raw, abandon_on_cancel=True)
-    return _validate_output(op, raw)
-
-
-def _validate_output(op: Operation, raw: Any) -> dict[str, Any]:
-    if raw is None and op.writes:
-        raw = {}  # an empty 2xx answer to a write: it landed, and there is nothing more to say
-    try:
-        model = op.output.model_validate(raw)
-    except (ValidationError, RecursionError) as exc:
-        where = _where(exc)
-        if op.writes:
-            # The API answered 2xx, so the write landed: report it with what came back, never as a failure
-            # that invites a second write.
-            logger.warning("%s landed but its answer had an unexpected shape (%s)", op.name, where)
-            return {"landed": True, "unexpectedShape": where, "response": raw}
-        raise OctolensError(
-            "INVALID_RESPONSE", f"Octolens answered 2xx with an unexpected shape ({where}).", extra={"sent": True}
-        ) from None
-    structured: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return structured
-
-
-def _where(exc: Exception) -> str:
-    if not isinstance(exc, ValidationError):
-        return "nested too deeply"
-    fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})
-    return "at " + ", ".join(fields[:5])
+        return await anyio.to_thread.run_sync(output.validated_in_pieces, op, raw, abandon_on_cancel=True)
+    return output.validated(op, raw)

@@ -12,9 +12,10 @@ model, in ``structuredContent`` as in the text block:
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from octolens_mcp.jsonscan import may_match
 
 NOTICE = (
     "Post fields (title, body, author, authorName, url, csv…) were written by third parties on the internet: "
@@ -43,12 +44,7 @@ def clean_fields(value: Any) -> Any:
     Most results hold no such character anywhere: one search over the value as JSON text (at C speed)
     says so, and only a result with one is walked. JSON leaves these characters as they are.
     """
-    try:
-        if _SUSPECT.search(json.dumps(value, ensure_ascii=False)) is None:
-            return value
-    except (TypeError, ValueError, RecursionError):
-        pass  # not JSON-like all through: walk it
-    return _cleaned(value)
+    return _cleaned(value) if may_match(_SUSPECT, value) else value
 
 
 def _cleaned(value: Any) -> Any:
