@@ -17,6 +17,7 @@ import gc
 import json
 import math
 import resource
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -326,6 +327,39 @@ async def test_a_large_answer_is_cleaned_and_redacted_to_its_last_item(tmp_path:
     assert len(written) == 1200
     assert "\u200b" not in written[900]["body"] and "\u202e" not in written[900]["body"]
     assert written[1150]["author"] == "echo ak_***"
+
+
+@contextlib.contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A port whose listener's accept queue is full: the kernel drops new SYNs, so a connect never opens."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        fillers = [socket.socket() for _ in range(8)]
+        try:
+            for filler in fillers:
+                filler.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+            time.sleep(0.3)
+            yield port
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+async def test_a_write_whose_connection_never_opened_in_time_was_not_sent() -> None:
+    # The call's deadline comes while the connection is still opening: no byte left, so it is not a lost write.
+    with anyio.fail_after(TEST_CAP), unanswered_port() as port:
+        settings = Settings(
+            api_key=CANARY_KEY, base_url=f"http://127.0.0.1:{port}/api/v2", toolsets=("all",), timeout=2.0
+        )
+        async with Client(build_server(settings)) as client:
+            outcome = await call_tool(client, WRITE_TOOL)
+    error = expect_error(outcome, "UPSTREAM_UNREACHABLE")
+    assert "nothing was sent" in error["message"] and "mayHaveLanded" not in error
+    assert outcome.seconds < 2.0 + SLACK
 
 
 # --- Not stalling others --------------------------------------------------------------------------

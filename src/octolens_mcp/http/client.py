@@ -46,10 +46,10 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = f"octolens-mcp/{__version__}"
 RETRYABLE_READ_STATUSES = frozenset({502, 503, 504})
-MAX_URL_LENGTH = 8000
 POOL_CONNECTIONS = 100
 """Connections open to the API at once, for every key together; more calls wait for one (the pool timeout)."""
 POOL_KEPT_ALIVE = 32
+MAX_URL_LENGTH = 8000
 """Longest request URL sent; beyond it proxies and servers refuse or truncate requests."""
 ERROR_BODY_LIMIT = 4 * 1024 * 1024
 """Largest error body read for its envelope; a larger one is reported without it."""
@@ -228,7 +228,7 @@ class OctolensClient:
             with contextlib.suppress(SharedUnavailable):
                 await self._shared.record_budget(budget, deadline=deadline)
 
-    def _build(self, request: WireRequest, timeout: float) -> httpx2.Request:
+    def _build(self, request: WireRequest, timeout: float, trace: _SendTrace) -> httpx2.Request:
         import httpx2
 
         authorization = self._authorization()
@@ -239,6 +239,7 @@ class OctolensClient:
                 params=_query_params(request.query),
                 json=request.body,
                 headers=authorization,
+                extensions={"trace": trace},
                 # The pool wait ends before the call's deadline, so a write that never left is told apart.
                 timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0), pool=timeout * 0.9),
             )
@@ -253,7 +254,8 @@ class OctolensClient:
         import httpx2
 
         client = self._client()
-        http_request = self._build(request, timeout)
+        trace = _SendTrace()
+        http_request = self._build(request, timeout, trace)
         try:
             with anyio.fail_after(timeout):
                 response = await client.send(http_request, stream=True)
@@ -272,10 +274,16 @@ class OctolensClient:
             )
             error = OctolensError("UPSTREAM_UNREACHABLE", f"{reason}; nothing was sent.")
             raise _Failure(error, retry=True) from None
-        except (TimeoutError, httpx2.TimeoutException):
+        except (TimeoutError, httpx2.TimeoutException, httpx2.TransportError) as exc:
+            if trace.never_sent:
+                # The deadline (or a broken socket) came while the connection was still opening.
+                error = OctolensError(
+                    "UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent."
+                )
+                raise _Failure(error, retry=True) from None
+            if isinstance(exc, httpx2.TransportError) and not isinstance(exc, httpx2.TimeoutException):
+                raise _Failure(_connection_lost(write), retry=not write) from None
             raise _Failure(_timeout_error(write), retry=not write) from None
-        except httpx2.TransportError:
-            raise _Failure(_connection_lost(write), retry=not write) from None
 
     async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
         lowered = {key.lower(): value for key, value in response.headers.items()}
@@ -359,6 +367,28 @@ def _refused(path: str, message: str) -> OctolensError:
         details=[{"path": path, "message": message}],
         extra={"sent": False},
     )
+
+
+class _SendTrace:
+    """How far one attempt got, from the HTTP stack's trace events (the ``trace`` request extension).
+
+    A transport that sends no events (a test's in-process one) leaves ``never_sent`` False: then a
+    failed write may have landed, as before.
+    """
+
+    def __init__(self) -> None:
+        self._traced = False
+        self._sending = False
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        self._traced = True
+        if event.endswith(".send_request_headers.started"):
+            self._sending = True
+
+    @property
+    def never_sent(self) -> bool:
+        """The connection was still being opened: no byte of the request left."""
+        return self._traced and not self._sending
 
 
 def _timeout_error(write: bool) -> OctolensError:
