@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import tempfile
 from pathlib import Path
 
@@ -55,3 +57,25 @@ async def test_a_fallback_directory_another_user_could_reach_is_never_written(sa
         assert set(FALLBACK.iterdir()) == before
     finally:
         FALLBACK.chmod(0o700)
+
+
+async def test_an_export_the_disk_cannot_hold_leaves_no_half_file(sandbox: Sandbox, tmp_path: Path) -> None:
+    for mention in sandbox.mentions:
+        mention["body"] = "a long post " * 300
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    previous_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    try:
+        async with connect(sandbox, export_dir=str(tmp_path)) as client:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, previous_limit[1]))  # as if the disk filled up
+            try:
+                error = await fails(client, "export_mentions", {"limit": 200, "includeAll": True})
+            finally:
+                resource.setrlimit(resource.RLIMIT_FSIZE, previous_limit)
+    finally:
+        signal.signal(signal.SIGXFSZ, previous_handler)
+    assert error["code"] == "EXPORT_NOT_WRITTEN"
+    assert files_under(tmp_path) == []
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]

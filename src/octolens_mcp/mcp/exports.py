@@ -147,10 +147,15 @@ def _sweep(folder: Path) -> None:
         return
     for entry in entries:
         try:
-            if _NAME.fullmatch(entry.name) and entry.stat().st_mtime < cutoff:
+            if _ours(entry.name) and entry.stat().st_mtime < cutoff:
                 os.unlink(entry.path)
         except OSError:
             continue  # another replica removed it first, or it is not ours to remove
+
+
+def _ours(name: str) -> bool:
+    """An export, or one a crashed process left half-written."""
+    return _NAME.fullmatch(name.removeprefix(".").removesuffix(".partial")) is not None
 
 
 def _write(structured: dict[str, Any], directory: str | None, owner: str | None) -> dict[str, Any]:
@@ -204,5 +209,9 @@ def _own_private(folder: Path) -> None:
 
 def _atomic_write(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8", newline="")
-    os.replace(partial, path)
+    try:
+        partial.write_text(text, encoding="utf-8", newline="")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk must not keep half an export, tens of megabytes
+        raise
