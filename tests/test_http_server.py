@@ -189,14 +189,21 @@ async def test_the_server_key_is_used_only_when_the_operator_opts_in() -> None:
             assert (await structured(keyless, "get_auth_info"))["scopes"] == ["read", "write"]
         async with mcp_session(settings, READ_KEY) as own_key:
             assert (await structured(own_key, "get_auth_info"))["scopes"] == ["read"]
-        # A request that sends credentials meant its own; a broken header is refused, never served as the server.
+        # Another scheme (a proxy's own login) or an empty Bearer brings no key: the server's is used.
         async with httpx2.AsyncClient() as http:
-            for broken in (f"Basic {READ_KEY}", "Bearer", "Bearer " + "k" * 600, "Bearer k\u00e9y", "Token x"):
-                headers = [
+            for no_key in ("Basic dXNlcjpwYXNz", "Bearer"):
+                response = await http.post(
+                    url(settings), json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": no_key}
+                )
+                assert response.status_code == 200, no_key
+        # A Bearer token that cannot be a key meant the caller's own: refused, never served as the server.
+        async with httpx2.AsyncClient() as http:
+            for broken in ("Bearer " + "k" * 600, "Bearer k\u00e9y", "Bearer k\x7fy"):
+                raw_headers = [
                     *((k.encode(), v.encode()) for k, v in MCP_HEADERS.items()),
                     (b"Authorization", broken.encode()),
                 ]
-                response = await http.post(url(settings), json=INITIALIZE, headers=headers)
+                response = await http.post(url(settings), json=INITIALIZE, headers=raw_headers)
                 assert response.status_code == 401, broken
                 assert response.json()["error"]["code"] == "UNAUTHORIZED"
     closed = http_settings(api_key=WRITE_KEY)

@@ -54,21 +54,26 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 
 NO_AUTHORIZATION = ""
-"""What ``bearer_key`` answers for a request with no Authorization header at all."""
+"""What ``bearer_key`` answers for a request that brings no Bearer token (no header, another scheme, empty)."""
 
 
 def bearer_key(scope: Scope) -> str | None:
-    """The request's ``Authorization: Bearer`` token; ``NO_AUTHORIZATION`` without the header; None when unusable."""
+    """The request's ``Authorization: Bearer`` token; ``NO_AUTHORIZATION`` when it brings none; None when unusable.
+
+    Another scheme (a proxy's own ``Basic`` login) or an empty Bearer (what some clients send with no
+    token set) brings no key; a Bearer token that is not one (not printable ASCII, over-long) was meant
+    as the caller's own key and is refused.
+    """
     for name, value in scope.get("headers", ()):
         if name.lower() != b"authorization":
             continue
         scheme, _, token = bytes(value).decode("latin-1").strip().partition(" ")
         token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return NO_AUTHORIZATION
         # API keys are printable ASCII; anything else could not be sent upstream as a header anyway.
-        usable = token.isascii() and token.isprintable() and 0 < len(token) <= MAX_KEY_LENGTH
-        if scheme.lower() == "bearer" and usable:
-            return token
-        return None
+        usable = token.isascii() and token.isprintable() and len(token) <= MAX_KEY_LENGTH
+        return token if usable else None
     return NO_AUTHORIZATION
 
 
@@ -84,8 +89,8 @@ class KeyGate:
             await self._app(scope, receive, send)
             return
         key = bearer_key(scope)
-        # The server key stands in only for a request that sends no credentials: one that sends a broken
-        # header meant to use its own key, and must not be served with another (possibly wider) one.
+        # The server key stands in only for a request that brings no key: one whose Bearer token is broken
+        # meant to use its own, and must not be served with another (possibly wider) one.
         if key == NO_AUTHORIZATION:
             key = self._server_key
         if not key:
