@@ -8,15 +8,12 @@ import signal
 import tempfile
 from pathlib import Path
 
-import anyio
 import pytest
 
 from octolens_sandbox import Sandbox
 from tests.conftest import connect, fails, ok
 
 pytestmark = pytest.mark.anyio
-
-FALLBACK = Path(tempfile.gettempdir()) / f"octolens-mcp-exports-{os.getuid()}"
 
 
 async def test_an_export_reports_progress(sandbox: Sandbox) -> None:
@@ -31,32 +28,41 @@ async def test_an_export_reports_progress(sandbox: Sandbox) -> None:
     assert any("requesting the export" in m for m in messages) and any("writing the export" in m for m in messages)
 
 
-async def test_an_unwritable_export_directory_falls_back_to_the_temporary_directory(
-    sandbox: Sandbox, tmp_path: Path
-) -> None:
+@pytest.fixture
+def fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where exports fall back to, under a temporary directory of this test's own (not the real /tmp)."""
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    return system_tmp / f"octolens-mcp-exports-{os.getuid()}"
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path) -> str:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    async with connect(sandbox, export_dir=str(blocker / "exports")) as client:
+    return str(blocker / "exports")
+
+
+async def test_an_unwritable_export_directory_falls_back_to_the_temporary_directory(
+    sandbox: Sandbox, fallback: Path, unwritable: str
+) -> None:
+    async with connect(sandbox, export_dir=unwritable) as client:
         exported = await ok(client, "export_mentions", {"limit": 2})
     written = Path(exported["path"])
-    assert written.parent == FALLBACK and exported["rows"] == 2
-    assert FALLBACK.stat().st_mode & 0o077 == 0, "other local users cannot list or read the exports"
-    await anyio.Path(written).unlink()
+    assert written.parent == fallback and exported["rows"] == 2
+    assert os.stat(fallback).st_mode & 0o077 == 0, "other local users cannot list or read the exports"
 
 
-async def test_a_fallback_directory_another_user_could_reach_is_never_written(sandbox: Sandbox, tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
-    FALLBACK.mkdir(mode=0o700, exist_ok=True)
-    FALLBACK.chmod(0o777)  # as if another local user had made it first, open to all
-    try:
-        before = set(FALLBACK.iterdir())
-        async with connect(sandbox, export_dir=str(blocker / "exports")) as client:
-            error = await fails(client, "export_mentions", {"limit": 2})
-        assert error["code"] == "EXPORT_NOT_WRITTEN" and "OCTOLENS_EXPORT_DIR" in error["hint"]
-        assert set(FALLBACK.iterdir()) == before
-    finally:
-        FALLBACK.chmod(0o700)
+async def test_a_fallback_directory_another_user_could_reach_is_never_written(
+    sandbox: Sandbox, fallback: Path, unwritable: str
+) -> None:
+    os.mkdir(fallback)
+    os.chmod(fallback, 0o777)  # as if another local user had made it first, open to all
+    async with connect(sandbox, export_dir=unwritable) as client:
+        error = await fails(client, "export_mentions", {"limit": 2})
+    assert error["code"] == "EXPORT_NOT_WRITTEN" and "OCTOLENS_EXPORT_DIR" in error["hint"]
+    assert files_under(fallback) == []
 
 
 async def test_an_export_the_disk_cannot_hold_leaves_no_half_file(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from mcp import MCPError
 from mcp_types import ResourceLink, TextResourceContents
 
+from octolens_mcp.mcp.backend import key_id
 from octolens_sandbox import Fault, FaultySandbox
 from tests.conftest import CANARY_KEY, READ_KEY, assert_no_secret
 from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running
@@ -134,6 +136,30 @@ async def test_an_export_past_retention_is_neither_listed_nor_served(tmp_path: P
             await session.read_resource(uri)
         listed = [str(resource.uri) for resource in (await session.list_resources()).resources]
         assert uri not in listed
+
+
+@pytest.mark.parametrize("private", [True, False], ids=["private", "open-to-all"])
+async def test_the_temporary_fallback_is_read_only_while_it_is_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private: bool
+) -> None:
+    # A file in the fallback directory is served only while that directory is this user's alone: one
+    # another local user could enter may hold files they planted.
+    system_tmp = tmp_path / "system-tmp"
+    folder = system_tmp / f"octolens-mcp-exports-{os.getuid()}" / key_id(READ_KEY)
+    os.makedirs(folder.parent, mode=0o700)  # the mode applies to the last directory only
+    os.mkdir(folder, mode=0o700)
+    name = "mentions-20261101-000000-abcdef.json"
+    (folder / name).write_text('{"data": [], "total": 0}')
+    if not private:
+        os.chmod(folder.parent, 0o777)
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    settings = http_settings(export_dir=str(tmp_path / "exports"))
+    async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
+        if private:
+            assert (await session.read_resource(RESOURCE + name)).contents
+        else:
+            with pytest.raises(MCPError, match="Unknown resource"):
+                await session.read_resource(RESOURCE + name)
 
 
 async def test_old_exports_are_swept_when_the_key_exports_again(tmp_path: Path) -> None:

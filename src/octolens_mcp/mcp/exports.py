@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import sys
 import tempfile
 import time
@@ -125,7 +126,8 @@ def _stored(path: Path) -> StoredExport | None:
 
 def _candidates(directory: str | None, owner: str) -> list[Path]:
     """Where ``owner``'s exports may be: the export directory, or the fallback used when it was unwritable."""
-    return [_base(directory) / owner, _fallback() / owner]
+    base = [_base(directory) / owner]
+    return [*base, _fallback() / owner] if _private(_fallback()) else base
 
 
 def _base(directory: str | None) -> Path:
@@ -200,11 +202,19 @@ def _writable(folder: Path, owner: str | None = None) -> Path:
 def _own_private(folder: Path) -> None:
     """``folder`` created private to this user, or ``PermissionError`` when someone else made it first."""
     folder.mkdir(mode=0o700, exist_ok=True)
-    if not hasattr(os, "getuid"):
-        return
-    stat = folder.lstat()
-    if folder.is_symlink() or stat.st_uid != os.getuid() or stat.st_mode & 0o077:
+    if not _private(folder):
         raise PermissionError(errno.EACCES, "the temporary export directory belongs to someone else", str(folder))
+
+
+def _private(folder: Path) -> bool:
+    """Whether ``folder`` is a real directory of this user's that no one else may enter (False if absent)."""
+    try:
+        status = folder.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(status.st_mode):  # a symbolic link someone planted, or a file
+        return False
+    return not hasattr(os, "getuid") or (status.st_uid == os.getuid() and not status.st_mode & 0o077)
 
 
 def _atomic_write(path: Path, text: str) -> None:
