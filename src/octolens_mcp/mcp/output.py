@@ -53,7 +53,10 @@ def validated_in_pieces(op: Operation, raw: Any) -> dict[str, Any]:
     ]
     if op.writes or not long:
         return validated(op, raw)
-    structured = validated(op, {**raw, **{name: [] for name in long}})
+    try:
+        structured = validated(op, {**raw, **{name: [] for name in long}})
+    except OctolensError:
+        return validated(op, raw)  # read whole again, so the error names every place that does not fit
     for name in long:
         adapter = _adapter(op.output, name)
         items: list[Any] = raw[name]
