@@ -266,24 +266,13 @@ class OctolensClient:
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
             # The connection never opened (or no pooled one freed up), so nothing reached the API: safe to
             # resend even a write.
-            busy = isinstance(exc, httpx2.PoolTimeout)
-            reason = (
-                "No connection to the Octolens API became free in time"
-                if busy
-                else "Could not connect to the Octolens API"
-            )
-            error = OctolensError("UPSTREAM_UNREACHABLE", f"{reason}; nothing was sent.")
-            raise _Failure(error, retry=True) from None
-        except (TimeoutError, httpx2.TimeoutException, httpx2.TransportError) as exc:
-            if trace.never_sent:
-                # The deadline (or a broken socket) came while the connection was still opening.
-                error = OctolensError(
-                    "UPSTREAM_UNREACHABLE", "Could not connect to the Octolens API; nothing was sent."
-                )
-                raise _Failure(error, retry=True) from None
-            if isinstance(exc, httpx2.TransportError) and not isinstance(exc, httpx2.TimeoutException):
-                raise _Failure(_connection_lost(write), retry=not write) from None
-            raise _Failure(_timeout_error(write), retry=not write) from None
+            raise _Failure(_unreachable(busy=isinstance(exc, httpx2.PoolTimeout)), retry=True) from None
+        except (TimeoutError, httpx2.TransportError) as exc:  # httpx's timeouts are transport errors too
+            if trace.never_sent:  # the deadline (or a broken socket) came while the connection was opening
+                raise _Failure(_unreachable(busy=False), retry=True) from None
+            timed_out = isinstance(exc, TimeoutError | httpx2.TimeoutException)
+            lost = _timeout_error(write) if timed_out else _connection_lost(write)
+            raise _Failure(lost, retry=not write) from None
 
     async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
         lowered = {key.lower(): value for key, value in response.headers.items()}
@@ -389,6 +378,13 @@ class _SendTrace:
     def never_sent(self) -> bool:
         """The connection was still being opened: no byte of the request left."""
         return self._traced and not self._sending
+
+
+def _unreachable(*, busy: bool) -> OctolensError:
+    reason = (
+        "No connection to the Octolens API became free in time" if busy else "Could not connect to the Octolens API"
+    )
+    return OctolensError("UPSTREAM_UNREACHABLE", f"{reason}; nothing was sent.")
 
 
 def _timeout_error(write: bool) -> OctolensError:

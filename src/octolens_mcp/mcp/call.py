@@ -167,14 +167,13 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
     Clean and redact before anything is cut: a key with invisible characters inside, or cut in half by a
     body limit, would no longer match the redaction.
     """
-    large = api.body_size > LARGE_BODY
-    structured = await _structured(op, raw, large=large)
-    if large:  # tens of megabytes take about a second: off the event loop, so other calls keep running
-        return await anyio.to_thread.run_sync(_cleaned, op, structured)
-    return _cleaned(op, structured)
+    if api.body_size > LARGE_BODY:  # tens of megabytes take seconds: off the event loop, in short steps
+        return await anyio.to_thread.run_sync(_present, op, raw, True, abandon_on_cancel=True)
+    return _present(op, raw, False)
 
 
-def _cleaned(op: Operation, structured: dict[str, Any]) -> dict[str, Any]:
+def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
+    structured = output.validated_in_pieces(op, raw) if large else output.validated(op, raw)
     if op.untrusted:
         structured = untrusted.clean_fields(structured)
     redacted: dict[str, Any] = redact_value(structured)
@@ -237,9 +236,3 @@ def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
         meta["octolens/searchQuota"] = api.quota.as_meta()
     if api.cached:
         meta["octolens/cached"] = True
-
-
-async def _structured(op: Operation, raw: Any, *, large: bool) -> dict[str, Any]:
-    if large:
-        return await anyio.to_thread.run_sync(output.validated_in_pieces, op, raw, abandon_on_cancel=True)
-    return output.validated(op, raw)

@@ -126,8 +126,8 @@ def _stored(path: Path) -> StoredExport | None:
 
 def _candidates(directory: str | None, owner: str) -> list[Path]:
     """Where ``owner``'s exports may be: the export directory, or the fallback used when it was unwritable."""
-    base = [_base(directory) / owner]
-    return [*base, _fallback() / owner] if _private(_fallback()) else base
+    fallback = _fallback()
+    return [_base(directory) / owner, *([fallback / owner] if _private(fallback) else [])]
 
 
 def _base(directory: str | None) -> Path:
@@ -193,10 +193,12 @@ def _writable(folder: Path, owner: str | None = None) -> Path:
         probe.unlink()
         return folder
     except OSError:
-        _own_private(_fallback())
-        fallback = _fallback() / owner if owner else _fallback()
-        fallback.mkdir(mode=0o700, exist_ok=True)
-        return fallback
+        fallback = _fallback()
+        _own_private(fallback)
+        if not owner:
+            return fallback
+        (fallback / owner).mkdir(mode=0o700, exist_ok=True)
+        return fallback / owner
 
 
 def _own_private(folder: Path) -> None:
