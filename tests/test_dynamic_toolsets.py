@@ -13,7 +13,8 @@ from mcp_types import ToolListChangedNotification
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import Sandbox, SandboxTransport
 from tests.conftest import error_of, ok, settings
-from tests.test_stdio import _exchange, _session, environment
+from tests.installed_command import environment
+from tests.test_stdio import _exchange, _session
 
 pytestmark = pytest.mark.anyio
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,15 +15,9 @@ import pytest
 
 from octolens_mcp.cli import settings_from
 from octolens_mcp.config import ConfigError, from_env
+from tests.installed_command import COMMAND, environment, run_command
 
-COMMAND = str(Path(sys.executable).with_name("octolens-mcp"))
 REPO = Path(__file__).resolve().parents[1]
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCTOLENS_")}
-    env.update(extra)
-    return env
 
 
 @pytest.mark.parametrize(
@@ -44,9 +37,7 @@ def environment(**extra: str) -> dict[str, str]:
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(args: list[str], env: dict[str, str], named: str) -> None:
-    done = subprocess.run(
-        [COMMAND, "--demo", *args], env=environment(**env), capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_command("--demo", *args, **env)
     assert done.returncode == 2
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -56,14 +47,7 @@ def test_bad_configuration_is_one_line_and_exit_2(args: list[str], env: dict[str
 def test_an_abbreviated_flag_is_refused() -> None:
     # The container healthcheck reads the server's flags by their full names; `--trans http` must not
     # start an HTTP server the healthcheck cannot see.
-    done = subprocess.run(
-        [COMMAND, "--demo", "--trans", "http"],
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_command("--demo", "--trans", "http")
     assert done.returncode == 2 and done.stdout == ""
     assert "unrecognized arguments: --trans http" in done.stderr
 

@@ -14,7 +14,8 @@ import pytest
 from octolens_mcp.http.headers import retry_after
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, call, connect, error_of, fails, ok
-from tests.test_stdio import _exchange, _session, environment
+from tests.installed_command import environment
+from tests.test_stdio import _exchange, _session
 from tests.test_wire import RATE_HEADERS, answered_by, literal
 
 pytestmark = pytest.mark.anyio

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tempfile
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,16 +12,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.conftest import CANARY_KEY
+from tests.installed_command import COMMAND, environment, run_command
 
 pytestmark = pytest.mark.anyio
-
-COMMAND = str(Path(sys.executable).with_name("octolens-mcp"))
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OCTOLENS_")}
-    env.update(extra)
-    return env
 
 
 async def test_demo_over_stdio_with_the_sdk_client() -> None:
@@ -127,7 +117,7 @@ async def test_api_key_never_printed_on_failures() -> None:
 
 
 def test_without_a_key_exits_with_instructions() -> None:
-    done = subprocess.run([COMMAND], env=environment(), capture_output=True, text=True, timeout=30, check=False)
+    done = run_command()
     assert done.returncode == 2 and done.stdout == ""
     assert "Settings -> API" in done.stderr and "OCTOLENS_API_KEY" in done.stderr and "--demo" in done.stderr
 
@@ -137,12 +127,5 @@ def test_version_help_and_bad_toolset() -> None:
     assert version.returncode == 0 and version.stdout.startswith("octolens-mcp ")
     usage = subprocess.run([COMMAND, "--help"], capture_output=True, text=True, timeout=30, check=False)
     assert usage.returncode == 0 and "--demo" in usage.stdout and "OCTOLENS_API_KEY" in usage.stdout
-    bad = subprocess.run(
-        [COMMAND, "--demo", "--toolsets", "nope"],
-        env=environment(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    bad = run_command("--demo", "--toolsets", "nope")
     assert bad.returncode == 2 and "unknown toolset" in bad.stderr and bad.stdout == ""
