@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mcp import MCPError
+from mcp import ClientSession, MCPError
 from mcp_types import ResourceLink, TextResourceContents
 
 from octolens_mcp.mcp.backend import key_id
@@ -28,6 +28,13 @@ JSON_TYPE = {"Content-Type": "application/json"}
 def files(folder: Path, pattern: str = "*") -> list[Path]:
     """Every file under ``folder`` matching ``pattern``, at any depth."""
     return [path for path in folder.rglob(pattern) if path.is_file()]
+
+
+async def exported_uri(session: ClientSession, limit: int = 1) -> str:
+    """The resource URI of a JSON export of ``limit`` mentions made with ``session``'s key."""
+    result = await session.call_tool("export_mentions", {"limit": limit})
+    assert result.structured_content is not None, result.content
+    return str(result.structured_content["uri"])
 
 
 def workspaces() -> KeyedUpstream:
@@ -72,9 +79,7 @@ async def test_another_key_can_neither_read_nor_list_an_export(tmp_path: Path) -
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, workspaces()):
         async with mcp_session(settings, READ_KEY) as owner:
-            result = await owner.call_tool("export_mentions", {"limit": 2})
-            assert result.structured_content is not None
-            uri = result.structured_content["uri"]
+            uri = await exported_uri(owner, limit=2)
         async with mcp_session(settings, CANARY_KEY) as stranger:
             with pytest.raises(MCPError) as refused:
                 await stranger.read_resource(uri)
@@ -107,9 +112,7 @@ async def test_a_key_cannot_climb_into_another_keys_export_directory(tmp_path: P
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, workspaces()):
         async with mcp_session(settings, READ_KEY) as victim:
-            result = await victim.call_tool("export_mentions", {"limit": 1})
-            assert result.structured_content is not None
-            name = result.structured_content["uri"].removeprefix(RESOURCE)
+            name = (await exported_uri(victim)).removeprefix(RESOURCE)
         (written,) = files(tmp_path, name)
         victim_folder = written.parent.name
         async with mcp_session(settings, CANARY_KEY) as attacker:
@@ -126,9 +129,7 @@ async def test_a_key_cannot_climb_into_another_keys_export_directory(tmp_path: P
 async def test_an_export_past_retention_is_neither_listed_nor_served(tmp_path: Path) -> None:
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
-        result = await session.call_tool("export_mentions", {"limit": 1})
-        assert result.structured_content is not None
-        uri = result.structured_content["uri"]
+        uri = await exported_uri(session)
         (written,) = files(tmp_path, "mentions-*.json")
         day_and_a_bit = time.time() - 25 * 3600
         os.utime(written, (day_and_a_bit, day_and_a_bit))  # not swept yet: the key has not exported since
@@ -165,19 +166,17 @@ async def test_the_temporary_fallback_is_read_only_while_it_is_private(
 async def test_old_exports_are_swept_when_the_key_exports_again(tmp_path: Path) -> None:
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, workspaces()), mcp_session(settings, READ_KEY) as session:
-        first = await session.call_tool("export_mentions", {"limit": 1})
-        assert first.structured_content is not None
+        first = await exported_uri(session)
         (old,) = files(tmp_path, "mentions-*.json")
         day_and_a_bit = time.time() - 25 * 3600
         os.utime(old, (day_and_a_bit, day_and_a_bit))
         bystander = old.parent / "notes.txt"
         bystander.write_text("not an export")
         os.utime(bystander, (day_and_a_bit, day_and_a_bit))
-        second = await session.call_tool("export_mentions", {"limit": 1})
-        assert second.structured_content is not None
+        second = await exported_uri(session)
         with pytest.raises(MCPError, match="Unknown resource"):
-            await session.read_resource(first.structured_content["uri"])
-        assert (await session.read_resource(second.structured_content["uri"])).contents
+            await session.read_resource(first)
+        assert (await session.read_resource(second)).contents
     assert not old.exists() and bystander.exists()
 
 
