@@ -45,13 +45,11 @@ def validated(op: Operation, raw: Any) -> dict[str, Any]:
 
 def validated_in_pieces(op: Operation, raw: Any) -> dict[str, Any]:
     """What ``validated`` gives, with each long top-level list validated ``PIECE_ITEMS`` at a time."""
+    if op.writes or not isinstance(raw, dict):
+        return validated(op, raw)
     fields = op.output.model_fields
-    long = [
-        name
-        for name, field in fields.items()
-        if field.alias in (None, name) and isinstance(raw, dict) and _long_list(raw.get(name))
-    ]
-    if op.writes or not long:
+    long = [name for name, field in fields.items() if field.alias in (None, name) and _long_list(raw.get(name))]
+    if not long:
         return validated(op, raw)
     try:
         structured = validated(op, {**raw, **{name: [] for name in long}})
