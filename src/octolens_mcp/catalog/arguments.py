@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from octolens_mcp.catalog.models.common import is_digits
-from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.errors import refusal
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,19 +43,9 @@ def parse(model: type[M], arguments: dict[str, Any] | None, schema: dict[str, An
             {"path": _path(error["loc"]), "message": _message(error["msg"]), "type": error["type"]}
             for error in exc.errors(include_url=False, include_input=False)
         ]
-        raise _invalid(details) from None
+        raise refusal(details) from None
     except RecursionError:
-        raise _invalid([{"path": "(arguments)", "message": "nested too deeply"}]) from None
-
-
-def _invalid(details: list[dict[str, Any]]) -> OctolensError:
-    return OctolensError(
-        "VALIDATION_ERROR",
-        "Invalid arguments; nothing was sent to Octolens.",
-        status=400,
-        details=details,
-        extra={"sent": False},
-    )
+        raise refusal([{"path": "(arguments)", "message": "nested too deeply"}]) from None
 
 
 def _decode_json_strings(arguments: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -99,14 +89,12 @@ def _refuse_surrogates(value: Any, path: str) -> None:
         node, where = stack.pop()
         if isinstance(node, str):
             if _SURROGATE.search(node):
-                raise _invalid(
-                    [{"path": where or "(arguments)", "message": "contains a lone surrogate (invalid text)"}]
-                )
+                raise refusal([{"path": where or "(arguments)", "message": "contains a lone surrogate (invalid text)"}])
         elif isinstance(node, dict):
             for key, child in node.items():
                 name = f"{where}.{key}" if where else str(key)
                 if isinstance(key, str) and _SURROGATE.search(key):
-                    raise _invalid([{"path": where or "(arguments)", "message": "a key contains a lone surrogate"}])
+                    raise refusal([{"path": where or "(arguments)", "message": "a key contains a lone surrogate"}])
                 stack.append((child, name))
         elif isinstance(node, list):
             stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))

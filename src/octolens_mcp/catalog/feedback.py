@@ -14,7 +14,7 @@ from octolens_mcp.catalog.models.feedback import (
     SubmitFeedbackInput,
 )
 from octolens_mcp.catalog.operation import Api, Operation
-from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.errors import refused
 
 
 async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
@@ -34,12 +34,7 @@ async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
             if known[key] is not None:
                 data[key] = known[key]
     if "keywordId" not in data:
-        raise OctolensError(
-            "VALIDATION_ERROR",
-            "The mention matched no keyword; pass keywordId.",
-            status=400,
-            details=[{"path": "keywordId", "message": "required: the mention has no matched keyword"}],
-        )
+        raise refused("keywordId", "required: the mention has no matched keyword")
     data.setdefault("feedbackSource", "API")
     return (await api.call(op, data)).body
 

@@ -14,7 +14,7 @@ from typing import Any
 from octolens_mcp.catalog._reads import rows_of
 from octolens_mcp.catalog.models.common import is_digits
 from octolens_mcp.catalog.operation import Api, Operation
-from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.errors import refusal
 
 _KEYWORD_KEYS = ("keyword", "!keyword")
 
@@ -112,13 +112,7 @@ class Names:
         close = hits or [row for row in rows if str(row.get(label)) in difflib.get_close_matches(value, names, n=5)]
         candidates = [{"id": row.get("id"), label: row.get(label), **_kind_of(row)} for row in close]
         why = f"{len(hits)} {kind}s are named {value!r}" if hits else f"no {kind} is named {value!r}"
-        raise OctolensError(
-            "VALIDATION_ERROR",
-            f"Invalid arguments; nothing was sent to Octolens ({why}).",
-            status=400,
-            details=[{"path": path, "message": f"{why}; use an id", "candidates": candidates}],
-            extra={"sent": False},
-        )
+        raise refusal([{"path": path, "message": f"{why}; use an id", "candidates": candidates}])
 
     async def _list(self, kind: str) -> list[dict[str, Any]]:
         if kind not in self._rows:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.toolsets import Toolset
-from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.errors import refused
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
 
 Scope = Literal["read", "write", "admin"]
@@ -55,13 +55,7 @@ def path_segment(value: object, name: str) -> str:
     """``value`` as exactly one percent-encoded path segment; ``.``/``..`` would leave the route, so they never do."""
     text = str(value)
     if text in {"", ".", ".."} or isinstance(value, bool):
-        raise OctolensError(
-            "VALIDATION_ERROR",
-            "Invalid arguments; nothing was sent to Octolens.",
-            status=400,
-            details=[{"path": name, "message": "must be a single non-empty path segment other than . and .."}],
-            extra={"sent": False},
-        )
+        raise refused(name, "must be a single non-empty path segment other than . and ..")
     return quote(text, safe="")
 
 

@@ -34,7 +34,7 @@ from octolens_mcp.config import DEFAULT_MAX_RESPONSE_BYTES
 from octolens_mcp.http import headers
 from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
 from octolens_mcp.http.cache import ReadCache
-from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.shared import LocalStore, SharedStore, SharedUnavailable
 from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
 from octolens_mcp.redaction import redact_value
@@ -244,10 +244,10 @@ class OctolensClient:
                 timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0), pool=timeout * 0.9),
             )
         except (ValueError, httpx2.InvalidURL) as exc:  # NaN in JSON, text that cannot be encoded, a bad URL
-            raise _refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
+            raise refused("(arguments)", f"cannot be sent: {type(exc).__name__}") from None
         if len(str(built.url)) > MAX_URL_LENGTH:
             longest = max((request.query or {"(url)": ""}).items(), key=lambda item: len(str(item[1])))[0]
-            raise _refused(longest, f"too long: the request URL would exceed {MAX_URL_LENGTH} characters")
+            raise refused(longest, f"too long: the request URL would exceed {MAX_URL_LENGTH} characters")
         return built
 
     async def _send_once(self, request: WireRequest, *, write: bool, timeout: float) -> ApiResponse:
@@ -346,16 +346,6 @@ def _query_params(query: dict[str, Any] | None) -> list[tuple[str, str | int | f
         for item in value if isinstance(value, list) else [value]:
             params.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return params
-
-
-def _refused(path: str, message: str) -> OctolensError:
-    return OctolensError(
-        "VALIDATION_ERROR",
-        "Invalid arguments; nothing was sent to Octolens.",
-        status=400,
-        details=[{"path": path, "message": message}],
-        extra={"sent": False},
-    )
 
 
 class _SendTrace:

@@ -77,5 +77,21 @@ class OctolensError(Exception):
         return body
 
 
+def refusal(details: list[dict[str, Any]]) -> OctolensError:
+    """Our own refusal of the arguments (VALIDATION_ERROR): ``details[].path`` names each field; nothing was sent."""
+    return OctolensError(
+        "VALIDATION_ERROR",
+        "Invalid arguments; nothing was sent to Octolens.",
+        status=400,
+        details=details,
+        extra={"sent": False},
+    )
+
+
+def refused(path: str, message: str) -> OctolensError:
+    """A refusal of one field."""
+    return refusal([{"path": path, "message": message}])
+
+
 def _whole_seconds(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 3)

@@ -13,6 +13,7 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent, Tool
 
 from octolens_mcp.catalog.toolsets import TOOLSETS
+from octolens_mcp.http.errors import refused
 from octolens_mcp.mcp.scopes import allows
 from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
@@ -166,15 +167,7 @@ def _result(structured: dict[str, Any]) -> CallToolResult:
 
 
 def _invalid(path: str, message: str) -> CallToolResult:
-    body = {
-        "error": {
-            "code": "VALIDATION_ERROR",
-            "message": "Invalid arguments.",
-            "status": 400,
-            "details": [{"path": path, "message": message}],
-            "sent": False,
-        },
-        "hint": "Call list_toolsets for the toolset names, then call again.",
-    }
+    hint = "Call list_toolsets for the toolset names, then call again."
+    body = {"error": refused(path, message).envelope(), "hint": hint}
     text = json_text(body)
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True, _meta={"octolens/error": body})
