@@ -18,7 +18,7 @@ from mcp import Client
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
-from octolens_mcp.mcp.shaping import estimate_tokens
+from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import DEMO_KEY, SANDBOX_BASE_URL, Sandbox, SandboxTransport
 
 ENCODING = get_encoding("o200k_base")

@@ -112,7 +112,10 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     assert result.structured_content is not None
     body = text.split("<untrusted-data>\n", 1)[-1].split("\n</untrusted-data>", 1)[0].splitlines()[-1]
     structured: dict[str, Any] = result.structured_content
-    assert json.loads(body) == structured
+    # The untrusted-data notice is said once in each form: a field here, a line above the fence there.
+    notice = structured.get("notice")
+    assert json.loads(body) == {key: value for key, value in structured.items() if key != "notice"}
+    assert notice is None or f"{notice}\n<untrusted-data>" in text
     jsonschema.Draft202012Validator(OUTPUT_SCHEMAS[name]).validate(structured)
     return structured
 
@@ -127,7 +130,13 @@ def error_of(result: CallToolResult) -> dict[str, Any]:
     assert result.structured_content is None
     text = result.content[0].text if result.content and result.content[0].type == "text" else ""
     body: dict[str, Any] = json.loads(text.splitlines()[-1])
-    assert result.meta is not None and result.meta["octolens/error"] == body
+    assert result.meta is not None
+    meta = result.meta["octolens/error"]
+    # _meta repeats a small body whole, and a large one only by its code, status and whether it was sent.
+    assert meta == body or meta == {
+        "error": {key: body["error"][key] for key in ("code", "status", "sent") if key in body["error"]},
+        "hint": body["hint"],
+    }
     assert isinstance(body["hint"], str) and body["hint"]
     return body
 

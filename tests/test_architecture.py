@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from octolens_mcp.catalog.inventory import BY_NAME, OPERATIONS
+from octolens_mcp.catalog.operation import OffsetResume
 from octolens_mcp.mcp import results
 from octolens_mcp.mcp.context import PROMPTS
 from octolens_sandbox.routes import ROUTES
@@ -125,7 +126,7 @@ def test_every_tool_named_in_text_for_the_agent_exists() -> None:
         *results.HINT_TEXTS,
         *(op.verify or "" for op in OPERATIONS),
         *(op.description for op in OPERATIONS),
-        *(op.resume_with or "" for op in OPERATIONS),
+        *(op.paging.tool for op in OPERATIONS if isinstance(op.paging, OffsetResume)),
         *(prompt.template for prompt in PROMPTS),
     ]
     named = {name for text in texts for name in TOOL_LIKE.findall(text)}

@@ -81,7 +81,7 @@ def workspace(name: str, *keys: str) -> FaultySandbox:
 
 
 async def org(api: OctolensClient, *, within: float = 10.0) -> ApiResponse:
-    return await api.send(ORG, write=False, deadline=time.monotonic() + within, fresh=True)
+    return await api.send(ORG, write=False, deadline=time.monotonic() + within)
 
 
 def closes_logged(caplog: pytest.LogCaptureFixture) -> int:

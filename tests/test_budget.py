@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from octolens_mcp.mcp.shaping import estimate_tokens
+from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Sandbox
 from tests.conftest import call, connect, fails, ok
 
@@ -40,7 +40,7 @@ async def test_a_long_body_is_cut_with_a_marker_and_get_mention_has_it_whole(cli
     page = await ok(client, "list_mentions", {"limit": 5, "includeAll": True})
     row = next(m for m in page["data"] if m["sourceId"] == source_id)
     assert row["body"].startswith(LONG_BODY[:800]) and len(row["body"]) < 1000
-    assert f"[cut: {len(LONG_BODY) - 800} more characters; get_mention returns the whole post]" in row["body"]
+    assert f"… [cut {len(LONG_BODY) - 800} chars; get_mention returns it whole]" in row["body"]
     whole = await ok(client, "get_mention", {"sourceId": source_id})
     assert whole["body"] == LONG_BODY
 
@@ -49,7 +49,7 @@ async def test_body_length_is_configurable(sandbox: Sandbox) -> None:
     sandbox.mentions[0]["body"] = LONG_BODY
     async with connect(sandbox, body_chars=100) as client:
         page = await ok(client, "list_mentions", {"limit": 1, "includeAll": True})
-    assert page["data"][0]["body"].startswith(LONG_BODY[:100] + " … [cut:")
+    assert page["data"][0]["body"].startswith(LONG_BODY[:100] + "… [cut ")
 
 
 async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly(sandbox: Sandbox) -> None:
@@ -63,7 +63,7 @@ async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly
         assert estimate_tokens(_text(first)) <= 4000
         cut = page["truncated"]
         assert cut["returned"] == len(page["data"]) > 0 and cut["returned"] + cut["omitted"] == 100
-        assert all(row["body"].endswith("whole post]") for row in page["data"])  # whole items, never half
+        assert all(row["body"].endswith("returns it whole]") for row in page["data"])  # whole items, never half
         seen = [m["sourceId"] for m in page["data"]]
         cursor = page["pagination"]["nextCursor"]
         assert cursor.startswith("oc1.")

@@ -23,7 +23,7 @@ from octolens_mcp.catalog.inventory import BY_NAME
 from octolens_mcp.catalog.models.common import WALK_PAGES
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.server import build_server
-from octolens_mcp.mcp.shaping import estimate_tokens
+from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Fault, FaultySandbox
 from tests.conftest import call, connect, fails, ok, settings
 
@@ -179,7 +179,9 @@ async def test_a_forged_resume_cursor_cannot_ask_for_more_than_a_page(sandbox: F
 
 
 def test_every_cursor_list_takes_a_limit_of_several_pages() -> None:
-    walked = {op.name: op.page_max for op in BY_NAME.values() if op.page_max is not None}
+    walked = {
+        op.name: op.cursor_pages.page_max for op in BY_NAME.values() if op.cursor_pages and op.cursor_pages.page_max
+    }
     assert walked == {
         "list_mentions": 100,
         "list_author_mentions": 50,

@@ -28,6 +28,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from redis.asyncio import Redis
 
+from octolens_mcp.catalog import feeds, keywords
+from octolens_mcp.catalog.inventory import OPERATIONS
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.shared import Binding, Keyspace, LocalStore, SharedStore, SharedUnavailable, open_store
@@ -47,6 +49,10 @@ SHARED_LOGGER = "octolens_mcp.http.shared"
 KEYWORDS = WireRequest("GET", "/keywords")
 FEEDS = WireRequest("GET", "/feeds")
 ORG = WireRequest("GET", "/org")
+CACHE_GROUP = {op.path: op.cache for op in OPERATIONS if op.cache is not None}
+"""The cache group each reference read declares, by its path."""
+CHANGES = {"feeds": feeds.CREATE.changes, "keywords": keywords.ADD.changes}
+"""What the writes these tests send declare they change."""
 COMMAND = str(Path(sys.executable).with_name("octolens-mcp"))
 
 
@@ -101,7 +107,13 @@ def client(store: SharedStore | None, upstream: Upstream, key: str = CANARY_KEY)
 
 
 async def get(api: OctolensClient, request: WireRequest = KEYWORDS, *, within: float = 5.0) -> ApiResponse:
-    return await api.send(request, write=False, deadline=time.monotonic() + within)
+    return await api.send(request, write=False, deadline=time.monotonic() + within, cache=CACHE_GROUP[request.path])
+
+
+async def write(api: OctolensClient, path: str, body: dict[str, Any], *, within: float = 5.0) -> ApiResponse:
+    """A create under ``path`` (feeds or keywords), dropping what its operation declares it changes."""
+    request = WireRequest("POST", path, body=body)
+    return await api.send(request, write=True, changes=CHANGES[path.strip("/")], deadline=time.monotonic() + within)
 
 
 def as_bytes(value: bytes | str | None) -> bytes:
@@ -168,7 +180,12 @@ async def test_a_write_on_one_replica_drops_the_entry_the_other_would_read(
         a, b = client(one, upstream), client(two, upstream)
         await get(a, FEEDS)
         await get(a, KEYWORDS)
-        await b.send(WireRequest("POST", "/feeds", body={"name": "x"}), write=True, deadline=time.monotonic() + 5)
+        await b.send(
+            WireRequest("POST", "/feeds", body={"name": "x"}),
+            write=True,
+            changes=CHANGES["feeds"],
+            deadline=time.monotonic() + 5,
+        )
         assert (await get(a, FEEDS)).body["data"][0]["hit"] == 2, "the write dropped the feeds entry"
         assert (await get(a, KEYWORDS)).cached, "a feeds write leaves keywords cached"
         assert upstream.hits["GET /feeds"] == 2 and upstream.hits["GET /keywords"] == 1
@@ -194,7 +211,12 @@ async def test_redis_holds_no_api_key_text(redis: RedisServer, upstream: Upstrea
             api = client(one, upstream, key)
             await get(api)
             await get(api, ORG)
-            await api.send(WireRequest("POST", "/keywords", body={}), write=True, deadline=time.monotonic() + 5)
+            await api.send(
+                WireRequest("POST", "/keywords", body={}),
+                write=True,
+                changes=CHANGES["keywords"],
+                deadline=time.monotonic() + 5,
+            )
             await get(api)
     raw = Redis.from_url(redis.url)
     try:
@@ -228,7 +250,12 @@ async def test_an_outage_falls_back_with_one_warning_and_sharing_resumes(
         for _ in range(2):
             await anyio.sleep(0.25)
             assert (await get(a)).cached and (await get(b)).cached
-            await a.send(WireRequest("POST", "/feeds", body={}), write=True, deadline=time.monotonic() + 5)
+            await a.send(
+                WireRequest("POST", "/feeds", body={}),
+                write=True,
+                changes=CHANGES["feeds"],
+                deadline=time.monotonic() + 5,
+            )
         assert upstream.hits["GET /keywords"] == 3 and upstream.hits["POST /feeds"] == 2
         # One warning per replica (each is a process of its own), not one per call or per operation.
         assert len(shared_warnings(caplog)) == 2, [r.getMessage() for r in shared_warnings(caplog)]
@@ -268,7 +295,12 @@ async def test_bad_data_in_redis_is_dropped_and_never_fails_a_call(
         assert not (await get(a)).cached
         assert not (await get(a)).cached
         assert (await get(a)).cached
-        await a.send(WireRequest("POST", "/keywords", body={}), write=True, deadline=time.monotonic() + 5)
+        await a.send(
+            WireRequest("POST", "/keywords", body={}),
+            write=True,
+            changes=CHANGES["keywords"],
+            deadline=time.monotonic() + 5,
+        )
         assert not (await get(a)).cached
         assert (await get(a)).cached
     assert upstream.hits["GET /keywords"] == 4
@@ -313,7 +345,9 @@ async def test_a_write_the_store_missed_is_told_before_it_serves_this_replica_ag
         b = client(deaf, upstream)
         await get(a, FEEDS)
         deaf.deaf = True
-        await b.send(WireRequest("POST", "/feeds", body={}), write=True, deadline=time.monotonic() + 5)
+        await b.send(
+            WireRequest("POST", "/feeds", body={}), write=True, changes=CHANGES["feeds"], deadline=time.monotonic() + 5
+        )
         deaf.deaf = False
         assert not (await get(b, FEEDS)).cached, "the missed write was told first, so the entry went"
         assert (await get(a, FEEDS)).body["data"][0]["hit"] == 2
@@ -331,7 +365,12 @@ async def test_a_redis_that_never_answers_costs_a_call_at_most_one_short_timeout
             api = client(store, upstream)
             start = time.monotonic()
             assert (await get(api, within=1.0)).status == 200
-            await api.send(WireRequest("POST", "/feeds", body={}), write=True, deadline=time.monotonic() + 1)
+            await api.send(
+                WireRequest("POST", "/feeds", body={}),
+                write=True,
+                changes=CHANGES["feeds"],
+                deadline=time.monotonic() + 1,
+            )
             assert (await get(api, FEEDS, within=1.0)).status == 200
             assert time.monotonic() - start < 1.0, "one timeout, then the cooldown skips Redis"
     assert len(shared_warnings(caplog)) == 1

@@ -6,6 +6,7 @@ from typing import Any
 
 from octolens_mcp.catalog import keywords
 from octolens_mcp.catalog._reads import read_rows
+from octolens_mcp.catalog.kinds import FEED
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
     DeleteFeedInput,
@@ -17,7 +18,7 @@ from octolens_mcp.catalog.models.feeds import (
     UpdateFeedInput,
 )
 from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, Items, Operation
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
@@ -78,6 +79,9 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=FEED),
+    cache="feeds",
+    lists_ids=("FEED_NOT_FOUND",),
 )
 
 CREATE = Operation(
@@ -93,6 +97,7 @@ CREATE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset({"feeds", "notifications"}),
     runner=_create,
     verify="call list_feeds and look for a feed with this name before creating it again",
 )
@@ -128,6 +133,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"feeds", "notifications"}),
     runner=_update,
     verify="call get_feed and compare",
 )
@@ -145,6 +151,7 @@ DELETE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"feeds", "notifications"}),
     verify="call list_feeds to see whether it is gone",
     runner=_delete,
 )

@@ -60,6 +60,7 @@ GET = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    cache="filters",
 )
 
 REPLACE = Operation(
@@ -78,6 +79,7 @@ REPLACE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"filters"}),
     runner=_replace,
     verify="call get_global_filters and compare",
 )
@@ -98,6 +100,7 @@ ADD = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"filters"}),
     verify="adding again is harmless: repeats are no-ops",
 )
 
@@ -114,6 +117,7 @@ REMOVE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"filters"}),
     verify="removing again is harmless: absent values are ignored",
 )
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from octolens_mcp.catalog.kinds import CHANNEL
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.misc import SlackChannelPage, SlackChannelsInput, SlackStatus
-from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.operation import CursorPages, Items, Operation
 
 STATUS = Operation(
     name="get_slack_status",
@@ -19,6 +20,7 @@ STATUS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    cache="slack",
 )
 
 CHANNELS = Operation(
@@ -34,6 +36,8 @@ CHANNELS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=CHANNEL),
+    paging=CursorPages(None),
 )
 
 OPERATIONS = (STATUS, CHANNELS)

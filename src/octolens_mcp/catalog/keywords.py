@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog._reads import feed_keyword_ids, read_rows
+from octolens_mcp.catalog.kinds import KEYWORD, SUGGESTION
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.keywords import (
     SUGGESTION_PAGE_MAX,
@@ -23,7 +24,7 @@ from octolens_mcp.catalog.models.keywords import (
     SuggestionsRejected,
     UpdateKeywordInput,
 )
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, Items, Operation
 from octolens_mcp.http.errors import OctolensError
 
 
@@ -122,6 +123,9 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=KEYWORD),
+    cache="keywords",
+    lists_ids=("KEYWORD_NOT_FOUND",),
 )
 
 ADD = Operation(
@@ -141,6 +145,7 @@ ADD = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     timeout=90.0,
     runner=_add,
     verify="call list_keywords and look for the keyword before adding it again",
@@ -162,6 +167,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     verify="call list_keywords and compare the settings",
 )
 
@@ -181,6 +187,7 @@ DELETE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     verify="call list_keywords to see whether it is gone",
     runner=_delete,
 )
@@ -201,6 +208,7 @@ PAUSE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     runner=_pause,
     verify="call list_keywords and read paused before calling again",
 )
@@ -221,9 +229,11 @@ LIST_SUGGESTIONS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=SUGGESTION),
+    paging=CursorPages(SUGGESTION_PAGE_MAX, cursor_at=("nextCursor",)),
+    lists_ids=("SUGGESTION_NOT_FOUND",),
     prepare=_suggestion_query,
     shape=_suggestions,
-    page_max=SUGGESTION_PAGE_MAX,
 )
 
 ACCEPT = Operation(
@@ -242,6 +252,7 @@ ACCEPT = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     timeout=90.0,
     verify="call list_keyword_suggestions: an applied suggestion is no longer pending",
 )
@@ -259,6 +270,7 @@ REJECT = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"keywords", "feeds", "notifications", "usage"}),
     verify="call list_keyword_suggestions to see what is still pending",
 )
 

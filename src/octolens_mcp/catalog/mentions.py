@@ -8,6 +8,7 @@ from typing import Any
 from octolens_mcp.catalog import feeds, keywords
 from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.filter_wizard import WIZARD
+from octolens_mcp.catalog.kinds import MENTION, TAG, by_source_id
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.feedback import TagList
 from octolens_mcp.catalog.models.mentions import (
@@ -25,7 +26,7 @@ from octolens_mcp.catalog.models.mentions import (
     UpdateMentionInput,
 )
 from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, Items, Operation, ToFile
 from octolens_mcp.http.errors import OctolensError
 
 
@@ -102,6 +103,10 @@ async def _update(api: Api, op: Operation, args: UpdateMentionInput) -> dict[str
     return {"ok": True, "sourceId": args.sourceId, "action": "sentiment", "sentiment": args.sentiment}
 
 
+def _inline(args: ExportMentionsInput) -> bool:
+    return args.output == "result"
+
+
 LIST = Operation(
     name="list_mentions",
     method="POST",
@@ -119,10 +124,11 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=MENTION, whole=by_source_id),
+    paging=CursorPages(MENTION_PAGE_MAX),
+    lists_ids=("POST_NOT_FOUND", "MENTION_NOT_FOUND"),
     open_world=True,
-    untrusted=True,
     prepare=_list_request,
-    page_max=MENTION_PAGE_MAX,
 )
 
 EXPORT = Operation(
@@ -141,8 +147,9 @@ EXPORT = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=MENTION, whole=by_source_id),
+    delivery=ToFile(inline=_inline, preview="preview", text="csv"),
     open_world=True,
-    untrusted=True,
     timeout=240.0,
     runner=_export,
 )
@@ -160,8 +167,8 @@ GET = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field=None, kind=MENTION),
     open_world=True,
-    untrusted=True,
 )
 
 UPDATE = Operation(
@@ -180,6 +187,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset(),
     runner=_update,
     verify="call get_mention and check engaged/relevanceScore/sentiment before repeating",
 )
@@ -200,9 +208,9 @@ BY_AUTHOR = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=MENTION, whole=by_source_id),
+    paging=CursorPages(AUTHOR_PAGE_MAX),
     open_world=True,
-    untrusted=True,
-    page_max=AUTHOR_PAGE_MAX,
 )
 
 TAGS = Operation(
@@ -218,6 +226,8 @@ TAGS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=TAG),
+    cache="tags",
 )
 
 OPERATIONS = (LIST, EXPORT, GET, UPDATE, BY_AUTHOR, TAGS, WIZARD)

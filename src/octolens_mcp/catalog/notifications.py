@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from octolens_mcp.catalog.kinds import NOTIFICATION
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.notifications import (
     CreateNotificationInput,
@@ -12,7 +13,7 @@ from octolens_mcp.catalog.models.notifications import (
     NotificationTest,
     UpdateNotificationInput,
 )
-from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.operation import Items, Operation
 
 LIST = Operation(
     name="list_notifications",
@@ -27,6 +28,9 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=NOTIFICATION),
+    cache="notifications",
+    lists_ids=("NOTIFICATION_NOT_FOUND",),
 )
 
 CREATE = Operation(
@@ -45,6 +49,7 @@ CREATE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset({"feeds", "notifications"}),
     verify="call list_notifications and look for one on this feed before creating again",
 )
 
@@ -78,6 +83,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"feeds", "notifications"}),
     verify="call get_notification and compare",
 )
 
@@ -94,6 +100,7 @@ DELETE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"feeds", "notifications"}),
     verify="call list_notifications to see whether it is gone",
 )
 
@@ -110,6 +117,7 @@ TEST = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset({"feeds", "notifications"}),
     open_world=True,
     timeout=60.0,
     verify="ask the recipients whether the test arrived before sending another",

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.toolsets import Toolset
-from octolens_mcp.http.errors import refused
+from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
 
 Scope = Literal["read", "write", "admin"]
@@ -39,9 +39,8 @@ class Api(Protocol):
         """Tell the caller what a long call is waiting for (a no-op unless it asked for progress)."""
         ...
 
-    @property
-    def search_wait(self) -> float:
-        """How long run_search polls a running search before handing its id back."""
+    def seconds_left(self) -> float:
+        """Seconds the call may still spend; for a polling call (``polls``), what is left of its polling window."""
         ...
 
 
@@ -57,6 +56,65 @@ def path_segment(value: object, name: str) -> str:
     if text in {"", ".", ".."} or isinstance(value, bool):
         raise refused(name, "must be a single non-empty path segment other than . and ..")
     return quote(text, safe="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemKind:
+    """What a list's items are, and what that means for a result that shows them."""
+
+    name: str
+    identity: tuple[str, ...] = ("id",)
+    """Fields that name an item across reads (the first usable one wins): a cut list resumes after it."""
+    strangers: bool = False
+    """Its text is written outside the organisation (posts, authors): the result says so and fences it."""
+    compact: Callable[[dict[str, Any], int, str], dict[str, Any]] | None = None
+    """The compact form (``detail`` unset or compact): given the item, the body length kept, and how to
+    read it whole (for the marker of a cut body)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Items:
+    """Where a result holds records, and of what kind."""
+
+    field: str | None
+    """The result's field holding the list; None when the whole result is one record."""
+    kind: ItemKind
+    whole: Callable[[dict[str, Any], dict[str, Any], int], str | None] | None = None
+    """How to read one item whole when this result cut it: given the result, the item and its index (as
+    returned), a short instruction naming a tool that returns it; None where none does."""
+
+
+@dataclass(frozen=True)
+class CursorPages:
+    """Paged by the API's cursor: ``limit`` may ask for up to ``WALK_PAGES`` pages of ``page_max`` items."""
+
+    page_max: int | None
+    """The API's largest page; None where the API alone decides (one page per call)."""
+    cursor_at: tuple[str, ...] = ("pagination", "nextCursor")
+    """Where an answer (after ``shape``) names the next page's cursor."""
+
+
+@dataclass(frozen=True)
+class OffsetResume:
+    """One answer holds the whole list; a result cut by the budget goes on with ``tool`` from an offset."""
+
+    tool: str
+    arguments: Callable[[dict[str, Any], int], dict[str, Any] | None]
+    """The arguments that continue from an offset, given the result; None when it cannot be continued."""
+
+
+Paging = CursorPages | OffsetResume
+
+
+@dataclass(frozen=True)
+class ToFile:
+    """The result is written to a file (an export); ``inline`` says when the arguments ask for it inline."""
+
+    inline: Callable[[Any], bool]
+    preview: str
+    """The field of the file's result holding its first records (of the operation's item kind)."""
+    text: str
+    """The field of an inline result that holds rows as text (CSV), cut at a whole row."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,8 +135,17 @@ class Operation:
     idempotent: bool
     open_world: bool = False
     """True where the call reaches outside the workspace: public platforms, real deliveries, post content."""
-    untrusted: bool = False
-    """True where the result carries text written by third parties (mention content)."""
+    items: Items | None = None
+    """Where the result's records are; lists are cut at a whole item, compacted and resumed by their kind."""
+    paging: Paging | None = None
+    delivery: ToFile | None = None
+    """Set where the result goes to a file rather than into the model's context."""
+    cache: str | None = None
+    """A read of reference data kept for the cache period: the group its writes name in ``changes``."""
+    changes: frozenset[str] = frozenset()
+    """For a write: the cache groups it can change (dropped before and after it)."""
+    lists_ids: tuple[str, ...] = ()
+    """For a list: the not-found codes whose valid ids it gives (the hint of such an error names it)."""
     timeout: float = 30.0
     runner: Runner | None = None
     shape: Callable[[Any], Any] | None = None
@@ -87,15 +154,19 @@ class Operation:
     """For a write whose answer was lost: how to check whether it landed."""
     polls: bool = False
     """The call polls a long job; its deadline grows by the configured search wait."""
-    resume_with: str | None = None
-    """For a result cut by the budget without a cursor: the tool that returns the rest (it takes ``offset``)."""
     reports_quota: bool = False
     """Results carry the search quota headers (mentions and searches left) as ``quota``."""
     prepare: Prepare | None = None
     """Builds the request data from the arguments, where ``arguments.wire()`` is not it."""
-    page_max: int | None = None
-    """A cursor list: the API's largest page. The tool's ``limit`` may ask for up to ``WALK_PAGES`` of them,
-    fetched page after page (each request asks for at most this many)."""
+
+    @property
+    def untrusted(self) -> bool:
+        """Whether the result carries text written outside the organisation."""
+        return self.items is not None and self.items.kind.strangers
+
+    @property
+    def cursor_pages(self) -> CursorPages | None:
+        return self.paging if isinstance(self.paging, CursorPages) else None
 
     @property
     def operation_id(self) -> str:
@@ -128,4 +199,14 @@ class Operation:
     async def fetch(self, api: Api, data: dict[str, Any]) -> Any:
         """One request with ``data``; its answer in the output model's shape."""
         response = await api.call(self, data)
-        return self.shape(response.body) if self.shape is not None else response.body
+        if self.shape is None:
+            return response.body
+        try:
+            return self.shape(response.body)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            # A shaper reads whatever the API answered: failing on it is an answer it could not read.
+            raise OctolensError(
+                "INVALID_RESPONSE",
+                "Octolens answered 2xx with a shape this server could not read.",
+                extra={"sent": True},
+            ) from None

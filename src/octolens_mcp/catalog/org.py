@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from octolens_mcp.catalog.kinds import INVITATION, MEMBER
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.members import (
     Invitation,
@@ -22,7 +23,7 @@ from octolens_mcp.catalog.models.org import (
     UpgradeLink,
     Usage,
 )
-from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.operation import Items, Operation
 from octolens_mcp.catalog.scope_names import scope_names
 
 
@@ -53,6 +54,7 @@ GET_ORG = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    cache="org",
 )
 
 UPDATE_ORG = Operation(
@@ -68,6 +70,7 @@ UPDATE_ORG = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"org"}),
     verify="call get_org and compare",
 )
 
@@ -84,6 +87,7 @@ USAGE = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    cache="usage",
 )
 
 UPGRADE = Operation(
@@ -99,6 +103,7 @@ UPGRADE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    changes=frozenset(),
     verify="simply create another link: links are single-use and expire",
 )
 
@@ -115,6 +120,7 @@ GET_COMPANY = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    cache="company",
 )
 
 UPDATE_COMPANY = Operation(
@@ -133,6 +139,7 @@ UPDATE_COMPANY = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"company"}),
     verify="call get_company and compare",
 )
 
@@ -149,6 +156,9 @@ LIST_MEMBERS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=MEMBER),
+    cache="members",
+    lists_ids=("MEMBER_NOT_FOUND",),
 )
 
 LIST_INVITATIONS = Operation(
@@ -164,6 +174,9 @@ LIST_INVITATIONS = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=INVITATION),
+    cache="invitations",
+    lists_ids=("MEMBER_NOT_FOUND",),
 )
 
 INVITE = Operation(
@@ -179,6 +192,7 @@ INVITE = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
+    changes=frozenset({"members", "invitations"}),
     verify="call list_invitations and look for the email",
 )
 
@@ -195,6 +209,7 @@ REMOVE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
+    changes=frozenset({"members", "invitations"}),
     verify="call list_members or list_invitations to see whether it is gone",
 )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
+import json
 from typing import Any
 
 import anyio
 
+from octolens_mcp.catalog.kinds import MENTION, SEARCH
 from octolens_mcp.catalog.models.search import (
     SEARCH_PAGE_MAX,
     GetSearchInput,
@@ -15,11 +16,13 @@ from octolens_mcp.catalog.models.search import (
     SearchList,
     SearchResult,
 )
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, Items, OffsetResume, Operation
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_POLL_SECONDS = 2.0
 MIN_POLL_SECONDS = 1.0
+MAX_ID_CHARS = 100
+"""A longer search id is not repeated in a marker (it could be anything an upstream sent)."""
 
 
 async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
@@ -28,11 +31,10 @@ async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
     if not isinstance(result, dict) or result.get("status") != "running":
         return result
     search_id = str(result.get("searchId"))
-    deadline = time.monotonic() + api.search_wait
     while result.get("status") == "running":
         # Never poll faster than once a second, whatever Retry-After says (0 would burn the hourly budget).
         wait = DEFAULT_POLL_SECONDS if response.retry_after is None else max(MIN_POLL_SECONDS, response.retry_after)
-        if time.monotonic() + wait > deadline:
+        if wait > api.seconds_left():
             break
         await api.progress(f"search {search_id} is running; polling again in {wait:g}s")
         await anyio.sleep(wait)
@@ -45,6 +47,20 @@ async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
             break
         result = response.body
     return result
+
+
+def _from_offset(result: dict[str, Any], offset: int) -> dict[str, Any] | None:
+    """get_search's arguments that go on from ``offset`` in the same search's results."""
+    search_id = result.get("searchId")
+    return {"searchId": search_id, "offset": offset} if isinstance(search_id, str) and search_id else None
+
+
+def _one_result(result: dict[str, Any], _item: dict[str, Any], position: int) -> str | None:
+    """A search result is outside the workspace (get_mention does not know it): read it from the search."""
+    arguments = _from_offset(result, position)
+    if arguments is None or len(arguments["searchId"]) > MAX_ID_CHARS:
+        return None
+    return f"get_search {json.dumps({**arguments, 'detail': 'full'}, separators=(',', ':'))} returns it whole"
 
 
 RUN = Operation(
@@ -64,13 +80,14 @@ RUN = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
+    items=Items(field="mentions", kind=MENTION, whole=_one_result),
+    paging=OffsetResume("get_search", _from_offset),
+    changes=frozenset({"usage"}),
     open_world=True,
-    untrusted=True,
     timeout=60.0,
     runner=_run,
     polls=True,
     reports_quota=True,
-    resume_with="get_search",
     verify="call list_searches and look for a search with this query before running it again",
 )
 
@@ -87,10 +104,10 @@ GET = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="mentions", kind=MENTION, whole=_one_result),
+    paging=OffsetResume("get_search", _from_offset),
     open_world=True,
-    untrusted=True,
     reports_quota=True,
-    resume_with="get_search",
 )
 
 LIST = Operation(
@@ -106,8 +123,10 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
+    items=Items(field="data", kind=SEARCH),
+    paging=CursorPages(SEARCH_PAGE_MAX),
+    lists_ids=("SEARCH_NOT_FOUND",),
     reports_quota=True,
-    page_max=SEARCH_PAGE_MAX,
 )
 
 OPERATIONS = (RUN, GET, LIST)

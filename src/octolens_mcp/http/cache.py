@@ -1,7 +1,9 @@
 """A short-lived cache of the bounded reference collections agents re-read, with single-flight reads.
 
-Per API key. Entries live ``ttl`` seconds; any write first drops the entries its resource can change
-(a keyword delete cascades to feeds and notifications, so it drops those too). Concurrent identical
+Per API key. What is kept, and what a write drops, is declared on the operations: a read of reference
+data names its group (``Operation.cache``), and a write the groups it can change (``Operation.changes``:
+a keyword delete cascades to feeds and notifications, so it names those too). Entries live ``ttl``
+seconds; a write drops its groups before it is sent and again once it is done. Concurrent identical
 reads share one upstream request: in this process always, and across replicas when the key's state is
 shared (``http.shared``): there, entries live in the shared store, and one read at a time holds a
 short lock on each key while the others wait for its entry. Whenever the shared store cannot answer,
@@ -24,37 +26,6 @@ from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailabl
 from octolens_mcp.http.shared.local import Flight
 from octolens_mcp.http.wire import ApiResponse, WireRequest
 
-CACHEABLE_PATHS = frozenset(
-    {
-        "/tags",
-        "/keywords",
-        "/feeds",
-        "/notifications",
-        "/org",
-        "/org/usage",
-        "/org/company",
-        "/org/members",
-        "/org/members/invitations",
-        "/filters/global",
-        "/integrations/slack",
-    }
-)
-
-# A write under the prefix (first match) can change these cached paths; an unknown write drops everything.
-_INVALIDATES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("/keywords", frozenset({"/keywords", "/feeds", "/notifications", "/org/usage"})),
-    ("/feeds", frozenset({"/feeds", "/notifications"})),
-    ("/notifications", frozenset({"/notifications", "/feeds"})),
-    ("/org/company", frozenset({"/org/company"})),
-    ("/org/members", frozenset({"/org/members", "/org/members/invitations"})),
-    ("/org/upgrade-link", frozenset()),
-    ("/org", frozenset({"/org"})),
-    ("/filters/global", frozenset({"/filters/global"})),
-    ("/search", frozenset({"/org/usage"})),
-    ("/mentions", frozenset()),
-    ("/feedback", frozenset()),
-)
-
 FIRST_POLL = 0.01
 """Seconds a read waiting for another replica's first checks again; doubled up to ``LAST_POLL``."""
 LAST_POLL = 0.2
@@ -62,9 +33,10 @@ INVALIDATION_FLOOR = 0.05
 """Seconds the shared invalidation after a write gets even when the call's deadline has passed."""
 
 
-def _key(request: WireRequest) -> Key:
+def _key(group: str, request: WireRequest) -> Key:
+    """Entries are found by the group their operation declares (which writes drop), then path and query."""
     query = tuple(sorted((k, repr(v)) for k, v in (request.query or {}).items()))
-    return request.path, query
+    return group, (("", request.path), *query)
 
 
 def _timeout() -> OctolensError:
@@ -77,39 +49,39 @@ class ReadCache:
         self._local = local if local is not None else LocalState()
         self._shared = shared
 
-    def cacheable(self, request: WireRequest) -> bool:
-        return self.ttl > 0 and request.method == "GET" and request.path in CACHEABLE_PATHS
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
 
-    async def invalidate_for(self, request: WireRequest, deadline: float) -> None:
-        """Drop what a write to ``request.path`` may change.
+    async def invalidate(self, affected: frozenset[str], deadline: float) -> None:
+        """Drop the groups a write may change (``affected``, as its operation declares).
 
         Called before the write is sent and again once it is done: a read that overlapped the write may
         have fetched the state before it, and must neither be stored nor be joined by later readers.
         """
         local = self._local
         local.generation += 1
-        affected = next((paths for prefix, paths in _INVALIDATES if request.path.startswith(prefix)), None)
-        for key in [k for k in local.entries if affected is None or k[0] in affected]:
+        for key in [k for k in local.entries if k[0] in affected]:
             del local.entries[key]
-        for key in [k for k in local.flights if affected is None or k[0] in affected]:
+        for key in [k for k in local.flights if k[0] in affected]:
             del local.flights[key]
         if self._shared is not None:
-            local.unshared |= CACHEABLE_PATHS if affected is None else affected
+            local.unshared |= affected
             # Shielded: a write cancelled after it was sent still drops what it may have changed.
             with anyio.CancelScope(shield=True), contextlib.suppress(SharedUnavailable):
                 await self._tell_writes(self._shared, max(deadline, time.monotonic() + INVALIDATION_FLOOR))
 
     async def _tell_writes(self, shared: Keyspace, deadline: float) -> None:
         """Drop, in the shared store, the entries this process's writes changed; they stay owed until it answers."""
-        paths = frozenset(self._local.unshared)
-        if paths:
-            await shared.invalidate(paths, deadline=deadline)
-            self._local.unshared -= paths
+        groups = frozenset(self._local.unshared)
+        if groups:
+            await shared.invalidate(groups, deadline=deadline)
+            self._local.unshared -= groups
 
     async def read(
-        self, request: WireRequest, fetch: Callable[[], Awaitable[ApiResponse]], deadline: float
+        self, group: str, request: WireRequest, fetch: Callable[[], Awaitable[ApiResponse]], deadline: float
     ) -> ApiResponse:
-        key = _key(request)
+        key = _key(group, request)
         local = self._local
         while True:
             # With a shared store its entries are the ones every replica sees (and drops); this

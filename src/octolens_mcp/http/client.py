@@ -163,21 +163,23 @@ class OctolensClient:
         write: bool,
         deadline: float,
         on_wait: OnWait | None = None,
-        fresh: bool = False,
+        cache: str | None = None,
+        changes: frozenset[str] = frozenset(),
     ) -> ApiResponse:
         """Send ``request`` before ``deadline`` (a ``time.monotonic()`` value), retrying only what is safe.
 
-        ``fresh`` skips the reference-data cache: a read that decides a write must see the current state.
+        ``cache``: the group a read of reference data is kept under (None: not kept, or a read that decides a
+        write and must see the current state). ``changes``: the groups a write may change.
         """
         if write:
-            await self.cache.invalidate_for(request, deadline)
+            await self.cache.invalidate(changes, deadline)
             try:
                 return await self._with_retries(request, write, deadline, on_wait)
             finally:
-                await self.cache.invalidate_for(request, deadline)
-        if not fresh and self.cache.cacheable(request):
+                await self.cache.invalidate(changes, deadline)
+        if cache is not None and self.cache.enabled:
             fetch = lambda: self._with_retries(request, False, deadline, on_wait)  # noqa: E731
-            return await self.cache.read(request, fetch, deadline)
+            return await self.cache.read(cache, request, fetch, deadline)
         return await self._with_retries(request, write, deadline, on_wait)
 
     async def _with_retries(

@@ -1,8 +1,18 @@
-"""Runs one tool call: validate arguments, execute the operation through the client, shape the result.
+"""Runs one tool call: the same steps for every tool, each reading only the operation's declaration.
 
-A cursor list (``Operation.page_max``) is run page by page instead, within the budget (``walk``).
+    parse → execute → validate → clean and redact → shape → present
 
-Nothing here is imported until the first ``tools/call``: it pulls in every model.
+- **parse**: the arguments against the input model (a refusal names each field; nothing is sent).
+- **execute**: the operation's runner, or one request; a cursor list (``CursorPages``) page after page
+  (``paging.walk``), each page validated, cleaned and shaped as it comes.
+- **validate**: the answer through the output model (``validated``), long lists a piece at a time.
+- **clean and redact**: every string of the answer, once (``untrusted.clean_value``, ``redact_value``).
+- **shape**: what the declaration says: an export to its file (``ToFile``), the items compacted and
+  fitted to the budget (``Items``), a cut list's way to go on (``OffsetResume``).
+- **present**: ``results.success`` or ``results.failure``, within the budget in both forms.
+
+A write never enters list code: it has no ``items`` or ``paging``. Nothing here is imported until the
+first ``tools/call``: it pulls in every model.
 """
 
 from __future__ import annotations
@@ -11,28 +21,31 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from mcp_types import CallToolResult
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from octolens_mcp.catalog import arguments
 from octolens_mcp.catalog.inventory import BY_NAME
 from octolens_mcp.catalog.models.common import InputModel
-from octolens_mcp.catalog.operation import Operation
+from octolens_mcp.catalog.operation import OffsetResume, Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.mcp import exports, output, results, shaping, untrusted, walk
+from octolens_mcp.mcp import budget, exports, paging, results, untrusted
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
 logger = logging.getLogger(__name__)
 
 BASE_TIMEOUT = 30.0
-# Validating a body this large (in bytes of JSON) happens in a worker thread, so other calls keep running.
 LARGE_BODY = 256 * 1024
+"""Answers larger than this (bytes of JSON) are worked on in a worker thread, a piece at a time."""
+PIECE_ITEMS = 500
+"""Items of a long list validated per call (about 20 ms of GIL each for full mentions)."""
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -42,29 +55,30 @@ class CallApi:
 
     def __init__(self, client: OctolensClient, op: Operation, progress: Progress | None, settings: Settings):
         self._client = client
-        self._op = op
         self._report = progress
-        budget = op.timeout * settings.timeout / BASE_TIMEOUT + (settings.search_wait if op.polls else 0.0)
-        self._deadline = time.monotonic() + budget
-        self._search_wait = settings.search_wait
+        request_time = op.timeout * settings.timeout / BASE_TIMEOUT
+        # A polling call waits at most the search wait, and keeps its request time for the last answer.
+        self._reserve = request_time if op.polls else 0.0
+        self._deadline = time.monotonic() + request_time + (settings.search_wait if op.polls else 0.0)
         self._progress = 0
         self.rate_limit: RateLimit | None = None
         self.quota: QuotaHeaders | None = None
         self.cached = False
         self.body_size = 0
 
-    @property
-    def search_wait(self) -> float:
-        return self._search_wait
-
     def seconds_left(self) -> float:
-        return self._deadline - time.monotonic()
+        return self._deadline - self._reserve - time.monotonic()
 
     async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
         request = op.request_with(data or {})
         try:
             response = await self._client.send(
-                request, write=op.writes, deadline=self._deadline, on_wait=self._waiting, fresh=fresh
+                request,
+                write=op.writes,
+                deadline=self._deadline,
+                on_wait=self._waiting,
+                cache=None if fresh else op.cache,
+                changes=op.changes,
             )
         except OctolensError as error:
             self.rate_limit = error.rate_limit or self.rate_limit
@@ -104,37 +118,38 @@ async def call_tool(
     if settings.demo:
         meta["octolens/demo"] = True
     api = CallApi(client, op, progress, settings)
+    to_file = False
     try:
         given = arguments.parse(op.input, raw_arguments, input_schema)
-        if op.page_max is not None:
-            fetch_page = functools.partial(_page, op, api, given, settings=settings)
-            structured = await walk.walk(op, api, given, fetch_page, budget_tokens=settings.result_tokens)
+        to_file = op.delivery is not None and not op.delivery.inline(given)
+        if op.cursor_pages is not None:
+            fetch_page = functools.partial(_page, op, api, given, settings)
+            structured = await paging.walk(op, api, given, fetch_page, budget_tokens=settings.result_tokens)
         else:
-            structured = await _whole(op, api, given, settings, owner)
+            structured = await _whole(op, api, given, settings, owner, to_file)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)
         _note_budget(meta, api)
         logger.info("%s failed: %s", name, error.code)
-        return results.failure(op, error, meta, demo=settings.demo, visibility=seen)
+        return results.failure(op, error, meta, settings=settings, visibility=seen)
     except Exception:
         _note_budget(meta, api)
         logger.exception("%s failed unexpectedly", name)
         internal = OctolensError("INTERNAL_ERROR", "octolens-mcp failed unexpectedly; the details are in its log.")
-        return results.failure(op, internal, meta, demo=settings.demo, visibility=seen)
+        return results.failure(op, internal, meta, settings=settings, visibility=seen)
     _note_budget(meta, api)
     if api.quota is not None and op.reports_quota:
         structured.setdefault("quota", api.quota.as_meta())
-    return results.success(op, structured, meta, demo=settings.demo, linked=owner is not None and _to_file(given))
+    return results.success(op, structured, meta, settings=settings, linked=owner is not None and to_file)
 
 
 async def _whole(
-    op: Operation, api: CallApi, given: InputModel, settings: Settings, owner: str | None = None
+    op: Operation, api: CallApi, given: InputModel, settings: Settings, owner: str | None, to_file: bool
 ) -> dict[str, Any]:
-    """The result of a call that is not a cursor walk: one run of the operation, shaped to the budget."""
-    args, resume = shaping.resume_from(given, op.name)
-    structured = await _presented(op, api, await _execute(op, op.execute(api, args)))
-    if _to_file(args):
+    """The result of a call that is not a cursor list: one run of the operation, shaped as declared."""
+    structured = await _presented(op, api, await op.execute(api, given))
+    if to_file:
         await api.progress("writing the export to a file")
         try:
             structured = await exports.to_file(structured, settings.export_dir, owner)
@@ -144,28 +159,23 @@ async def _whole(
                 "EXPORT_NOT_WRITTEN", f"The export's file could not be written ({error.strerror or 'an OS error'})."
             ) from None
     if api.body_size > LARGE_BODY:
-        return await anyio.to_thread.run_sync(_shape, op, args, structured, resume, settings)
-    return _shape(op, args, structured, resume, settings)
-
-
-def _to_file(args: InputModel) -> bool:
-    """Whether the call writes its result to a file (an export not asked for inline)."""
-    return "output" in type(args).model_fields and getattr(args, "output", None) != "result"
+        return await anyio.to_thread.run_sync(_shape, op, given, structured, settings, to_file)
+    return _shape(op, given, structured, settings, to_file)
 
 
 async def _page(
-    op: Operation, api: CallApi, args: InputModel, data: dict[str, Any], *, settings: Settings
+    op: Operation, api: CallApi, args: InputModel, settings: Settings, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """One page of a cursor walk, as the result shows it."""
-    structured = await _presented(op, api, await _execute(op, op.fetch(api, data)))
-    return _compacted(args, structured, settings)
+    """One page of a cursor list, as the result shows it (its items compacted unless detail=full)."""
+    structured = await _presented(op, api, await op.fetch(api, data))
+    return _compacted(op, args, structured, settings.body_chars, op.items.field if op.items else None)
 
 
 async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
-    """The answer validated, cleaned and redacted.
+    """The answer validated, cleaned and redacted: once, before anything is cut.
 
-    Clean and redact before anything is cut: a key with invisible characters inside, or cut in half by a
-    body limit, would no longer match the redaction.
+    Clean before redacting (invisible characters inside a key would hide it) and both before cutting (a key
+    cut in half would no longer match).
     """
     if api.body_size > LARGE_BODY:  # tens of megabytes take seconds: off the event loop, in short steps
         return await anyio.to_thread.run_sync(_present, op, raw, True, abandon_on_cancel=True)
@@ -173,60 +183,75 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
 
 
 def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
-    structured = output.validated_in_pieces(op, raw) if large else output.validated(op, raw)
-    if op.untrusted:
-        structured = untrusted.clean_fields(structured)
-    redacted: dict[str, Any] = redact_value(structured)
-    return redacted
-
-
-def _compacted(args: InputModel, structured: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    """Mentions compacted unless the call asked for detail=full."""
-    if "detail" in type(args).model_fields and getattr(args, "detail", None) != "full":
-        return shaping.compact_mentions(structured, settings.body_chars)
-    return structured
+    structured = validated_in_pieces(op, raw) if large else validated(op, raw)
+    cleaned: dict[str, Any] = redact_value(untrusted.clean_value(structured))
+    return cleaned
 
 
 def _shape(
-    op: Operation, args: InputModel, structured: dict[str, Any], resume: shaping.Resume | None, settings: Settings
+    op: Operation, args: InputModel, structured: dict[str, Any], settings: Settings, to_file: bool
 ) -> dict[str, Any]:
-    """Compact (unless detail=full) and fit within the result budget, cut at a whole item."""
-    fields = type(args).model_fields
-    structured = _compacted(args, structured, settings)
-    if isinstance(structured.get("csv"), str):
-        text, kept, omitted = shaping.fit_csv(structured["csv"], settings.result_tokens)
-        if omitted:
-            structured = {**structured, "csv": text, "truncated": shaping.csv_truncation(kept, omitted)}
+    """The declared items compacted (unless detail=full) and fitted to the budget, cut at a whole item."""
+    items = op.items
+    if items is None:
         return structured
-    offset = getattr(args, "offset", None) or 0
-    out = shaping.fit(
-        structured,
-        budget_tokens=settings.result_tokens,
-        resume=resume,
-        tool=op.name,
-        cursor_list="cursor" in fields,
-        limit=getattr(args, "limit", None),
-        fenced=op.untrusted,
-        offset=offset,
-    )
-    cut = out.get("truncated")
-    if op.resume_with and isinstance(cut, dict) and cut["omitted"] and isinstance(out.get("searchId"), str):
-        more = {"searchId": out["searchId"], "offset": offset + cut["returned"]}
-        out["truncated"] = {**cut, "resume": {"tool": op.resume_with, "arguments": more}}
+    field = op.delivery.preview if to_file and op.delivery is not None else items.field
+    if op.delivery is not None and isinstance(structured.get(op.delivery.text), str):
+        return _fit_text(structured, op.delivery.text, settings.result_tokens)
+    offset = _offset(op, args)
+    if field is not None and offset and isinstance(structured.get(field), list):
+        structured = {**structured, field: structured[field][offset:]}
+    structured = _compacted(op, args, structured, settings.body_chars, field, offset)
+    if field is None:
+        return structured
+    measure = budget.Measure(fenced=op.untrusted)
+
+    def hint(row: dict[str, Any], index: int) -> str | None:
+        return items.whole(structured, row, offset + index) if items.whole is not None else None
+
+    out, kept = budget.fit_items(structured, field, settings.result_tokens, measure, hint)
+    if kept is not None and isinstance(op.paging, OffsetResume):
+        more = op.paging.arguments(out, offset + kept)
+        if more is not None:
+            out["truncated"] = {**out["truncated"], "resume": {"tool": op.paging.tool, "arguments": more}}
     return out
 
 
-async def _execute(op: Operation, run: Awaitable[Any]) -> Any:
-    """Run the operation; a read whose answer a runner or shaper could not take apart is INVALID_RESPONSE."""
-    try:
-        return await run
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
-        if op.writes:
-            raise
-        logger.warning("%s could not read the answer's shape", op.name, exc_info=True)
-        raise OctolensError(
-            "INVALID_RESPONSE", "Octolens answered 2xx with a shape this server could not read.", extra={"sent": True}
-        ) from None
+def _offset(op: Operation, args: InputModel) -> int:
+    """Where an offset-resumed list starts (its tool's ``offset`` argument)."""
+    if not isinstance(op.paging, OffsetResume):
+        return 0
+    offset = getattr(args, "offset", None)
+    return offset if isinstance(offset, int) else 0
+
+
+def _compacted(
+    op: Operation, args: InputModel, structured: dict[str, Any], body_chars: int, field: str | None, offset: int = 0
+) -> dict[str, Any]:
+    """A list's items in their kind's compact form, unless the call asked for detail=full (a record alone is whole)."""
+    items = op.items
+    compact = items.kind.compact if items is not None else None
+    if items is None or compact is None or field is None or getattr(args, "detail", None) == "full":
+        return structured
+
+    def whole(row: dict[str, Any], index: int) -> str:
+        said = items.whole(structured, row, offset + index) if items.whole is not None else None
+        return said or "detail=full returns it whole"
+
+    rows = structured.get(field)
+    if not isinstance(rows, list):
+        return structured
+    shown = [compact(row, body_chars, whole(row, i)) if isinstance(row, dict) else row for i, row in enumerate(rows)]
+    return {**structured, field: shown}
+
+
+def _fit_text(structured: dict[str, Any], field: str, budget_tokens: int) -> dict[str, Any]:
+    """Rows of text (an inline CSV export) cut at a whole row."""
+    text, kept, omitted = budget.fit_csv(structured[field], budget_tokens)
+    if not omitted:
+        return structured
+    cut = budget.truncation(kept, omitted, budget_tokens)
+    return {**structured, field: text, "truncated": {**cut, "reason": cut["reason"] + "; narrow the filters"}}
 
 
 def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
@@ -236,3 +261,74 @@ def _note_budget(meta: dict[str, Any], api: CallApi) -> None:
         meta["octolens/searchQuota"] = api.quota.as_meta()
     if api.cached:
         meta["octolens/cached"] = True
+
+
+# --- validate ------------------------------------------------------------------------------------
+# pydantic validates and dumps in one call that holds the GIL throughout: about 1.7 s for a 50,000-row
+# export, during which no other call on the server moves, even in a worker thread. So a large answer's
+# long top-level lists are validated and dumped a few hundred items per call, with the rest of the answer
+# (validated with those lists empty) around them: the same result, in short calls.
+
+
+def validated(op: Operation, raw: Any) -> dict[str, Any]:
+    """``raw`` read through the output model; an answer that does not fit is INVALID_RESPONSE (a write's: landed)."""
+    if raw is None and op.writes:
+        raw = {}  # an empty 2xx answer to a write: it landed, and there is nothing more to say
+    try:
+        model = op.output.model_validate(raw)
+    except (ValidationError, RecursionError) as exc:
+        where = _where(exc)
+        if op.writes:
+            # The API answered 2xx, so the write landed: report it with what came back, never as a failure
+            # that invites a second write.
+            logger.warning("%s landed but its answer had an unexpected shape (%s)", op.name, where)
+            return {"landed": True, "unexpectedShape": where, "response": raw}
+        raise OctolensError(
+            "INVALID_RESPONSE", f"Octolens answered 2xx with an unexpected shape ({where}).", extra={"sent": True}
+        ) from None
+    structured: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return structured
+
+
+def validated_in_pieces(op: Operation, raw: Any) -> dict[str, Any]:
+    """What ``validated`` gives, with each long top-level list validated ``PIECE_ITEMS`` at a time."""
+    if op.writes or not isinstance(raw, dict):
+        return validated(op, raw)
+    fields = op.output.model_fields
+    long = [name for name, field in fields.items() if field.alias in (None, name) and _long_list(raw.get(name))]
+    if not long:
+        return validated(op, raw)
+    try:
+        structured = validated(op, {**raw, **{name: [] for name in long}})
+    except OctolensError:
+        return validated(op, raw)  # read whole again, so the error names every place that does not fit
+    for name in long:
+        adapter = _adapter(op.output, name)
+        items: list[Any] = raw[name]
+        dumped: list[Any] = []
+        for start in range(0, len(items), PIECE_ITEMS):
+            try:
+                piece = adapter.validate_python(items[start : start + PIECE_ITEMS])
+            except (ValidationError, RecursionError):
+                return validated(op, raw)  # read whole again, so the error names the item's place
+            dumped += adapter.dump_python(piece, mode="json", by_alias=True, exclude_unset=True)
+        structured[name] = dumped
+    return structured
+
+
+def _long_list(value: Any) -> bool:
+    return isinstance(value, list) and len(value) > PIECE_ITEMS
+
+
+@functools.cache
+def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    field = model.model_fields[name]
+    annotation: Any = field.annotation
+    return TypeAdapter(Annotated[annotation, *field.metadata] if field.metadata else annotation)
+
+
+def _where(exc: Exception) -> str:
+    if not isinstance(exc, ValidationError):
+        return "nested too deeply"
+    fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})
+    return "at " + ", ".join(fields[:5])

@@ -1,15 +1,18 @@
 """Turns a call's outcome into the MCP tool result an agent reads.
 
 Success: ``structuredContent`` matching the tool's output schema, plus the same JSON as text for
-hosts that read only text. Mention content is fenced as untrusted data.
+hosts that read only text. Text written by strangers is fenced as untrusted data, with one notice
+in each form. Both forms fit the token budget (``budget``), whatever the answer held.
 
 Failure: ``isError`` with one text block whose last line is ``{"error": {envelope}, "hint": "…"}``
-and the same object in ``_meta["octolens/error"]``, and no ``structuredContent``. Clients built on the
+and the same object (or, when large, its code and status) in ``_meta["octolens/error"]``, and no
+``structuredContent``. Clients built on the
 TypeScript SDK (Claude Desktop, Claude Code, the Inspector) validate an error's ``structuredContent``
 against the tool's ``outputSchema`` and throw when it does not match, which would hide the code and
 the hint from the agent; Claude Code shows the model only the text of an error anyway.
 
-Every result is scrubbed of the API key, even where an upstream echoed it back.
+The answer was cleaned and scrubbed of the API key once, before it was shaped (``call``); an error's
+envelope is cleaned and scrubbed here.
 """
 
 from __future__ import annotations
@@ -18,16 +21,21 @@ from typing import Any
 
 from mcp_types import CallToolResult, ContentBlock, ResourceLink, TextContent
 
-from octolens_mcp.catalog import feeds, integrations, keywords, mentions, notifications, org, search
+from octolens_mcp.catalog import integrations, notifications, org
 from octolens_mcp.catalog.operation import Operation
-from octolens_mcp.catalog.toolsets import Toolset
+from octolens_mcp.config import Settings
 from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.mcp import exports, untrusted
+from octolens_mcp.mcp import budget, exports, untrusted
 from octolens_mcp.mcp.text import json_text
+from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
-UNTRUSTED_NOTICE = f"Octolens data follows, fenced as untrusted-data. {untrusted.NOTICE}"
+UNTRUSTED_NOTICE = f"Fenced as untrusted-data: {untrusted.NOTICE}"
+CUT_NOTE_TOKENS = 40
+"""Tokens kept for the note that says what a cut left out."""
+META_BODY_TOKENS = 1_000
+"""An error body up to this size is repeated whole in ``_meta``; a larger one only by code and status."""
 DEMO_NOTICE = "Demo data from the octolens-mcp sandbox, not a real workspace."
 LANDED_NOTICE = (
     "The write landed (Octolens answered 2xx) but its answer had an unexpected shape; it is under response. "
@@ -39,24 +47,14 @@ def _either(*ops: Operation) -> str:
     return " or ".join(op.name for op in ops)
 
 
-# The read that lists valid ids, for each not-found code, and for any other not-found in a toolset.
-_LIST_FOR_CODE: dict[str, tuple[Operation, ...]] = {
-    "KEYWORD_NOT_FOUND": (keywords.LIST,),
-    "FEED_NOT_FOUND": (feeds.LIST,),
-    "POST_NOT_FOUND": (mentions.LIST,),
-    "MENTION_NOT_FOUND": (mentions.LIST,),
-    "SEARCH_NOT_FOUND": (search.LIST,),
-    "SUGGESTION_NOT_FOUND": (keywords.LIST_SUGGESTIONS,),
-    "MEMBER_NOT_FOUND": (org.LIST_MEMBERS, org.LIST_INVITATIONS),
-}
-_LIST_FOR_TOOLSET: dict[Toolset, tuple[Operation, ...]] = {
-    "mentions": (mentions.LIST,),
-    "search": (search.LIST,),
-    "keywords": (keywords.LIST,),
-    "feeds": (feeds.LIST,),
-    "notifications": (notifications.LIST,),
-    "members": (org.LIST_MEMBERS, org.LIST_INVITATIONS),
-}
+def _lists_for(code: str, op: Operation) -> tuple[Operation, ...]:
+    """The lists that give valid ids for a not-found ``code`` (as they declare), else those of ``op``'s toolset."""
+    from octolens_mcp.catalog.inventory import OPERATIONS
+
+    named = tuple(other for other in OPERATIONS if code in other.lists_ids)
+    return named or tuple(other for other in OPERATIONS if other.toolset == op.toolset and other.lists_ids)
+
+
 _FIXED_HINTS = {
     "UNAUTHORIZED": "The API key is missing, invalid, expired or revoked: create one in Octolens under Settings → "
     "API and set OCTOLENS_API_KEY. Retrying will not help.",
@@ -92,20 +90,25 @@ HINT_TEXTS: tuple[str, ...] = tuple(_FIXED_HINTS.values())
 
 
 def success(
-    op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, demo: bool, linked: bool = False
+    op: Operation, structured: dict[str, Any], meta: dict[str, Any], *, settings: Settings, linked: bool = False
 ) -> CallToolResult:
-    """``linked``: the call wrote an export served as a resource, which the result also links to."""
-    notices = [DEMO_NOTICE] if demo else []
+    """``structured`` (validated, cleaned, redacted and shaped) as the tool's result, within the budget.
+
+    ``linked``: the call wrote an export served as a resource, which the result also links to.
+    """
+    notices = [DEMO_NOTICE] if settings.demo else []
     if structured.get("landed") is True and "unexpectedShape" in structured:
         notices.append(LANDED_NOTICE)
     if op.untrusted:
-        # Hosts that hand the model structuredContent (Claude Code, Codex, VS Code) get the notice there too.
-        structured = {"notice": untrusted.NOTICE, **untrusted.clean_fields(structured)}
         notices.append(UNTRUSTED_NOTICE)
-    structured = redact_value(structured)  # after cleaning: removing invisible characters can rebuild a key
+    measure = budget.Measure(fenced=op.untrusted)
+    room = budget.available(settings.result_tokens) - estimate_tokens("\n".join(notices))
+    structured = _within(structured, room, measure)
+    # Hosts that hand the model structuredContent (Claude Code, Codex, VS Code) get the notice there; the
+    # text block says it once, above the fence.
+    shown = {"notice": untrusted.NOTICE, **structured} if op.untrusted else structured
     payload = untrusted.fenced(json_text(structured)) if op.untrusted else json_text(structured)
-    text = "\n".join([*notices, payload])
-    content: list[ContentBlock] = [TextContent(type="text", text=text)]
+    content: list[ContentBlock] = [TextContent(type="text", text="\n".join([*notices, payload]))]
     uri = structured.get("uri")
     if linked and isinstance(uri, str) and uri.startswith(exports.URI_PREFIX):
         fmt = structured.get("format", "json")
@@ -118,23 +121,45 @@ def success(
                 mime_type=exports.MIME_TYPES.get(fmt, "application/octet-stream"),
             )
         )
-    return CallToolResult(content=content, structured_content=structured, _meta=redact_value(meta))
+    return CallToolResult(content=content, structured_content=shown, _meta=meta)
+
+
+def _within(structured: dict[str, Any], room: int, measure: budget.Measure) -> dict[str, Any]:
+    """``structured`` cut to ``room`` tokens wherever it is still large, saying so in ``truncated``."""
+    if measure.of(structured) <= room:
+        return structured
+    squeezed, note = budget.squeeze(structured, room - CUT_NOTE_TOKENS, measure, budget.BUDGET_HINT)
+    if not isinstance(squeezed, dict):
+        squeezed = {}
+    if note is not None:
+        earlier = squeezed.get("truncated")
+        squeezed["truncated"] = {**earlier, "cut": note} if isinstance(earlier, dict) else {"cut": note}
+    return squeezed
 
 
 def failure(
-    op: Operation, error: OctolensError, meta: dict[str, Any], *, demo: bool, visibility: Visibility
+    op: Operation, error: OctolensError, meta: dict[str, Any], *, settings: Settings, visibility: Visibility
 ) -> CallToolResult:
-    envelope = error.envelope()
+    """The error as one text block whose last line is ``{"error": envelope, "hint": …}``, within the budget.
+
+    The envelope may carry what the API sent (message, details): cleaned, redacted and cut like any answer.
+    ``_meta`` repeats it only when it is small, and otherwise only its code and status.
+    """
+    envelope = redact_value(untrusted.clean_value(error.envelope()))
     if isinstance(envelope.get("verify"), str):
         envelope["verify"] = visibility.render(envelope["verify"])
-    body = redact_value({"error": envelope, "hint": visibility.render(hint(op, error))})
-    text = json_text(body)
-    if demo:
-        text = f"{DEMO_NOTICE}\n{text}"
+    body = {"error": envelope, "hint": visibility.render(hint(op, error))}
+    notices = [DEMO_NOTICE] if settings.demo else []
+    room = budget.available(settings.result_tokens) - estimate_tokens("\n".join(notices))
+    body = _within(body, room, budget.Measure(fenced=False))
+    text = "\n".join([*notices, json_text(body)])
+    small = estimate_tokens(text) <= META_BODY_TOKENS
+    summary = {key: envelope[key] for key in ("code", "status", "sent") if key in envelope}
+    described = body if small else {"error": summary, "hint": body.get("hint")}
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
         is_error=True,
-        _meta=redact_value({**meta, "octolens/error": body}),
+        _meta={**meta, "octolens/error": described},
     )
 
 
@@ -146,7 +171,7 @@ def out_of_scope(op: Operation, key_scope: str, *, demo: bool, visibility: Visib
         status=403,
         extra={"sent": False, "requiredScope": op.scope, "keyScope": key_scope},
     )
-    return failure(op, error, {}, demo=demo, visibility=visibility)
+    return failure(op, error, {}, settings=Settings(demo=demo), visibility=visibility)
 
 
 def hint(op: Operation, error: OctolensError) -> str:
@@ -184,9 +209,8 @@ def hint(op: Operation, error: OctolensError) -> str:
         return (
             "Octolens or a proxy failed; retry later." if (error.status or 500) >= 500 else "The request was refused."
         )
-    lists = _LIST_FOR_CODE.get(code) or (
-        _LIST_FOR_TOOLSET.get(op.toolset) if code.endswith("NOT_FOUND") or error.status == 404 else None
-    )
+    not_found = code.endswith("NOT_FOUND") or error.status == 404
+    lists = _lists_for(code, op) if not_found else ()
     list_tool = _either(*lists) if lists else None
     if list_tool:
         return f"That id does not exist in this workspace (or was already answered): call {list_tool} for valid ids."

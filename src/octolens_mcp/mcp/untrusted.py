@@ -63,3 +63,6 @@ def fenced(json_text: str) -> str:
     for raw, escaped in _FENCE_ESCAPES:  # str.replace scans at C speed; str.translate is many times slower
         json_text = json_text.replace(raw, escaped)
     return f"<untrusted-data>\n{json_text}\n</untrusted-data>"
+
+
+clean_value = clean_fields

@@ -110,8 +110,8 @@ class RedisKeyspace:
         keys, args = [self._lock(key)], [token]
         await self._run("releasing a read's lock", lambda: self._scripts.release(keys=keys, args=args), deadline)
 
-    async def invalidate(self, paths: Iterable[str], *, deadline: float) -> None:
-        keys = [self._generation, *(self._index(path) for path in sorted(set(paths)))]
+    async def invalidate(self, groups: Iterable[str], *, deadline: float) -> None:
+        keys = [self._generation, *(self._index(group) for group in sorted(set(groups)))]
         args: list[Arg] = [GENERATION_MS, f"{self._ns}:entry:"]
         await self._run("dropping cached reads", lambda: self._scripts.invalidate(keys=keys, args=args), deadline)
 
@@ -137,8 +137,8 @@ class RedisKeyspace:
     # --- plumbing ---------------------------------------------------------------------------------
 
     def _suffix(self, key: Key) -> str:
-        path, query = key
-        return f"{path}:{hashlib.sha256(repr(query).encode()).hexdigest()[:32]}"
+        group, request = key
+        return f"{group}:{hashlib.sha256(repr(request).encode()).hexdigest()[:32]}"
 
     def _entry(self, key: Key) -> str:
         return f"{self._ns}:entry:{self._suffix(key)}"
@@ -146,8 +146,8 @@ class RedisKeyspace:
     def _lock(self, key: Key) -> str:
         return f"{self._ns}:lock:{self._suffix(key)}"
 
-    def _index(self, path: str) -> str:
-        return f"{self._ns}:index:{path}"
+    def _index(self, group: str) -> str:
+        return f"{self._ns}:index:{group}"
 
     async def _run(self, operation: str, command: Callable[[], Awaitable[T]], deadline: float) -> T:
         timeout = min(self._op_timeout, deadline - time.monotonic())

@@ -62,8 +62,8 @@ class Keyspace(Protocol):
 
     async def release(self, key: Key, token: str, *, deadline: float) -> None: ...
 
-    async def invalidate(self, paths: Iterable[str], *, deadline: float) -> None:
-        """Drop the entries of ``paths`` and bump the generation, so overlapping reads are not stored."""
+    async def invalidate(self, groups: Iterable[str], *, deadline: float) -> None:
+        """Drop the entries of ``groups`` and bump the generation, so overlapping reads are not stored."""
         ...
 
     async def budget(self, *, deadline: float) -> RateLimit | None: ...

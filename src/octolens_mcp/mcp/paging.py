@@ -1,6 +1,6 @@
-"""A cursor list asked for more than one API page: page after page, within the token budget and the deadline.
+"""A cursor list, page after page, within the token budget and the deadline.
 
-A cursor list (``Operation.page_max``) takes a ``limit`` of up to ``WALK_PAGES`` API pages. Each request
+A cursor list (``CursorPages``) takes a ``limit`` of up to ``WALK_PAGES`` API pages. Each request
 asks for at most the page maximum (the last only for what is still needed) and follows the API's cursor
 until the count is reached, the API has no next page (``nextCursor`` null, absent or empty, or
 ``hasMore: false``), the next item would pass the result's token budget, or the call's deadline is near.
@@ -13,6 +13,8 @@ retries that page and the failure under ``paging.error``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import time
@@ -21,15 +23,96 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from octolens_mcp.catalog.models.common import InputModel
-from octolens_mcp.catalog.operation import Api, Operation
-from octolens_mcp.http.errors import OctolensError
-from octolens_mcp.mcp.shaping import CURSOR_PREFIX, ItemRoom, Resume, item_identity, set_next_cursor, truncation
+from octolens_mcp.catalog.operation import Api, ItemKind, Operation
+from octolens_mcp.http.errors import OctolensError, refused
+from octolens_mcp.mcp.budget import ItemRoom, Measure, truncation
 
-ITEMS = "data"
+CURSOR_PREFIX = "oc1."
+MAX_IDENTITY_CHARS = 200
+"""Longest item identity a cursor carries (longer ones resume by count)."""
 MIN_PAGE_SECONDS = 1.0
 """Another page is requested only with at least this long left, and twice the slowest page so far."""
 ERROR_MESSAGE_CHARS = 160
 CODE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a cut list goes on: the API page (its cursor and size) and how many of its items are done.
+
+    ``after`` names the last item returned (its ``sourceId`` or ``id``): when the page has changed since
+    (new mentions arrive at the top of the first page all the time), the list resumes right after that
+    item rather than after ``skip`` items, so nothing is repeated or missed. Without it, or when the item
+    is gone, ``skip`` decides.
+    """
+
+    tool: str
+    cursor: str | None
+    limit: int | None
+    skip: int
+    after: str | None = None
+
+    def encode(self) -> str:
+        data: dict[str, Any] = {"t": self.tool, "c": self.cursor, "l": self.limit, "s": self.skip}
+        if self.after is not None:
+            data["a"] = self.after
+        raw = json.dumps(data, separators=(",", ":"))
+        return CURSOR_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def start(self, rows: list[Any], kind: ItemKind) -> int:
+        """The index in ``rows`` (the page read again) of the first item not yet returned.
+
+        When several items carry the name (duplicates), the one nearest where the last item was wins: on an
+        unchanged page that is the last item itself, so a list always moves on.
+        """
+        if self.after is not None:
+            last = self.skip - 1
+            matches = [index for index, row in enumerate(rows) if item_identity(row, kind) == self.after]
+            if matches:
+                return min(matches, key=lambda index: (abs(index - last), -index)) + 1
+        return min(self.skip, len(rows))
+
+    @classmethod
+    def decode(cls, text: str, tool: str, *, page_max: int | None = None) -> Resume:
+        """The resume point ``text`` names, if this server issued it for ``tool`` (and a page of 1..``page_max``)."""
+        try:
+            body = text.removeprefix(CURSOR_PREFIX)
+            data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            issued_for, cursor, limit, skip = data["t"], data["c"], data["l"], data["s"]
+            after = data.get("a")
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, RecursionError):
+            raise _bad_cursor() from None
+        valid = (
+            issued_for == tool
+            and (cursor is None or isinstance(cursor, str))
+            and (limit is None or (isinstance(limit, int) and not isinstance(limit, bool)))
+            and (limit is None or page_max is None or 1 <= limit <= page_max)
+            and isinstance(skip, int)
+            and not isinstance(skip, bool)
+            and skip >= 0
+            and (after is None or (isinstance(after, str) and len(after) <= MAX_IDENTITY_CHARS))
+        )
+        if not valid:
+            raise _bad_cursor()
+        return cls(tool, cursor, limit, skip, after)
+
+
+def item_identity(row: Any, kind: ItemKind) -> str | None:
+    """What names a list item across reads (the first usable of its kind's identity fields); None without one."""
+    if not isinstance(row, dict):
+        return None
+    for field in kind.identity:
+        value = row.get(field)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            text = str(value)
+            if 0 < len(text) <= MAX_IDENTITY_CHARS:
+                return text
+    return None
+
+
+def _bad_cursor() -> OctolensError:
+    return refused("cursor", "not a cursor this server issued; pass nextCursor back unchanged")
+
 
 FetchPage = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 """One API page for the request data, as the result shows it (validated, cleaned, compacted)."""
@@ -68,14 +151,36 @@ class _Walk:
     resume: Resume | None = None
     truncated: dict[str, Any] | None = None
     notes: int = 0
-    """Bytes kept free for what is added after the last item: ``truncated`` and ``paging`` (with a failure)."""
+    """Tokens kept free for what is added after the last item: ``truncated`` and ``paging`` (with a failure)."""
 
 
-def _first_page(op: Operation, cursor: str | None) -> tuple[_Page, bool]:
+@dataclass(frozen=True)
+class _List:
+    """What the operation declares about the list it walks."""
+
+    op: Operation
+    field: str
+    kind: ItemKind
+    page_max: int | None
+    cursor_at: tuple[str, ...]
+
+    @classmethod
+    def of(cls, op: Operation) -> _List:
+        paging, items = op.cursor_pages, op.items
+        if paging is None or items is None or items.field is None:
+            raise TypeError(f"{op.name} is not declared as a cursor list")
+        return cls(op, items.field, items.kind, paging.page_max, paging.cursor_at)
+
+    def hint(self, shell: dict[str, Any], row: Any, index: int) -> str | None:
+        whole = self.op.items.whole if self.op.items is not None else None
+        return whole(shell, row, index) if whole is not None and isinstance(row, dict) else None
+
+
+def _first_page(op: Operation, cursor: str | None, page_max: int | None) -> tuple[_Page, bool]:
     """Where the walk starts, and whether it resumes inside a page (an ``oc1.`` cursor)."""
     if cursor is None or not cursor.startswith(CURSOR_PREFIX):
         return _Page(cursor, None), False
-    resume = Resume.decode(cursor, op.name, page_max=op.page_max)
+    resume = Resume.decode(cursor, op.name, page_max=page_max)
     return _Page(resume.cursor, resume.limit, resume), True
 
 
@@ -83,21 +188,23 @@ async def walk(
     op: Operation, api: WalkApi, args: InputModel, fetch_page: FetchPage, *, budget_tokens: int
 ) -> dict[str, Any]:
     """The items of as many pages as ``args.limit`` asks for, from ``args.cursor``, within the budget."""
-    page_max = op.page_max or 1
+    listed = _List.of(op)
+    page_max = listed.page_max or 1
     limit: int | None = getattr(args, "limit", None)
-    page, resumed = _first_page(op, getattr(args, "cursor", None))  # a forged cursor is refused before any request
+    # A forged cursor is refused before any request.
+    page, resumed = _first_page(op, getattr(args, "cursor", None), listed.page_max)
     data = await op.request_data(api, args)
     if not resumed and limit is not None:
         page = _Page(page.cursor, min(page_max, limit))
     most = 1 if limit is None else math.ceil(limit / page_max) + int(resumed)
     base = {key: value for key, value in data.items() if key not in {"cursor", "limit"}}
-    room = ItemRoom(budget_tokens, fenced=op.untrusted)
-    state = _Walk(room, {}, [], notes=room.size(_worst_notes(budget_tokens)))
+    room = ItemRoom(budget_tokens, Measure(fenced=op.untrusted))
+    state = _Walk(room, {}, [], notes=room.measure.of(_worst_notes(budget_tokens)))
     while True:
         answer = await _fetch(state, fetch_page, base, page)
         if answer is None:
             break
-        next_page = _take(op, state, answer, page, limit, budget_tokens)
+        next_page = _take(listed, state, answer, page, limit, budget_tokens)
         if most > 1:
             wanted = "" if limit is None else f" of {limit}"
             await api.progress(f"page {state.requests}: {len(state.items)}{wanted} items so far")
@@ -111,7 +218,7 @@ async def walk(
             break
         wanted_now = page_max if limit is None else min(page_max, limit - len(state.items))
         page = _Page(next_page, wanted_now)
-    return _result(state, reported=most > 1)
+    return _result(listed, state, reported=most > 1)
 
 
 async def _fetch(state: _Walk, fetch_page: FetchPage, base: dict[str, Any], page: _Page) -> dict[str, Any] | None:
@@ -135,19 +242,20 @@ async def _fetch(state: _Walk, fetch_page: FetchPage, base: dict[str, Any], page
 
 
 def _take(
-    op: Operation, state: _Walk, answer: dict[str, Any], page: _Page, limit: int | None, budget_tokens: int
+    listed: _List, state: _Walk, answer: dict[str, Any], page: _Page, limit: int | None, budget_tokens: int
 ) -> str | None:
     """Take the page's items that fit; the cursor of the next page, or None when the walk ends here."""
-    rows = answer.get(ITEMS)
+    op, field, kind = listed.op, listed.field, listed.kind
+    rows = answer.get(field)
     state.has_items = state.has_items or isinstance(rows, list)
-    start = page.resume.start(rows) if page.resume is not None and isinstance(rows, list) else 0
+    start = page.resume.start(rows, kind) if page.resume is not None and isinstance(rows, list) else 0
     fresh = rows[start:] if isinstance(rows, list) else []
-    shell = _merged(state.shell, {key: value for key, value in answer.items() if key != ITEMS})
+    shell = _merged(state.shell, {key: value for key, value in answer.items() if key != field})
     # Room for the cursor that would resume inside this page, naming its longest item identity.
-    identities = [identity for identity in map(item_identity, fresh) if identity is not None]
+    identities = [identity for row in fresh if (identity := item_identity(row, kind)) is not None]
     longest = max(identities, key=lambda identity: len(json.dumps(identity)), default=None)
     resume_size = len(Resume(op.name, page.cursor, page.limit, start + len(fresh), longest).encode())
-    if not state.room.surround({**shell, ITEMS: []}, resume_size + state.notes):
+    if not state.room.surround({**shell, field: []}, resume_size + state.notes):
         state.stopped = "budget"  # the cursor already in the shell asks for this page again
         return None
     state.shell = shell
@@ -161,32 +269,36 @@ def _take(
             over = True
             break
         else:
-            state.items.append(state.room.squeeze(row))
+            state.items.append(state.room.squeeze(row, listed.hint(shell, row, len(state.items))))
             over = True
             taken += 1
             break
         taken += 1
     if taken < len(fresh):
-        last = item_identity(fresh[taken - 1]) if taken else page.resume.after if page.resume else None
+        last = item_identity(fresh[taken - 1], kind) if taken else page.resume.after if page.resume else None
         state.resume = Resume(op.name, page.cursor, page.limit, start + taken, last)
     if over:
         state.stopped = "budget"
         state.truncated = truncation(len(state.items), len(fresh) - taken, budget_tokens)
     if state.resume is not None:
         return None
-    return _next_cursor(answer, page)
+    return _next_cursor(listed, answer, page)
 
 
-def _next_cursor(answer: dict[str, Any], page: _Page) -> str | None:
+def _next_cursor(listed: _List, answer: dict[str, Any], page: _Page) -> str | None:
     """The API's cursor to the page after ``answer``; None at the end of the list.
 
-    The reference: ``pagination.nextCursor`` (a top-level ``nextCursor`` for suggestions), null on the
-    last page; bounded answers leave it out. An undocumented ``hasMore: false`` also ends the list, and a
-    cursor that names the page just read would only repeat it.
+    Where the cursor is, is declared (``CursorPages.cursor_at``); null on the last page, and bounded answers
+    leave it out. An undocumented ``hasMore: false`` beside it also ends the list, and a cursor that names
+    the page just read would only repeat it.
     """
-    pagination = answer.get("pagination")
-    holder = pagination if isinstance(pagination, dict) else answer
-    cursor = holder.get("nextCursor")
+    *parents, name = listed.cursor_at
+    holder: Any = answer
+    for parent in parents:
+        holder = holder.get(parent) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict):
+        return None
+    cursor = holder.get(name)
     if not isinstance(cursor, str) or not cursor or cursor == page.cursor:
         return None
     if holder.get("hasMore") is False or answer.get("hasMore") is False:
@@ -206,10 +318,10 @@ def _merged(shell: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _result(state: _Walk, *, reported: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {ITEMS: state.items, **state.shell} if state.has_items else dict(state.shell)
+def _result(listed: _List, state: _Walk, *, reported: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {listed.field: state.items, **state.shell} if state.has_items else dict(state.shell)
     if state.resume is not None:
-        set_next_cursor(out, state.resume.encode())
+        _set_cursor(out, listed.cursor_at, state.resume.encode())
     if state.truncated is not None:
         out["truncated"] = state.truncated
     if reported:
@@ -220,6 +332,17 @@ def _result(state: _Walk, *, reported: bool) -> dict[str, Any]:
             paging["error"] = _failure_note(state.failure)
         out["paging"] = paging
     return out
+
+
+def _set_cursor(out: dict[str, Any], where: tuple[str, ...], cursor: str) -> None:
+    """``cursor`` put where the list's answers name the next page's (the objects on the way copied)."""
+    *parents, name = where
+    holder = out
+    for parent in parents:
+        inner = holder.get(parent)
+        holder[parent] = dict(inner) if isinstance(inner, dict) else {}
+        holder = holder[parent]
+    holder[name] = cursor
 
 
 def _worst_notes(budget_tokens: int) -> dict[str, Any]:
