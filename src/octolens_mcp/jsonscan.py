@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _PIECE_CHARS = 64 * 1024
@@ -59,3 +60,36 @@ def _items(value: Any) -> Any:
             yield json.dumps(item, ensure_ascii=False)
     else:
         yield json.dumps(value, ensure_ascii=False)
+
+
+def rebuild(value: Any, leaf: Callable[[Any], Any], key: Callable[[str], str] | None = None) -> Any:
+    """``value`` copied with ``leaf(item)`` in place of every item that is neither a dict nor a list.
+
+    Dicts stay dicts, lists and tuples become lists; ``key`` (when given) rewrites every string dict key
+    (two keys that become equal keep the later value, as ``json.loads`` does with a repeated key).
+    An explicit stack, not recursion: a value nested 10,000 deep is copied like a flat one. A container met
+    twice (shared, or holding itself) is copied once and the copy is shared the same way.
+    """
+    if not isinstance(value, (dict, list, tuple)):
+        return leaf(value)
+    copies: dict[int, Any] = {}
+    root = copies[id(value)] = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+
+    def copied(item: Any) -> Any:
+        if not isinstance(item, (dict, list, tuple)):
+            return leaf(item)
+        known = copies.get(id(item))
+        if known is None:
+            known = copies[id(item)] = {} if isinstance(item, dict) else []
+            stack.append((item, known))
+        return known
+
+    while stack:
+        source, target = stack.pop()
+        if isinstance(source, dict):
+            for name, item in source.items():
+                target[key(name) if key is not None and isinstance(name, str) else name] = copied(item)
+        else:
+            target.extend(copied(item) for item in source)
+    return root
