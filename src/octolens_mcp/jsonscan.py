@@ -18,24 +18,29 @@ _LONG_LIST = 500
 """Values without a longer list are searched whole: one call is faster, and short enough."""
 
 
-def may_match(pattern: re.Pattern[str], value: Any) -> bool:
+def may_match(pattern: re.Pattern[str], value: Any, prepare: Callable[[str], str] | None = None) -> bool:
     """False only when ``pattern`` matches nowhere in ``value`` as JSON (written with ``ensure_ascii=False``).
 
     True when it may: a match, or a value that is not JSON-like all through (then walk it to be sure).
+    ``prepare``, when given, rewrites each piece of JSON text before it is searched.
     """
+
+    def found(text: str) -> bool:
+        return pattern.search(text if prepare is None else prepare(text)) is not None
+
     try:
         if not _has_long_list(value):
-            return pattern.search(json.dumps(value, ensure_ascii=False)) is not None
+            return found(json.dumps(value, ensure_ascii=False))
         batch: list[str] = []
         size = 0
         for piece in _pieces(value):
             batch.append(piece)
             size += len(piece)
             if size >= _PIECE_CHARS:
-                if pattern.search("\n".join(batch)) is not None:
+                if found("\n".join(batch)):
                     return True
                 batch, size = [], 0
-        return bool(batch) and pattern.search("\n".join(batch)) is not None
+        return bool(batch) and found("\n".join(batch))
     except (TypeError, ValueError, RecursionError):
         return True
 
