@@ -119,7 +119,7 @@ def _window(form: str) -> str:
     """``DETECT_CHARS`` characters of ``form`` starting at its rarest character (ASCII-only if it can)."""
     if len(form) <= DETECT_CHARS:
         return form
-    starts = range(len(form) - DETECT_CHARS + 1)
+    starts: range | list[int] = range(len(form) - DETECT_CHARS + 1)
     if not form.isascii():
         starts = [start for start in starts if form[start : start + DETECT_CHARS].isascii()] or starts
     start = max(starts, key=lambda start: _RARITY.get(form[start], len(_BY_FREQUENCY)))  # the first of the rarest

@@ -13,9 +13,9 @@ cleaned by ``clean``:
 - a zero-width joiner stays only between two emoji, so emoji sequences such as 👩‍💻 survive, and is
   removed everywhere else.
 
-The fenced JSON in the text block escapes ``<``, ``>``, ``&`` and their look-alikes (``＜``, ``〈``, ``‹``,
-``／``, …) as ``\\u003c``-style JSON escapes, so no post can close the ``<untrusted-data>`` fence early,
-or seem to, whatever it contains.
+The fenced JSON in the text block escapes ``<``, ``>``, ``&`` and their look-alikes (full-width, small-form,
+angle-quotation and angle-bracket forms, look-alike slashes) as ``\\u003c``-style JSON escapes, so no
+post can close the ``<untrusted-data>`` fence early, or seem to, whatever it contains.
 """
 
 from __future__ import annotations
@@ -84,12 +84,13 @@ _SUSPECT_IN_JSON = re.compile(f"[{_SUSPECT_CHARS}]|\\\\u00[01]|\\\\[bf]|{_NON_FI
 """What ``clean_value`` changes, in JSON text: JSON writes C0 controls as escapes, the rest as they are."""
 
 _LOOKALIKES = (
-    "\uff1c\uff1e\uff0f"  # ＜ ＞ ／ full-width
-    "\ufe64\ufe65"  # ﹤ ﹥ small form
-    "\u2039\u203a"  # ‹ ›
-    "\u2329\u232a\u3008\u3009\u27e8\u27e9\u29fc\u29fd\u276c\u276d\u276e\u276f\u2770\u2771"  # 〈 〉 〈 〉 ⟨ ⟩ ⧼ ⧽ ❬ ❭ ❮ ❯ ❰ ❱
-    "\u1438\u1433\u02c2\u02c3"  # ᐸ ᐳ ˂ ˃
-    "\u2215\u2044\u29f8\u2571\u27cb"  # ∕ ⁄ ⧸ ╱ ⟋ slashes
+    "\uff1c\uff1e\uff0f"  # full-width less-than, greater-than, solidus
+    "\ufe64\ufe65"  # small form less-than, greater-than
+    "\u2039\u203a"  # single angle quotation marks
+    "\u2329\u232a\u3008\u3009\u27e8\u27e9\u29fc\u29fd"  # angle brackets: technical, CJK, mathematical, curved
+    "\u276c\u276d\u276e\u276f\u2770\u2771"  # angle bracket and quotation ornaments
+    "\u1438\u1433\u02c2\u02c3"  # Canadian syllabics PA and PO, modifier letter arrowheads
+    "\u2215\u2044\u29f8\u2571\u27cb"  # division, fraction and big solidus, box-drawing and rising diagonals
 )
 _FENCE_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 _LOOKALIKE_ESCAPES = tuple((char, f"\\u{ord(char):04x}") for char in _LOOKALIKES)
