@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _PIECE_CHARS = 64 * 1024
@@ -17,24 +18,29 @@ _LONG_LIST = 500
 """Values without a longer list are searched whole: one call is faster, and short enough."""
 
 
-def may_match(pattern: re.Pattern[str], value: Any) -> bool:
+def may_match(pattern: re.Pattern[str], value: Any, prepare: Callable[[str], str] | None = None) -> bool:
     """False only when ``pattern`` matches nowhere in ``value`` as JSON (written with ``ensure_ascii=False``).
 
     True when it may: a match, or a value that is not JSON-like all through (then walk it to be sure).
+    ``prepare``, when given, rewrites each piece of JSON text before it is searched.
     """
+
+    def found(text: str) -> bool:
+        return pattern.search(text if prepare is None else prepare(text)) is not None
+
     try:
         if not _has_long_list(value):
-            return pattern.search(json.dumps(value, ensure_ascii=False)) is not None
+            return found(json.dumps(value, ensure_ascii=False))
         batch: list[str] = []
         size = 0
         for piece in _pieces(value):
             batch.append(piece)
             size += len(piece)
             if size >= _PIECE_CHARS:
-                if pattern.search("\n".join(batch)) is not None:
+                if found("\n".join(batch)):
                     return True
                 batch, size = [], 0
-        return bool(batch) and pattern.search("\n".join(batch)) is not None
+        return bool(batch) and found("\n".join(batch))
     except (TypeError, ValueError, RecursionError):
         return True
 
@@ -59,3 +65,36 @@ def _items(value: Any) -> Any:
             yield json.dumps(item, ensure_ascii=False)
     else:
         yield json.dumps(value, ensure_ascii=False)
+
+
+def rebuild(value: Any, leaf: Callable[[Any], Any], key: Callable[[str], str] | None = None) -> Any:
+    """``value`` copied with ``leaf(item)`` in place of every item that is neither a dict nor a list.
+
+    Dicts stay dicts, lists and tuples become lists; ``key`` (when given) rewrites every string dict key
+    (two keys that become equal keep the later value, as ``json.loads`` does with a repeated key).
+    An explicit stack, not recursion: a value nested 10,000 deep is copied like a flat one. A container met
+    twice (shared, or holding itself) is copied once and the copy is shared the same way.
+    """
+    if not isinstance(value, (dict, list, tuple)):
+        return leaf(value)
+    copies: dict[int, Any] = {}
+    root = copies[id(value)] = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+
+    def copied(item: Any) -> Any:
+        if not isinstance(item, (dict, list, tuple)):
+            return leaf(item)
+        known = copies.get(id(item))
+        if known is None:
+            known = copies[id(item)] = {} if isinstance(item, dict) else []
+            stack.append((item, known))
+        return known
+
+    while stack:
+        source, target = stack.pop()
+        if isinstance(source, dict):
+            for name, item in source.items():
+                target[key(name) if key is not None and isinstance(name, str) else name] = copied(item)
+        else:
+            target.extend(copied(item) for item in source)
+    return root
