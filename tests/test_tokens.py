@@ -51,7 +51,7 @@ def test_items_of_a_json_array_of_mentions() -> None:
 def test_english_json_is_not_overestimated_much(name: str) -> None:
     text = CORPORA[name]
     ratio = estimate_tokens(text) / real_tokens(text)
-    limit = 1.5 if "indented" in name else 1.4
+    limit = 1.7 if "indented" in name else 1.45
     assert ratio <= limit, f"{name}: estimated at {ratio:.2f}x real"
 
 
