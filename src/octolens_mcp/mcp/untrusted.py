@@ -130,7 +130,6 @@ def clean_value(value: Any) -> Any:
     return rebuild(value, _clean_leaf, clean) if may_match(_SUSPECT_IN_JSON, value) else value
 
 
-clean_fields = clean_value
 """The former name (it cleaned only ``STRANGER_FIELDS``), kept for callers."""
 
 
@@ -155,6 +154,3 @@ def fenced(json_text: str) -> str:
             if raw in json_text:
                 json_text = json_text.replace(raw, escaped)
     return f"<untrusted-data>\n{json_text}\n</untrusted-data>"
-
-
-clean_value = clean_fields
