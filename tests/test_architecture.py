@@ -123,7 +123,7 @@ TOOL_LIKE = re.compile(
 
 def test_every_tool_named_in_text_for_the_agent_exists() -> None:
     texts = [
-        *results.HINT_TEXTS,
+        *results.FIXED_HINTS.values(),
         *(op.verify or "" for op in OPERATIONS),
         *(op.description for op in OPERATIONS),
         *(op.paging.tool for op in OPERATIONS if isinstance(op.paging, OffsetResume)),

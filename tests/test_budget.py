@@ -161,7 +161,7 @@ async def test_every_list_tool_fits_the_budget_at_its_maximum(
         result = await call(client, tool, arguments)
     assert not result.is_error, _text(result)
     assert estimate_tokens(_text(result)) <= 20_000
-    assert estimate_tokens(json.dumps(result.structured_content, ensure_ascii=False)) <= 20_000
+    assert estimate_tokens(json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))) <= 20_000
 
 
 async def test_a_cut_search_result_resumes_with_get_search_and_an_offset(sandbox: Sandbox) -> None:

@@ -101,7 +101,7 @@ async def test_a_budget_cut_mid_page_resumes_with_no_duplicate_and_no_gap(sandbo
             cursors.append(cursor)
             arguments = {**arguments, "cursor": cursor}
     assert seen == _everything(sandbox)  # nothing skipped, nothing repeated
-    assert all(c.startswith("oc1.") for c in cursors) and max(spans) == 2  # some calls went on into the next page
+    assert any(c.startswith("oc1.") for c in cursors) and max(spans) == 2  # some cut mid-page, some went on
 
 
 async def test_a_cut_on_a_later_page_names_that_page(sandbox: FaultySandbox) -> None:

@@ -1,8 +1,12 @@
 """The declaration of one Octolens operation, from which its MCP tool is derived.
 
 Everything about an operation lives in one ``Operation``: HTTP method and path, required scope,
-toolset, tool name, title, description, behaviour facts (annotations), input and output models,
-and how a call runs. ``catalog`` lists them all; ``binding`` turns each into a tool.
+toolset, tool name, title, description, behaviour facts (annotations), input and output models, how a
+call runs, and how its result behaves: where its records are and of what kind (``Items``), how it pages
+(``CursorPages``, ``OffsetResume``), whether it goes to a file (``ToFile``), what it may cache or must
+drop (``cache``, ``changes``), and which not-found codes its list answers (``lists_ids``).
+``catalog.inventory`` lists them all; ``mcp.manifest`` turns each into a tool and ``mcp.call`` runs it,
+reading only these declarations.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ from octolens_mcp.mcp.untrusted import fenced
 csv.field_size_limit(2**31 - 1)  # a long post body is one CSV field; the default limit (128 KiB) would refuse it
 
 ENVELOPE_TOKENS = 400
-"""Tokens kept free for what surrounds the JSON in the text block (notices, the fence, the marker note)."""
+"""Tokens kept free for what surrounds the JSON in the text block: the notices (about 100 tokens at most),
+the fence, and the structured form's own notice field."""
 MAX_DEPTH = 16
 """Containers nested deeper than this (no Octolens answer is) are replaced by a marker."""
 ROUNDS = 4

@@ -55,7 +55,7 @@ def _lists_for(code: str, op: Operation) -> tuple[Operation, ...]:
     return named or tuple(other for other in OPERATIONS if other.toolset == op.toolset and other.lists_ids)
 
 
-_FIXED_HINTS = {
+FIXED_HINTS = {
     "UNAUTHORIZED": "The API key is missing, invalid, expired or revoked: create one in Octolens under Settings → "
     "API and set OCTOLENS_API_KEY. Retrying will not help.",
     "QUOTA_EXCEEDED": f"The monthly mention quota is spent: enable flex pricing or upgrade ({org.UPGRADE.name}).",
@@ -85,8 +85,6 @@ _FIXED_HINTS = {
     "and a smaller limit.",
     "INTERNAL_ERROR": "Something failed unexpectedly; retry later.",
 }
-HINT_TEXTS: tuple[str, ...] = tuple(_FIXED_HINTS.values())
-"""Every fixed hint, for the inventory test that checks each tool they name exists."""
 
 
 def success(
@@ -101,9 +99,8 @@ def success(
         notices.append(LANDED_NOTICE)
     if op.untrusted:
         notices.append(UNTRUSTED_NOTICE)
-    measure = budget.Measure(fenced=op.untrusted)
-    room = budget.available(settings.result_tokens) - estimate_tokens("\n".join(notices))
-    structured = _within(structured, room, measure)
+    # The same room the items were fitted to: the envelope the budget keeps free holds the notices.
+    structured = _within(structured, budget.available(settings.result_tokens), budget.Measure(fenced=op.untrusted))
     # Hosts that hand the model structuredContent (Claude Code, Codex, VS Code) get the notice there; the
     # text block says it once, above the fence.
     shown = {"notice": untrusted.NOTICE, **structured} if op.untrusted else structured
@@ -150,8 +147,7 @@ def failure(
         envelope["verify"] = visibility.render(envelope["verify"])
     body = {"error": envelope, "hint": visibility.render(hint(op, error))}
     notices = [DEMO_NOTICE] if settings.demo else []
-    room = budget.available(settings.result_tokens) - estimate_tokens("\n".join(notices))
-    body = _within(body, room, budget.Measure(fenced=False))
+    body = _within(body, budget.available(settings.result_tokens), budget.Measure(fenced=False))
     text = "\n".join([*notices, json_text(body)])
     small = estimate_tokens(text) <= META_BODY_TOKENS
     summary = {key: envelope[key] for key in ("code", "status", "sent") if key in envelope}
@@ -177,8 +173,8 @@ def out_of_scope(op: Operation, key_scope: str, *, demo: bool, visibility: Visib
 def hint(op: Operation, error: OctolensError) -> str:
     """One sentence telling the agent what to do next."""
     code = error.code
-    if code in _FIXED_HINTS:
-        return _FIXED_HINTS[code]
+    if code in FIXED_HINTS:
+        return FIXED_HINTS[code]
     if code in {"FORBIDDEN", "ADMIN_SCOPE_REQUIRED"}:
         return (
             f"{op.name} needs an API key with '{op.scope}' scope (read < write < admin), or the plan has no API "
