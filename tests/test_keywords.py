@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from mcp import Client
 
-from octolens_sandbox import Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import fails, ok
 
 pytestmark = pytest.mark.anyio
@@ -86,6 +89,35 @@ async def test_pause_and_resume_are_set_to_semantics(client: Client, sandbox: Sa
     assert sandbox.count("POST /keywords/{id}/pause") == 2
     missing = await fails(client, "pause_keyword", {"id": 999})
     assert missing["code"] == "KEYWORD_NOT_FOUND"
+
+
+def _keywords_answer(sandbox: FaultySandbox, row: dict[str, Any]) -> None:
+    """The next GET /keywords answers exactly ``[row]``."""
+    body = json.dumps({"data": [row]})
+    json_type = {"Content-Type": "application/json"}
+    sandbox.faults.append(Fault("status", route="GET /keywords", status=200, body=body, headers=json_type))
+
+
+@pytest.mark.parametrize("paused", [None, "yes", 0, "missing"])
+async def test_pause_refuses_when_the_read_does_not_state_the_pause(
+    client: Client, sandbox: FaultySandbox, paused: Any
+) -> None:
+    row: dict[str, Any] = {"id": 1, "keyword": "Acme Analytics"}
+    if paused != "missing":
+        row["paused"] = paused
+    _keywords_answer(sandbox, row)
+    error = await fails(client, "pause_keyword", {"id": 1, "paused": True})
+    assert error["code"] == "INVALID_RESPONSE" and error["sent"] is False
+    assert "changed" not in error and "landed" not in error
+    assert [r.operation for r in sandbox.requests] == ["GET /keywords"]  # no toggle
+
+
+async def test_a_toggle_on_an_odd_phrase_still_fits_the_output_schema(client: Client, sandbox: FaultySandbox) -> None:
+    _keywords_answer(sandbox, {"id": 1, "keyword": {"text": "Acme"}, "paused": False})
+    result = await ok(client, "pause_keyword", {"id": 1, "paused": True})  # ok() validates the outputSchema
+    assert result == {"id": 1, "paused": True, "changed": True}
+    assert [r.operation for r in sandbox.requests] == ["GET /keywords", "POST /keywords/{id}/pause"]
+    assert sandbox.requests[-1].path == "/keywords/1/pause"
 
 
 async def test_list_suggestions_in_every_shape(client: Client) -> None:
