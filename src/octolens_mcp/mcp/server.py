@@ -2,7 +2,7 @@
 
 Start-up reads only ``tools.json``; the catalog, the models and the HTTP client are imported on the
 first ``tools/call``, so listing tools costs little more than the SDK's own import. Every call goes
-through ``runtime.call_tool``, which returns the whole ``CallToolResult`` (this module adds nothing).
+through ``call.call_tool``, which returns the whole ``CallToolResult`` (this module adds nothing).
 """
 
 from __future__ import annotations
