@@ -37,6 +37,10 @@ SECRETS = (CANARY_KEY, READ_KEY, WRITE_KEY)
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 """Facts copied from the API reference (the operations inventory, the error-code table), kept in the repo."""
+REFERENCE_OPERATIONS: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
+TOOL_COUNT = len(REFERENCE_OPERATIONS)
+"""Tools listed with every toolset: one per reference operation (list_toolsets and enable_toolset come on top
+only with dynamic toolsets)."""
 
 
 @pytest.fixture

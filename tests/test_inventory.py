@@ -14,7 +14,7 @@ from mcp import Client
 
 from octolens_mcp.mcp import manifest
 from octolens_sandbox import Sandbox
-from tests.conftest import DATA, REPO, connect, error_of
+from tests.conftest import REFERENCE_OPERATIONS, REPO, connect, error_of
 
 HOSTED_NAMES = {
     "list_mentions",
@@ -39,11 +39,6 @@ HOSTED_NAMES = {
 pytestmark = pytest.mark.anyio
 
 
-def operations() -> list[dict[str, Any]]:
-    ops: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
-    return ops
-
-
 async def listed_tools(sandbox: Sandbox) -> list[Any]:
     async with connect(sandbox) as client:
         return list((await client.list_tools()).tools)
@@ -54,10 +49,10 @@ async def test_exactly_one_tool_per_operation(sandbox: Sandbox) -> None:
     by_operation: dict[str, list[str]] = {}
     for tool in tools:
         by_operation.setdefault(tool.meta["octolens/operation"], []).append(tool.name)
-    expected = {f"{op['method']} {op['path']}" for op in operations()}
+    expected = {f"{op['method']} {op['path']}" for op in REFERENCE_OPERATIONS}
     assert set(by_operation) == expected
     assert all(len(names) == 1 for names in by_operation.values()), by_operation
-    assert len(tools) == len(operations()) == 54
+    assert len(tools) == len(REFERENCE_OPERATIONS)
 
 
 async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandbox) -> None:
@@ -80,7 +75,7 @@ OPEN_WORLD = {
 
 
 async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
-    facts = {f"{op['method']} {op['path']}": op for op in operations()}
+    facts = {f"{op['method']} {op['path']}": op for op in REFERENCE_OPERATIONS}
     for tool in await listed_tools(sandbox):
         op = facts[tool.meta["octolens/operation"]]
         hints = tool.annotations
