@@ -96,6 +96,11 @@ async def client(sandbox: Sandbox) -> AsyncIterator[Client]:
         yield session
 
 
+def sent(sandbox: Sandbox, operation: str) -> list[tuple[str, Any]]:
+    """(path, JSON body) of each request the server sent for ``operation`` (``"PATCH /feeds/{id}"``), in order."""
+    return [(r.path, r.body) for r in sandbox.requests if r.operation == operation]
+
+
 def assert_no_secret(result: CallToolResult) -> None:
     dumped = result.model_dump_json(by_alias=True)
     for secret in SECRETS:
