@@ -37,6 +37,10 @@ SECRETS = (CANARY_KEY, READ_KEY, WRITE_KEY)
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 """Facts copied from the API reference (the operations inventory, the error-code table), kept in the repo."""
+REFERENCE_OPERATIONS: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
+TOOL_COUNT = len(REFERENCE_OPERATIONS)
+"""Tools listed with every toolset: one per reference operation (list_toolsets and enable_toolset come on top
+only with dynamic toolsets)."""
 
 
 @pytest.fixture
@@ -90,6 +94,11 @@ async def connect(sandbox: Sandbox, **overrides: Any) -> AsyncIterator[Client]:
 async def client(sandbox: Sandbox) -> AsyncIterator[Client]:
     async with connect(sandbox) as session:
         yield session
+
+
+def sent(sandbox: Sandbox, operation: str) -> list[tuple[str, Any]]:
+    """(path, JSON body) of each request the server sent for ``operation`` (``"PATCH /feeds/{id}"``), in order."""
+    return [(r.path, r.body) for r in sandbox.requests if r.operation == operation]
 
 
 def assert_no_secret(result: CallToolResult) -> None:

@@ -1,8 +1,10 @@
-"""The client's edges: Retry-After as an HTTP date, cache expiry, and a shared read's error reaching every waiter."""
+"""The client's edges: Retry-After (a date, 0, past), cache expiry, and a shared read's error reaching every waiter."""
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -33,6 +35,65 @@ async def test_retry_after_as_an_http_date_is_waited_through() -> None:
         tags = await ok(client, "list_tags")
     assert tags == {"data": ["buy_intent"]} and len(seen) == 2
     assert 0.5 <= time.monotonic() - start < 5.0
+
+
+def _rate_limited(retry_after: str, times: int) -> tuple[Callable[[httpx2.Request], httpx2.Response], list[float]]:
+    """A responder answering ``times`` 429s with ``retry_after``, then the tags; and when each request came."""
+    sent: list[float] = []
+
+    def respond(request: httpx2.Request) -> httpx2.Response:
+        sent.append(time.monotonic())
+        if len(sent) <= times:
+            body = {"error": {"code": "RATE_LIMITED", "message": "slow down", "status": 429}}
+            return httpx2.Response(429, json=body, headers={"Retry-After": retry_after})
+        return httpx2.Response(200, json={"data": ["buy_intent"]}, headers=RATE_HEADERS)
+
+    return respond, sent
+
+
+def _gaps(sent: list[float]) -> list[float]:
+    return [later - earlier for earlier, later in itertools.pairwise(sent)]
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        pytest.param("0", id="zero"),
+        pytest.param("-5", id="negative"),
+        pytest.param(format_datetime(datetime(2001, 1, 1, tzinfo=UTC), usegmt=True), id="past-date"),
+    ],
+)
+async def test_a_429_that_asks_for_no_wait_is_retried_after_a_second(retry_after: str) -> None:
+    respond, sent = _rate_limited(retry_after, times=1)
+    async with answered_by(respond) as (client, _):
+        assert await ok(client, "list_tags") == {"data": ["buy_intent"]}
+    assert len(sent) == 2
+    assert 1.0 <= _gaps(sent)[0] < 1.9
+
+
+async def test_successive_429s_without_a_wait_back_off() -> None:
+    respond, sent = _rate_limited("0", times=2)
+    async with answered_by(respond) as (client, _):
+        assert await ok(client, "list_tags") == {"data": ["buy_intent"]}
+    first, second = _gaps(sent)
+    assert len(sent) == 3 and 1.0 <= first < 1.9 and 2.0 <= second < 2.9
+
+
+async def test_429_back_off_stops_at_the_deadline() -> None:
+    respond, sent = _rate_limited("0", times=10)
+    async with answered_by(respond, timeout=2.5) as (client, _):
+        start = time.monotonic()
+        error = await fails(client, "list_tags")
+    # 1 s, then 2 s would end past the deadline: the second 429 is returned instead of waited through.
+    assert error["code"] == "RATE_LIMITED" and len(sent) == 2
+    assert 1.0 <= time.monotonic() - start < 2.0
+
+
+async def test_a_wait_cap_of_zero_returns_a_429_asking_for_no_wait_at_once() -> None:
+    respond, sent = _rate_limited("0", times=10)
+    async with answered_by(respond, rate_limit_wait_cap=0) as (client, _):
+        error = await fails(client, "list_tags")
+    assert error["code"] == "RATE_LIMITED" and len(sent) == 1
 
 
 async def test_cached_reference_data_expires_after_its_ttl(sandbox: FaultySandbox) -> None:

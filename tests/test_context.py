@@ -43,3 +43,21 @@ async def test_prompts_list_and_render(client: Client) -> None:
     assert "last 7 days" in report.messages[0].content.text  # type: ignore[union-attr]
     with pytest.raises(MCPError, match="missing argument"):
         await client.get_prompt("set_up_alert", {"topic": "x"})
+
+
+async def test_share_of_voice_renders_the_default_it_describes(client: Client) -> None:
+    listed = next(p for p in (await client.list_prompts()).prompts if p.name == "share_of_voice")
+    days = next(a for a in listed.arguments or [] if a.name == "days")
+    assert days.description == "How many days back (default: 30)."
+    rendered = await client.get_prompt("share_of_voice", {})
+    assert "over the last 30 days" in rendered.messages[0].content.text  # type: ignore[union-attr]
+
+
+async def test_every_described_default_is_the_rendered_one(client: Client) -> None:
+    for prompt in (await client.list_prompts()).prompts:
+        required = {a.name: "x" for a in prompt.arguments or [] if a.required}
+        text = (await client.get_prompt(prompt.name, required)).messages[0].content.text  # type: ignore[union-attr]
+        for argument in prompt.arguments or []:
+            if argument.description and "(default: " in argument.description:
+                default = argument.description.split("(default: ", 1)[1].removesuffix(").")
+                assert default in text, (prompt.name, argument.name)

@@ -1,4 +1,4 @@
-"""Feeds and notifications; writes read back through get/list tools."""
+"""Feeds and notifications: what each call sends, and what it returns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import fails, ok
+from tests.conftest import fails, ok, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -31,56 +31,44 @@ async def test_list_and_get_feeds(client: Client) -> None:
     assert 1 not in [f["id"] for f in without]
 
 
-async def test_create_feed_with_filters_and_destinations(client: Client) -> None:
-    created = await ok(
-        client,
-        "create_feed",
-        {
-            "name": "Reddit complaints",
-            "simpleFilters": {
-                "conditions": [{"field": "Source", "values": "reddit"}, {"field": "Sentiment", "values": "Negative"}]
-            },
-            "destinations": [EMAIL],
+async def test_create_feed_with_filters_and_destinations(client: Client, sandbox: Sandbox) -> None:
+    arguments = {
+        "name": "Reddit complaints",
+        "simpleFilters": {
+            "conditions": [{"field": "Source", "values": "reddit"}, {"field": "Sentiment", "values": "Negative"}]
         },
-    )
+        "destinations": [EMAIL],
+    }
+    created = await ok(client, "create_feed", arguments)
+    assert sent(sandbox, "POST /feeds") == [("/feeds", {**arguments, "icon": "BellIcon"})]  # the default icon
     assert created["icon"] == "BellIcon" and created["advancedFilters"] is None
     assert created["destinations"][0]["emailDestination"] == {"emails": "ops@acme-analytics.test"}
-    read = await ok(client, "get_feed", {"id": created["id"]})
-    assert read["name"] == "Reddit complaints" and read["simpleFilters"] == created["simpleFilters"]
-    page = await ok(client, "list_mentions", {"view": created["id"], "limit": 50})
-    assert all(m["source"] == "reddit" and m["sentiment"] == "Negative" for m in page["data"])
 
 
-async def test_update_feed_replaces_destinations_and_switches_filter_kind(client: Client) -> None:
-    updated = await ok(
-        client,
-        "update_feed",
-        {
-            "id": 1,
-            "destinations": [WEBHOOK],
-            "advancedFilters": {
-                "top_level_operator": "OR",
-                "groups": [
-                    {
-                        "group_operator": "AND",
-                        "conditions": [{"field": "Tags", "operator": "in", "values": "buy_intent"}],
-                    }
-                ],
-            },
+async def test_update_feed_replaces_destinations_and_switches_filter_kind(client: Client, sandbox: Sandbox) -> None:
+    change = {
+        "destinations": [WEBHOOK],
+        "advancedFilters": {
+            "top_level_operator": "OR",
+            "groups": [
+                {"group_operator": "AND", "conditions": [{"field": "Tags", "operator": "in", "values": "buy_intent"}]}
+            ],
         },
-    )
+    }
+    updated = await ok(client, "update_feed", {"id": 1, **change})
     assert [d["type"] for d in updated["destinations"]] == ["WEBHOOK"]
     assert updated["simpleFilters"] is None and updated["advancedFilters"]["top_level_operator"] == "OR"
-    read = await ok(client, "get_feed", {"id": 1})
-    assert read["destinations"][0]["webhookDestination"]["url"] == "https://hooks.example.com/octo"
     cleared = await ok(client, "update_feed", {"id": 1, "destinations": []})
     assert cleared["destinations"] == []
+    # Switching to advanced filters clears the simple ones explicitly.
+    switched = {**change, "simpleFilters": None}
+    assert sent(sandbox, "PATCH /feeds/{id}") == [("/feeds/1", switched), ("/feeds/1", {"destinations": []})]
 
 
-async def test_delete_feed_takes_its_notification(client: Client) -> None:
+async def test_delete_feed_takes_its_notification(client: Client, sandbox: Sandbox) -> None:
     report = await ok(client, "delete_feed", {"id": 1})
     assert report["deletedNotificationIds"] == [1]
-    assert 1 not in [n["id"] for n in (await ok(client, "list_notifications"))["data"]]
+    assert sent(sandbox, "DELETE /feeds/{id}") == [("/feeds/1", None)]
     error = await fails(client, "get_feed", {"id": 1})
     assert error["code"] == "FEED_NOT_FOUND" and "list_feeds" in error["hint"]
 
@@ -149,7 +137,7 @@ async def test_feed_with_unknown_keyword_id_is_refused_by_the_api(client: Client
     assert "999" in error["details"][0]["message"]
 
 
-async def test_notification_lifecycle(client: Client) -> None:
+async def test_notification_lifecycle(client: Client, sandbox: Sandbox) -> None:
     created = await ok(
         client, "create_notification", {"name": "Buy intent", "feedId": 3, "destinations": [EMAIL, WEBHOOK]}
     )
@@ -158,8 +146,7 @@ async def test_notification_lifecycle(client: Client) -> None:
     assert (await ok(client, "get_notification", {"id": created["id"]}))["name"] == "Buy intent"
     paused = await ok(client, "update_notification", {"id": created["id"], "enabled": False})
     assert paused["enabled"] is False
-    listed = (await ok(client, "list_notifications"))["data"]
-    assert next(n for n in listed if n["id"] == created["id"])["enabled"] is False
+    assert sent(sandbox, "PATCH /notifications/{id}") == [(f"/notifications/{created['id']}", {"enabled": False})]
     tested = await ok(client, "test_notification", {"id": created["id"]})
     assert [r["type"] for r in tested["results"]] == ["EMAIL", "WEBHOOK"] and all(r["ok"] for r in tested["results"])
     deleted = await ok(client, "delete_notification", {"id": created["id"]})

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import fails, ok
+from tests.conftest import fails, ok, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +30,8 @@ async def test_resume_after_a_pause_made_elsewhere(client: Client, sandbox: Sand
     sandbox.keywords[keyword["id"]]["paused"] = True
     result = await ok(client, "pause_keyword", {"id": keyword["id"], "paused": False})
     assert result["changed"] is True and result["paused"] is False
-    assert sandbox.keywords[keyword["id"]]["paused"] is False
+    assert [r.operation for r in sandbox.requests[-2:]] == ["GET /keywords", "POST /keywords/{id}/pause"]
+    assert sent(sandbox, "POST /keywords/{id}/pause") == [(f"/keywords/{keyword['id']}/pause", None)]
 
 
 async def test_engaged_decides_on_the_current_state(client: Client, sandbox: Sandbox) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect
+from tests.conftest import TOOL_COUNT, connect
 from tests.fuzzing import TOOL_NAMES, TOOLS, Report, refusal, run_tool
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +58,7 @@ def test_the_argument_rules(name: str, arguments: dict[str, Any], refused: bool)
 async def test_every_tool_is_fuzzed(sandbox: Sandbox) -> None:
     async with connect(sandbox) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
-    assert listed == set(TOOL_NAMES) and len(TOOL_NAMES) == 54
+    assert listed == set(TOOL_NAMES) and len(TOOL_NAMES) == TOOL_COUNT
 
 
 @pytest.mark.parametrize("name", TOOL_NAMES)

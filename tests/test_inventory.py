@@ -14,7 +14,7 @@ from mcp import Client
 
 from octolens_mcp.mcp import manifest
 from octolens_sandbox import Sandbox
-from tests.conftest import DATA, REPO, connect, error_of
+from tests.conftest import REFERENCE_OPERATIONS, REPO, connect, error_of
 
 HOSTED_NAMES = {
     "list_mentions",
@@ -39,11 +39,6 @@ HOSTED_NAMES = {
 pytestmark = pytest.mark.anyio
 
 
-def operations() -> list[dict[str, Any]]:
-    ops: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
-    return ops
-
-
 async def listed_tools(sandbox: Sandbox) -> list[Any]:
     async with connect(sandbox) as client:
         return list((await client.list_tools()).tools)
@@ -54,10 +49,10 @@ async def test_exactly_one_tool_per_operation(sandbox: Sandbox) -> None:
     by_operation: dict[str, list[str]] = {}
     for tool in tools:
         by_operation.setdefault(tool.meta["octolens/operation"], []).append(tool.name)
-    expected = {f"{op['method']} {op['path']}" for op in operations()}
+    expected = {f"{op['method']} {op['path']}" for op in REFERENCE_OPERATIONS}
     assert set(by_operation) == expected
     assert all(len(names) == 1 for names in by_operation.values()), by_operation
-    assert len(tools) == len(operations()) == 54
+    assert len(tools) == len(REFERENCE_OPERATIONS)
 
 
 async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandbox) -> None:
@@ -80,7 +75,7 @@ OPEN_WORLD = {
 
 
 async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
-    facts = {f"{op['method']} {op['path']}": op for op in operations()}
+    facts = {f"{op['method']} {op['path']}": op for op in REFERENCE_OPERATIONS}
     for tool in await listed_tools(sandbox):
         op = facts[tool.meta["octolens/operation"]]
         hints = tool.annotations
@@ -164,8 +159,11 @@ def test_server_json_matches_the_package() -> None:
 
 
 def test_readme_documents_every_code_we_mint() -> None:
-    from octolens_mcp.http.errors import LOCAL_CODES
+    from octolens_mcp.http import errors
 
+    # The errors module's docstring is where the codes this server mints are listed, next to the code.
+    minted = set(re.findall(r"^([A-Z][A-Z_]+) ", errors.__doc__ or "", flags=re.MULTILINE))
+    assert "VALIDATION_ERROR" in minted and "INTERNAL_ERROR" in minted
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("Codes minted by octolens-mcp itself:", 1)[1].split("###", 1)[0]
-    assert set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE)) == set(LOCAL_CODES)
+    assert set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE)) == minted

@@ -11,7 +11,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import CANARY_KEY
+from tests.conftest import CANARY_KEY, TOOL_COUNT
 from tests.installed_command import COMMAND, environment, run_command
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ async def test_demo_over_stdio_with_the_sdk_client() -> None:
     params = StdioServerParameters(command=COMMAND, args=["--demo", "--toolsets", "all"], env=environment())
     async with Client(params) as client:
         tools = (await client.list_tools()).tools
-        assert len(tools) == 54
+        assert len(tools) == TOOL_COUNT
         keywords = await client.call_tool("list_keywords", {})
         assert not keywords.is_error and keywords.structured_content is not None
         assert keywords.structured_content["data"][0]["keyword"]

@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from mcp import Client
 
 from octolens_mcp.mcp.server import build_server
-from tests.conftest import call, error_of, ok, settings
+from tests.conftest import TOOL_COUNT, call, error_of, ok, settings
 from tests.variant_bodies import (
     ADVANCED_FILTERS,
     BARE_MENTION,
@@ -1396,7 +1396,7 @@ async def test_unreadable_read_answer_is_invalid_response(
 async def test_every_tool_has_a_variant() -> None:
     async with mock_api({}) as (client, _):
         names = {tool.name for tool in (await client.list_tools()).tools}
-    assert len(names) == 54
+    assert len(names) == TOOL_COUNT
     assert names - {v.tool for v in VARIANTS} == set()
     assert {v.tool for v in VARIANTS} - names == set()
     assert len({v.id for v in VARIANTS}) == len(VARIANTS)

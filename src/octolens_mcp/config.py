@@ -1,6 +1,9 @@
 """Settings from the environment (as the Octolens CLI reads them), overridden by command-line flags.
 
-Both sources pass the same checks (``check``); a bad value is a ``ConfigError`` naming the setting.
+Each setting is declared once, in ``SETTINGS``: its variable, its flag, how its value is read and what it
+means. The CLI's flags and help, the README's configuration tables and server.json's variables are made
+from it (``cli``, ``scripts/generate_settings.py``). Both sources pass the same checks (``check``); a bad
+value is a ``ConfigError`` naming the setting.
 """
 
 from __future__ import annotations
@@ -8,7 +11,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 DEFAULT_BASE_URL = "https://app.octolens.com/api/v2"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -69,105 +73,337 @@ class Settings:
     """Seconds SIGTERM waits for in-flight HTTP calls before closing their connections."""
 
 
-# setting → (environment variable, flag, whether zero is allowed)
-_NUMBERS: dict[str, tuple[str, str, bool]] = {
-    "timeout": ("OCTOLENS_TIMEOUT", "--timeout", False),
-    "search_wait": ("OCTOLENS_SEARCH_WAIT", "--search-wait", True),
-    "rate_limit_wait_cap": ("OCTOLENS_RATE_LIMIT_WAIT_CAP", "--rate-limit-wait-cap", True),
-    "cache_ttl": ("OCTOLENS_CACHE_TTL", "--cache-ttl", True),
-    "max_response_bytes": ("OCTOLENS_MAX_RESPONSE_BYTES", "--max-response-bytes", False),
-    "result_tokens": ("OCTOLENS_RESULT_TOKENS", "--result-tokens", False),
-    "body_chars": ("OCTOLENS_BODY_CHARS", "--body-chars", False),
-    "port": ("OCTOLENS_PORT", "--port", False),
-    "max_request_bytes": ("OCTOLENS_MAX_REQUEST_BYTES", "--max-request-bytes", False),
-    "shutdown_grace": ("OCTOLENS_SHUTDOWN_GRACE", "--shutdown-grace", True),
-}
+Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
+"""How a value is read: ``text`` as given, ``word`` stripped, ``list`` comma-separated, ``choice`` one of
+``choices`` in their case; ``bool`` an on/off word in the environment and a bare flag."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: the CLI, the README's tables and server.json are made from it.
+
+    Texts are Markdown; ``{toolsets}`` and ``{default_toolsets}`` are filled in by whoever renders them
+    (this module imports no layer, and the toolsets belong to the catalog).
+    """
+
+    field: str
+    """The ``Settings`` attribute."""
+    env: str | None
+    flag: str | None
+    kind: Kind
+    about: str
+    """One sentence: the flag's help, the registry's description, the start of the README's."""
+    more: str = ""
+    """What the README adds after ``about``."""
+    shown: str | None = None
+    """The default as the README shows it, when the value alone says little; None shows the value."""
+    default: str | None = None
+    """The default as a variable's value, when ``Settings`` leaves it to be worked out (None: the field's)."""
+    choices: tuple[str, ...] = ()
+    zero_ok: bool = False
+    """A number that may be 0 (every number must be finite and >= 0)."""
+    secret: bool = False
+    required: bool = False
+    """Required over stdio, the transport every registry entry declares."""
+    http: bool = False
+    """The HTTP server's: its own README table; only the image's registry entry declares it."""
+    image_default: str | None = None
+    """The image's own default (its Dockerfile ENV), when it differs from the program's."""
+
+    @property
+    def named(self) -> str:
+        """How error messages name it: ``VARIABLE (--flag)``."""
+        return " ".join(part for part in (self.env, f"({self.flag})" if self.env and self.flag else self.flag) if part)
+
+    def value_text(self, value: object) -> str | None:
+        """``value`` written as this setting's variable would be; None for no value."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, tuple):
+            return ",".join(value)
+        return str(value)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "api_key",
+        "OCTOLENS_API_KEY",
+        None,
+        "text",
+        "Octolens API key (Settings -> API), scope read, write or admin",
+        "It looks like `ak_…` and is kept out of every log line, error and result. Over HTTP each request brings "
+        "its own; this one is used only with `OCTOLENS_HTTP_SERVER_KEY`.",
+        shown="(required over stdio unless `--demo`)",
+        secret=True,
+        required=True,
+    ),
+    Setting(
+        "demo",
+        None,
+        "--demo",
+        "bool",
+        "Serve the same tools against the built-in sandbox: no key, no network",
+        "Every result is marked as demo data.",
+    ),
+    Setting("base_url", "OCTOLENS_BASE_URL", "--base-url", "url", "Octolens API base URL"),
+    Setting(
+        "toolsets",
+        "OCTOLENS_TOOLSETS",
+        "--toolsets",
+        "list",
+        "Comma-separated toolsets to expose, or `all`: {toolsets}",
+        default="{default_toolsets}",
+    ),
+    Setting("read_only", "OCTOLENS_READ_ONLY", "--read-only", "bool", "Expose only read-only tools"),
+    Setting(
+        "dynamic_toolsets",
+        "OCTOLENS_DYNAMIC_TOOLSETS",
+        "--dynamic-toolsets",
+        "bool",
+        "Start with a few tools plus `list_toolsets`/`enable_toolset`; the agent enables the rest (stdio only)",
+        "It starts with `list_mentions`, `get_mention` and `list_keywords` (about 570 tokens of tool list).",
+    ),
+    Setting(
+        "scope_filter",
+        "OCTOLENS_SCOPE_FILTER",
+        "--no-scope-filter",
+        "bool",
+        "Hide the tools the key's scope (read, write, admin) cannot use",
+        "Applied once `GET /auth` has told the scope; `--no-scope-filter` turns it off.",
+    ),
+    Setting(
+        "log_level",
+        "OCTOLENS_LOG_LEVEL",
+        "--log-level",
+        "choice",
+        "Log level, on stderr",
+        "Stdout carries nothing but MCP messages.",
+        choices=LOG_LEVELS,
+    ),
+    Setting(
+        "timeout",
+        "OCTOLENS_TIMEOUT",
+        "--timeout",
+        "float",
+        "Deadline of an ordinary call in seconds, covering every attempt",
+        "It also covers reading and parsing the answer; slow operations (export, search, AI) scale from it.",
+    ),
+    Setting(
+        "search_wait",
+        "OCTOLENS_SEARCH_WAIT",
+        "--search-wait",
+        "float",
+        "Seconds `run_search` polls a running search before returning its id",
+        zero_ok=True,
+    ),
+    Setting(
+        "rate_limit_wait_cap",
+        "OCTOLENS_RATE_LIMIT_WAIT_CAP",
+        "--rate-limit-wait-cap",
+        "float",
+        "Longest `Retry-After` in seconds waited through on a 429; 0 never waits",
+        "A longer one returns `RATE_LIMITED`; reads are still retried after network errors and 502/503/504.",
+        zero_ok=True,
+    ),
+    Setting(
+        "cache_ttl",
+        "OCTOLENS_CACHE_TTL",
+        "--cache-ttl",
+        "float",
+        "Seconds reference data (tags, keywords, feeds, org) is reused; 0 turns the cache off",
+        zero_ok=True,
+    ),
+    Setting(
+        "max_response_bytes",
+        "OCTOLENS_MAX_RESPONSE_BYTES",
+        "--max-response-bytes",
+        "int",
+        "Largest API answer body read, in bytes after decompression",
+        shown="`67108864` (64 MiB)",
+    ),
+    Setting(
+        "export_dir",
+        "OCTOLENS_EXPORT_DIR",
+        "--export-dir",
+        "path",
+        "Directory `export_mentions` writes files to",
+        "The system temporary directory when that cannot be written (a container with no writable home).",
+        shown="the user data directory + `octolens-mcp/exports`",
+    ),
+    Setting(
+        "result_tokens",
+        "OCTOLENS_RESULT_TOKENS",
+        "--result-tokens",
+        "int",
+        "Largest result handed to the model, in estimated tokens",
+        "A longer list is cut at a whole item, with a cursor to resume.",
+    ),
+    Setting(
+        "body_chars",
+        "OCTOLENS_BODY_CHARS",
+        "--body-chars",
+        "int",
+        "Characters of a post body a compact result keeps",
+        '`get_mention` and `detail: "full"` keep it whole.',
+    ),
+    Setting(
+        "redis_url",
+        "OCTOLENS_REDIS_URL",
+        "--redis-url",
+        "text",
+        "Redis URL (redis://, rediss:// or unix://) sharing cache, rate budget and single-flight across replicas",
+        "Treat it as a secret if it holds a password.",
+        shown="unset: state stays in each process",
+        secret=True,
+    ),
+    Setting(
+        "transport",
+        "OCTOLENS_TRANSPORT",
+        "--transport",
+        "choice",
+        "How MCP is served: over stdio, or as streamable HTTP at `/mcp` (a team server)",
+        "The HTTP server is stateless, with a key per request.",
+        choices=TRANSPORTS,
+        http=True,
+    ),
+    Setting(
+        "host",
+        "OCTOLENS_HOST",
+        "--host",
+        "word",
+        "Address to listen on",
+        "The image sets `0.0.0.0`.",
+        http=True,
+        image_default="0.0.0.0",
+    ),
+    Setting("port", "OCTOLENS_PORT", "--port", "int", "Port to listen on", http=True),
+    Setting(
+        "allowed_hosts",
+        "OCTOLENS_ALLOWED_HOSTS",
+        "--allowed-hosts",
+        "list",
+        "Comma-separated `Host` values answered (DNS-rebinding protection), or `*` for no `Host` or `Origin` check",
+        "Any other `Host` gets `421`.",
+        shown="loopback names, any port",
+        http=True,
+    ),
+    Setting(
+        "allowed_origins",
+        "OCTOLENS_ALLOWED_ORIGINS",
+        "--allowed-origins",
+        "list",
+        "Comma-separated `Origin` values answered",
+        "Any other `Origin` gets `403`; requests without an `Origin` pass.",
+        shown="loopback origins, any port",
+        http=True,
+    ),
+    Setting(
+        "http_server_key",
+        "OCTOLENS_HTTP_SERVER_KEY",
+        "--http-server-key",
+        "bool",
+        "Requests without a Bearer key use `OCTOLENS_API_KEY` (off: they get `401`)",
+        "`OCTOLENS_API_KEY` must then be set; a Bearer token that cannot be a key still gets `401`.",
+        http=True,
+    ),
+    Setting(
+        "max_request_bytes",
+        "OCTOLENS_MAX_REQUEST_BYTES",
+        "--max-request-bytes",
+        "int",
+        "Largest request body accepted, in bytes",
+        "A larger one gets `413`.",
+        shown="`1048576` (1 MiB)",
+        http=True,
+    ),
+    Setting(
+        "shutdown_grace",
+        "OCTOLENS_SHUTDOWN_GRACE",
+        "--shutdown-grace",
+        "float",
+        "Seconds SIGTERM waits for calls in flight",
+        "In whole seconds, at least 1.",
+        zero_ok=True,
+        http=True,
+    ),
+)
+BY_FIELD = {setting.field: setting for setting in SETTINGS}
+_NUMBER_KINDS = ("float", "int")
 
 
 def check(settings: Settings) -> Settings:
     """``settings`` if every value is usable; otherwise a ``ConfigError`` naming the setting."""
-    for name, (env, flag, zero_ok) in _NUMBERS.items():
-        value = getattr(settings, name)
-        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-            bound = ">= 0" if zero_ok else "> 0"
-            raise ConfigError(f"{env} ({flag}) must be a finite number {bound}, not {value!r}")
+    for setting in SETTINGS:
+        value = getattr(settings, setting.field)
+        if setting.kind in _NUMBER_KINDS and (
+            not math.isfinite(value) or value < 0 or (value == 0 and not setting.zero_ok)
+        ):
+            bound = ">= 0" if setting.zero_ok else "> 0"
+            raise ConfigError(f"{setting.named} must be a finite number {bound}, not {value!r}")
     if settings.log_level not in LOG_LEVELS:
-        raise ConfigError(
-            f"OCTOLENS_LOG_LEVEL (--log-level) must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}"
-        )
+        raise ConfigError(f"{_named('log_level')} must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}")
     if not settings.base_url.startswith(("https://", "http://")):
-        raise ConfigError(f"OCTOLENS_BASE_URL (--base-url) must be an http(s) URL, not {settings.base_url!r}")
+        raise ConfigError(f"{_named('base_url')} must be an http(s) URL, not {settings.base_url!r}")
     if settings.transport not in TRANSPORTS:
-        raise ConfigError(f"OCTOLENS_TRANSPORT (--transport) must be stdio or http, not {settings.transport!r}")
+        raise ConfigError(f"{_named('transport')} must be stdio or http, not {settings.transport!r}")
     if settings.port > 65535:
-        raise ConfigError(f"OCTOLENS_PORT (--port) must be a TCP port (1-65535), not {settings.port!r}")
+        raise ConfigError(f"{_named('port')} must be a TCP port (1-65535), not {settings.port!r}")
     if settings.redis_url is not None and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("OCTOLENS_REDIS_URL (--redis-url) must be a redis://, rediss:// or unix:// URL")
+        raise ConfigError(f"{_named('redis_url')} must be a redis://, rediss:// or unix:// URL")
     if settings.transport == "http" and settings.dynamic_toolsets:
         raise ConfigError(
-            "OCTOLENS_DYNAMIC_TOOLSETS (--dynamic-toolsets) needs a session, and the HTTP server is stateless; "
-            "choose the tools with OCTOLENS_TOOLSETS (--toolsets) instead"
+            f"{_named('dynamic_toolsets')} needs a session, and the HTTP server is stateless; "
+            f"choose the tools with {_named('toolsets')} instead"
         )
     if settings.allowed_origins and "*" in settings.allowed_origins and "*" not in (settings.allowed_hosts or ()):
         raise ConfigError(
-            "OCTOLENS_ALLOWED_ORIGINS (--allowed-origins) takes the origins to answer, not *; "
-            "* in OCTOLENS_ALLOWED_HOSTS (--allowed-hosts) turns the Host and Origin checks off together"
+            f"{_named('allowed_origins')} takes the origins to answer, not *; "
+            f"* in {_named('allowed_hosts')} turns the Host and Origin checks off together"
         )
     if settings.http_server_key and not settings.api_key:
-        raise ConfigError("OCTOLENS_HTTP_SERVER_KEY (--http-server-key) needs OCTOLENS_API_KEY to be set")
+        raise ConfigError(f"{_named('http_server_key')} needs {_named('api_key')} to be set")
     return settings
 
 
-def _number(env: Mapping[str, str], name: str, kind: type[float] | type[int]) -> float | int | None:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
+def _named(field_name: str) -> str:
+    return BY_FIELD[field_name].named
+
+
+def parse(setting: Setting, raw: str, source: str) -> object:
+    """The value of ``raw`` for ``setting``, given by ``source`` (its variable or flag); None leaves the default."""
+    if setting.kind == "text" or setting.kind == "path" or setting.kind == "url":
+        return raw or None
+    if raw.strip() == "":
         return None
+    if setting.kind == "word":
+        return raw.strip()
+    if setting.kind == "choice":
+        upper = all(choice.isupper() for choice in setting.choices)
+        return raw.strip().upper() if upper else raw.strip().lower()
+    if setting.kind == "list":
+        return tuple(part.strip() for part in raw.split(",") if part.strip()) or None
+    if setting.kind == "bool":
+        word = raw.strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise ConfigError(f"{source} must be true or false, not {raw!r}")
     try:
-        return kind(raw.strip())
+        return int(raw.strip()) if setting.kind == "int" else float(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-
-
-def _list(raw: str | None) -> tuple[str, ...] | None:
-    if raw is None or raw.strip() == "":
-        return None
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if raw == "":
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ConfigError(f"{name} must be true or false, not {env[name]!r}")
+        raise ConfigError(f"{source} must be a number, not {raw!r}") from None
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment, not yet checked (flags may still override them)."""
     env = os.environ if env is None else env
-    numbers: dict[str, float | int] = {}
-    types = {f.name: f.type for f in fields(Settings)}
-    for name, (variable, _flag, _zero) in _NUMBERS.items():
-        value = _number(env, variable, int if types[name] == "int" else float)
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.env) if setting.env else None
+        value = parse(setting, raw, setting.env or "") if raw is not None else None
         if value is not None:
-            numbers[name] = value
-    return Settings(
-        api_key=env.get("OCTOLENS_API_KEY") or None,
-        base_url=env.get("OCTOLENS_BASE_URL") or DEFAULT_BASE_URL,
-        toolsets=_list(env.get("OCTOLENS_TOOLSETS")),
-        read_only=_boolean(env, "OCTOLENS_READ_ONLY", False),
-        dynamic_toolsets=_boolean(env, "OCTOLENS_DYNAMIC_TOOLSETS", False),
-        scope_filter=_boolean(env, "OCTOLENS_SCOPE_FILTER", True),
-        export_dir=env.get("OCTOLENS_EXPORT_DIR") or None,
-        log_level=(env.get("OCTOLENS_LOG_LEVEL") or "WARNING").strip().upper(),
-        redis_url=env.get("OCTOLENS_REDIS_URL") or None,
-        transport=(env.get("OCTOLENS_TRANSPORT") or "stdio").strip().lower(),
-        host=(env.get("OCTOLENS_HOST") or "127.0.0.1").strip(),
-        allowed_hosts=_list(env.get("OCTOLENS_ALLOWED_HOSTS")),
-        allowed_origins=_list(env.get("OCTOLENS_ALLOWED_ORIGINS")),
-        http_server_key=_boolean(env, "OCTOLENS_HTTP_SERVER_KEY", False),
-        **numbers,  # type: ignore[arg-type]
-    )
+            values[setting.field] = value
+    return Settings(**values)

@@ -63,17 +63,27 @@ async def _pause(api: Api, op: Operation, args: PauseKeywordInput) -> dict[str, 
     current = next((row for row in await read_rows(api, LIST) if row.get("id") == args.id), None)
     if current is None:
         raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {args.id} in this workspace.", status=404)
-    if bool(current.get("paused")) == args.paused:
-        return {"id": args.id, "keyword": current.get("keyword"), "paused": args.paused, "changed": False}
+    was = current.get("paused")
+    # The write is a blind toggle: deciding on a state we cannot read could flip it the wrong way.
+    if not isinstance(was, bool):
+        raise OctolensError(
+            "INVALID_RESPONSE",
+            f"list_keywords did not say whether keyword {args.id} is paused; no toggle was sent.",
+            extra={"sent": False},
+        )
+    if was == args.paused:
+        return _pause_state(args.id, current, args.paused, changed=False)
     # The documented API is a bodiless toggle; we only send it when the state differs.
     body = (await api.call(op, {"id": args.id})).body
     paused = body.get("paused") if isinstance(body, dict) else None
-    return {
-        "id": args.id,
-        "keyword": current.get("keyword"),
-        "paused": paused if isinstance(paused, bool) else None,
-        "changed": True,
-    }
+    return _pause_state(args.id, current, paused if isinstance(paused, bool) else None, changed=True)
+
+
+def _pause_state(keyword_id: int, row: dict[str, Any], paused: bool | None, *, changed: bool) -> dict[str, Any]:
+    """The tool's result; the phrase only when the read gave one (a result must always fit the output schema)."""
+    phrase = row.get("keyword")
+    named = {"keyword": phrase} if isinstance(phrase, str) else {}
+    return {"id": keyword_id, **named, "paused": paused, "changed": changed}
 
 
 def _suggestions(body: Any) -> dict[str, Any]:

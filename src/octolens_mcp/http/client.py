@@ -6,7 +6,8 @@ What may be resent is decided here, by one rule: a read is resent on connection 
 timeouts, unreadable bodies and 502/503/504; a write only when its connection never opened, or
 after a 429 (which the API answers without acting). A write whose answer is lost is never resent:
 it fails with ``RESPONSE_LOST``. A 429 is waited through when its ``Retry-After`` fits both the
-cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``.
+cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``. A 429 that
+asks for no wait (none, 0, negative, a date already past) still waits: 1 s, then 2 s, 4 s, ….
 
 The deadline covers every attempt, reading the body and parsing it. Bodies are bounded (``body``);
 headers are parsed once, defensively (``headers``), and arrive on the ``ApiResponse``.
@@ -72,6 +73,8 @@ class RetryPolicy:
     backoff_cap: float = 8.0
     rate_limit_wait_cap: float = 30.0
     """Longest Retry-After this client sleeps through on a 429; a longer one is returned at once."""
+    rate_limit_backoff_base: float = 1.0
+    """The first wait after a 429 that states no usable wait; it doubles with each retry, up to backoff_cap."""
 
 
 def connection_pool(base_url: str, transport: httpx2.AsyncBaseTransport | None = None) -> httpx2.AsyncClient:
@@ -198,7 +201,7 @@ class OctolensClient:
                 response = await self._send_once(request, write=write, timeout=remaining if last else remaining / 2)
             except _Failure as failure:
                 await self._share_budget(failure.budget, deadline)
-                wait = failure.wait if failure.wait is not None else _backoff(attempt, self.retry)
+                wait = _wait_before_retry(failure, attempt, self.retry)
                 if (
                     not failure.retry
                     or attempt >= self.retry.max_attempts
@@ -519,6 +522,16 @@ def _left_out(raw: Any) -> dict[str, int]:
     if isinstance(raw, list) and len(raw) > DETAILS_LIMIT:
         return {"detailsLeftOut": len(raw) - DETAILS_LIMIT}
     return {}
+
+
+def _wait_before_retry(failure: _Failure, attempt: int, policy: RetryPolicy) -> float:
+    if failure.error.status != 429:
+        return _backoff(attempt, policy)
+    if failure.wait is not None and failure.wait >= 1:
+        return failure.wait
+    # "Retry-After: 0" (or none, or a date already past) is still "slow down": resending at once would
+    # spend every attempt within milliseconds, and the budget with them.
+    return min(policy.backoff_cap, policy.rate_limit_backoff_base * 2.0 ** (attempt - 1))
 
 
 def _backoff(attempt: int, policy: RetryPolicy) -> float:

@@ -25,21 +25,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from octolens_mcp.http.wire import RateLimit
 
-LOCAL_CODES: dict[str, str] = {
-    "VALIDATION_ERROR": "Arguments refused by octolens-mcp before sending; details[].path names each field.",
-    "CONFIRMATION_REQUIRED": "The call would remove existing data; repeat it with the confirmation flag set.",
-    "UPSTREAM_UNREACHABLE": "The Octolens API could not be reached; nothing was sent.",
-    "UPSTREAM_TIMEOUT": "A read got no answer before its deadline.",
-    "CONNECTION_LOST": "A read's connection broke before the whole answer arrived.",
-    "UPSTREAM_ERROR": "A non-2xx answer without the API's error envelope (for example an HTML 502 page).",
-    "INVALID_RESPONSE": "A 2xx answer to a read that was not JSON, nested too deeply, or not the documented shape.",
-    "RESPONSE_TOO_LARGE": "A 2xx answer to a read was larger than OCTOLENS_MAX_RESPONSE_BYTES; nothing more was read.",
-    "RESPONSE_LOST": "A write was sent but its answer was lost; it may have landed. Verify before repeating it.",
-    "EXPORT_NOT_WRITTEN": "The export was read, but its file could not be written; nothing was saved.",
-    "RATE_LIMITED": "The organization's 500 requests/hour are spent (also minted locally, without a request).",
-    "INTERNAL_ERROR": "An unexpected failure inside octolens-mcp; nothing internal is shown.",
-}
-
 
 class OctolensError(Exception):
     """A failed call, carrying the API's error envelope or one of our own codes."""

@@ -2,7 +2,7 @@
 
 Start-up reads only ``tools.json``; the catalog, the models and the HTTP client are imported on the
 first ``tools/call``, so listing tools costs little more than the SDK's own import. Every call goes
-through ``runtime.call_tool``, which returns the whole ``CallToolResult`` (this module adds nothing).
+through ``call.call_tool``, which returns the whole ``CallToolResult`` (this module adds nothing).
 """
 
 from __future__ import annotations
@@ -101,21 +101,72 @@ def build_server(
     upstream (base URL, key, transport), made on the first call so that listing tools never pays for it
     (``--demo`` passes the sandbox this way).
     """
-    from octolens_mcp.redaction import protect
+    return OctolensServer(settings, transport, upstream).server()
 
-    protect(settings.api_key)
-    every_tool = manifest.load()
-    offered = select_tools(settings, every_tool)
-    # Dynamic toolsets are for stdio, one session per server: what it enabled lives here.
-    exposure = Exposure(every_tool, offered, dynamic=settings.dynamic_toolsets, read_only=settings.read_only)
-    backend = Backend(settings, transport, upstream)
-    scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
-    events = InMemorySubscriptionBus()
-    install_client_log()
-    client_log = ClientLog()
+
+def _key_of(ctx: ServerRequestContext[Any]) -> str | None:
+    """The request's own API key over HTTP; None over stdio (the server's key)."""
+    scope = getattr(ctx.request, "scope", None)
+    key = scope.get(KEY_SCOPE) if isinstance(scope, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _export_owner(ctx: ServerRequestContext[Any]) -> str | None:
+    """Over HTTP, whose exports a request may write and read (its key's hash); None over stdio (paths)."""
+    key = _key_of(ctx)
+    return key_id(key) if key is not None else None
+
+
+class OctolensServer:
+    """What one server holds, and a method for each MCP request it answers on the SDK's low-level ``Server``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx2.AsyncBaseTransport | None,
+        upstream: Callable[[], Upstream] | None,
+    ) -> None:
+        from octolens_mcp.redaction import protect
+
+        protect(settings.api_key)
+        self.settings = settings
+        every_tool = manifest.load()
+        # Dynamic toolsets are for stdio, one session per server: what it enabled lives here.
+        self.exposure = Exposure(
+            every_tool,
+            select_tools(settings, every_tool),
+            dynamic=settings.dynamic_toolsets,
+            read_only=settings.read_only,
+        )
+        self.schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
+        self.backend = Backend(settings, transport, upstream)
+        self.scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
+        self.events = InMemorySubscriptionBus()
+        install_client_log()
+        self.client_log = ClientLog()
+
+    def server(self) -> Server[Any]:
+        with warnings.catch_warnings():
+            # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            return Server(
+                "octolens",
+                version=__version__,
+                title="Octolens",
+                instructions=INSTRUCTIONS,
+                lifespan=self.lifespan,
+                on_list_tools=self.list_tools,
+                on_call_tool=self.call_tool,
+                on_subscriptions_listen=ListenHandler(self.events),
+                on_list_resources=self.list_resources,
+                on_read_resource=self.read_resource,
+                on_list_prompts=self.list_prompts,
+                on_get_prompt=self.get_prompt,
+                on_set_logging_level=self.set_logging_level,
+            )
 
     @asynccontextmanager
-    async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(self, _: Server[Any]) -> AsyncIterator[dict[str, Any]]:
         try:
             async with anyio.create_task_group() as background:
                 yield {"background": background}
@@ -123,46 +174,42 @@ def build_server(
         finally:
             # Shielded: a cancelled server still closes its connections (and Redis), within a bound.
             with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
-                await backend.aclose()
+                await self.backend.aclose()
 
-    def key_of(ctx: ServerRequestContext[Any]) -> str | None:
-        """The request's own API key over HTTP; None over stdio (the server's key)."""
-        scope = getattr(ctx.request, "scope", None)
-        key = scope.get(KEY_SCOPE) if isinstance(scope, dict) else None
-        return key if isinstance(key, str) else None
+    # --- the key's scope ---------------------------------------------------------------------------
 
-    def export_owner(ctx: ServerRequestContext[Any]) -> str | None:
-        """Over HTTP, whose exports a request may write and read (its key's hash); None over stdio (paths)."""
-        key = key_of(ctx)
-        return key_id(key) if key is not None else None
+    def _scope_for(self, ctx: ServerRequestContext[Any]) -> str | None:
+        key = _key_of(ctx)
+        ident = key_id(key if key is not None else self.settings.api_key or "")
+        if self.scopes.needs_lookup(ident) and isinstance(ctx.lifespan_context, dict):
+            ctx.lifespan_context["background"].start_soon(self._learn_scope, ctx, key, ident)
+        return self.scopes.scope(ident)
 
-    def scope_for(ctx: ServerRequestContext[Any]) -> str | None:
-        key = key_of(ctx)
-        ident = key_id(key if key is not None else settings.api_key or "")
-        if scopes.needs_lookup(ident) and isinstance(ctx.lifespan_context, dict):
-            ctx.lifespan_context["background"].start_soon(learn_scope, ctx, key, ident)
-        return scopes.scope(ident)
-
-    async def learn_scope(ctx: ServerRequestContext[Any], key: str | None, ident: str) -> None:
+    async def _learn_scope(self, ctx: ServerRequestContext[Any], key: str | None, ident: str) -> None:
         await anyio.sleep(SCOPE_LOOKUP_DELAY)
         from octolens_mcp.http.wire import WireRequest
 
         async def lookup() -> Any:
             request = WireRequest("GET", "/auth")
-            return (await backend.client(key).send(request, write=False, deadline=time.monotonic() + 10)).body
+            return (await self.backend.client(key).send(request, write=False, deadline=time.monotonic() + 10)).body
 
-        if await scopes.learn(ident, lookup) and key is None:
+        if await self.scopes.learn(ident, lookup) and key is None:
             # stdio: tell the client its list changed (over stateless HTTP the next list is narrowed).
             try:
                 await ctx.session.send_tool_list_changed()
-                await events.publish(ToolsListChanged())
+                await self.events.publish(ToolsListChanged())
             except Exception as exc:  # the session may be gone; the next list is narrowed anyway
                 logger.debug("could not announce the narrowed tool list: %s", type(exc).__name__)
 
-    async def list_tools(ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None) -> ListToolsResult:
-        return ListToolsResult(tools=exposure.tools(scope_for(ctx)))
+    # --- tools ---------------------------------------------------------------------------------------
 
-    async def call_tool(ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
+    async def list_tools(
+        self, ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        return ListToolsResult(tools=self.exposure.tools(self._scope_for(ctx)))
+
+    async def call_tool(self, ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
+        exposure = self.exposure
         if exposure.dynamic and params.name == LIST_TOOLSETS.name:
             return exposure.list_toolsets()
         if exposure.dynamic and params.name == ENABLE_TOOLSET.name:
@@ -171,9 +218,9 @@ def build_server(
                 # Clients on protocol revisions up to 2025-11-25 get the notification on the session;
                 # 2026-07-28 clients get it on their subscriptions/listen stream.
                 await ctx.session.send_tool_list_changed()
-                await events.publish(ToolsListChanged())
+                await self.events.publish(ToolsListChanged())
             return result
-        scope = scope_for(ctx)
+        scope = self._scope_for(ctx)
         schema = exposure.schema(params.name, scope)
         if schema is None:
             if scope is not None and exposure.schema(params.name) is not None:
@@ -181,46 +228,46 @@ def build_server(
                 from octolens_mcp.mcp.results import out_of_scope
 
                 return out_of_scope(
-                    BY_NAME[params.name], scope, demo=settings.demo, visibility=exposure.visibility(scope)
+                    BY_NAME[params.name], scope, demo=self.settings.demo, visibility=exposure.visibility(scope)
                 )
             toolset = exposure.toolset_of(params.name)
             hint = f"; call enable_toolset with {toolset} first" if exposure.dynamic and toolset else ""
             raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}{hint}")
         from octolens_mcp.mcp.call import call_tool
 
-        collecting = client_log.start()
+        collecting = self.client_log.start()
         try:
             return await call_tool(
-                backend.client(key_of(ctx)),
+                self.backend.client(_key_of(ctx)),
                 params.name,
                 params.arguments,
                 schema,
                 ctx.session.report_progress,
-                settings=settings,
+                settings=self.settings,
                 visibility=exposure.visibility(scope),
-                owner=export_owner(ctx),
+                owner=_export_owner(ctx),
             )
         finally:
-            for level, name, message in client_log.finish(collecting):
+            for level, name, message in self.client_log.finish(collecting):
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", MCPDeprecationWarning)  # served on purpose, see build_server
+                    warnings.simplefilter("ignore", MCPDeprecationWarning)  # served on purpose, see server()
                     # On the call's own stream: stateless HTTP has no other to carry it.
                     await ctx.session.send_log_message(level, message, logger=name, related_request_id=ctx.request_id)
 
-    async def set_logging_level(ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
-        if key_of(ctx) is None:
-            client_log.set_level(params.level)
+    async def set_logging_level(self, ctx: ServerRequestContext[Any], params: SetLevelRequestParams) -> EmptyResult:
+        if _key_of(ctx) is None:
+            self.client_log.set_level(params.level)
         # Over stateless HTTP there is no session to keep a level for, and one client's level must never
         # become every client's: the request is accepted and the default threshold stays.
         return EmptyResult()
 
-    schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
+    # --- resources -----------------------------------------------------------------------------------
 
     async def list_resources(
-        ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+        self, ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
         listed = [resource.listing() for resource in RESOURCES]
-        owner = export_owner(ctx)
+        owner = _export_owner(ctx)
         if owner is not None:
             from octolens_mcp.mcp import exports
 
@@ -232,28 +279,17 @@ def build_server(
                     mime_type=stored.mime_type,
                     size=stored.size,
                 )
-                for stored in await exports.listing(settings.export_dir, owner)
+                for stored in await exports.listing(self.settings.export_dir, owner)
             ]
         return ListResourcesResult(resources=listed)
 
-    async def read_export(owner: str | None, uri: str) -> ReadResourceResult:
-        from octolens_mcp.mcp import exports
-
-        # Another key's export reads exactly like one that never existed.
-        stored = await exports.find(uri, settings.export_dir, owner) if owner is not None else None
-        try:
-            if stored is None:
-                raise FileNotFoundError
-            text = await anyio.to_thread.run_sync(stored.text)
-        except (OSError, UnicodeDecodeError):  # swept by another replica meanwhile, or not ours to read
-            raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}") from None
-        return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type=stored.mime_type, text=text)])
-
-    async def read_resource(ctx: ServerRequestContext[Any], params: ReadResourceRequestParams) -> ReadResourceResult:
+    async def read_resource(
+        self, ctx: ServerRequestContext[Any], params: ReadResourceRequestParams
+    ) -> ReadResourceResult:
         from octolens_mcp.mcp import exports
 
         if str(params.uri).startswith(exports.URI_PREFIX):
-            return await read_export(export_owner(ctx), str(params.uri))
+            return await self._read_export(_export_owner(ctx), str(params.uri))
         resource = RESOURCES_BY_URI.get(str(params.uri))
         if resource is None:
             raise MCPError(INVALID_PARAMS, f"Unknown resource: {params.uri}")
@@ -261,7 +297,8 @@ def build_server(
 
         parts: dict[str, Any] = {}
         for tool in resource.tools:
-            result = await call_tool(backend.client(key_of(ctx)), tool, {}, schemas[tool], None, settings=settings)
+            client = self.backend.client(_key_of(ctx))
+            result = await call_tool(client, tool, {}, self.schemas[tool], None, settings=self.settings)
             if result.is_error:
                 text = result.content[0].text if result.content and result.content[0].type == "text" else ""
                 raise MCPError(INTERNAL_ERROR, f"Reading {resource.uri} failed: {text}")
@@ -270,12 +307,27 @@ def build_server(
             contents=[TextResourceContents(uri=params.uri, mime_type="application/json", text=resource_text(parts))]
         )
 
+    async def _read_export(self, owner: str | None, uri: str) -> ReadResourceResult:
+        from octolens_mcp.mcp import exports
+
+        # Another key's export reads exactly like one that never existed.
+        stored = await exports.find(uri, self.settings.export_dir, owner) if owner is not None else None
+        try:
+            if stored is None:
+                raise FileNotFoundError
+            text = await anyio.to_thread.run_sync(stored.text)
+        except (OSError, UnicodeDecodeError):  # swept by another replica meanwhile, or not ours to read
+            raise MCPError(INVALID_PARAMS, f"Unknown resource: {uri}") from None
+        return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type=stored.mime_type, text=text)])
+
+    # --- prompts -------------------------------------------------------------------------------------
+
     async def list_prompts(
-        _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+        self, _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
     ) -> ListPromptsResult:
         return ListPromptsResult(prompts=[prompt.listing() for prompt in PROMPTS])
 
-    async def get_prompt(_ctx: ServerRequestContext[Any], params: GetPromptRequestParams) -> GetPromptResult:
+    async def get_prompt(self, _ctx: ServerRequestContext[Any], params: GetPromptRequestParams) -> GetPromptResult:
         prompt = PROMPTS_BY_NAME.get(params.name)
         if prompt is None:
             raise MCPError(INVALID_PARAMS, f"Unknown prompt: {params.name}")
@@ -283,25 +335,6 @@ def build_server(
             return prompt.render(params.arguments)
         except ValueError as exc:
             raise MCPError(INVALID_PARAMS, f"{params.name}: {exc}") from None
-
-    with warnings.catch_warnings():
-        # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
-        warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
-            "octolens",
-            version=__version__,
-            title="Octolens",
-            instructions=INSTRUCTIONS,
-            lifespan=lifespan,
-            on_list_tools=list_tools,
-            on_call_tool=call_tool,
-            on_subscriptions_listen=ListenHandler(events),
-            on_list_resources=list_resources,
-            on_read_resource=read_resource,
-            on_list_prompts=list_prompts,
-            on_get_prompt=get_prompt,
-            on_set_logging_level=set_logging_level,
-        )
 
 
 async def serve_stdio(server: Server[Any], tools_change: bool = False) -> None:

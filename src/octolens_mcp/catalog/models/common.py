@@ -113,13 +113,6 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
-class Ack(ApiModel):
-    """A write acknowledgement; the API answers ``{ok: true}`` or ``{success: true}`` depending on the route."""
-
-    ok: bool | None = Field(default=None, description="True when the write was applied.")
-    success: bool | None = Field(default=None, description="True when the write was applied (older routes).")
-
-
 class Pagination(ApiModel):
     """Cursor of a paginated list."""
 

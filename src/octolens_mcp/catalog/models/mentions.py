@@ -108,8 +108,6 @@ Sentiments = Annotated[list[LowerSentiment], Field(min_length=1)]
 Languages = Annotated[list[Slug], Field(min_length=1)]
 Tags = Annotated[list[str], Field(min_length=1)]
 
-ARRAY_FILTER_KEYS = ("source", "sentiment", "keyword", "language", "tag", "relevance")
-
 
 class FilterConditionFields(InputModel):
     """The array-valued filter keys; each may be negated with a leading '!' (NOT IN)."""
