@@ -18,6 +18,9 @@ from octolens_mcp.http.errors import refusal
 
 _KEYWORD_KEYS = ("keyword", "!keyword")
 
+SHOWN_NAME_CHARS = 80
+"""A name refused is repeated in the error up to this length (the agent has the rest)."""
+
 
 class Names:
     """Resolves names during one call, reading each list at most once."""
@@ -111,7 +114,8 @@ class Names:
         names = [str(row.get(label)) for row in rows if row.get(label) is not None]
         close = hits or [row for row in rows if str(row.get(label)) in difflib.get_close_matches(value, names, n=5)]
         candidates = [{"id": row.get("id"), label: row.get(label), **_kind_of(row)} for row in close]
-        why = f"{len(hits)} {kind}s are named {value!r}" if hits else f"no {kind} is named {value!r}"
+        shown = repr(value if len(value) <= SHOWN_NAME_CHARS else value[:SHOWN_NAME_CHARS] + "…")
+        why = f"{len(hits)} {kind}s are named {shown}" if hits else f"no {kind} is named {shown}"
         raise refusal([{"path": path, "message": f"{why}; use an id", "candidates": candidates}])
 
     async def _list(self, kind: str) -> list[dict[str, Any]]:
