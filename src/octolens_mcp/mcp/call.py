@@ -141,7 +141,10 @@ async def call_tool(
     _note_budget(meta, api)
     if api.quota is not None and op.reports_quota:
         structured.setdefault("quota", api.quota.as_meta())
-    return results.success(op, structured, meta, settings=settings, linked=owner is not None and to_file)
+    present = functools.partial(results.success, settings=settings, linked=owner is not None and to_file)
+    if api.body_size > LARGE_BODY:  # what is still over the budget is cut off the event loop
+        return await anyio.to_thread.run_sync(present, op, structured, meta)
+    return present(op, structured, meta)
 
 
 async def _whole(
@@ -283,9 +286,7 @@ def validated(op: Operation, raw: Any) -> dict[str, Any]:
             # that invites a second write.
             logger.warning("%s landed but its answer had an unexpected shape (%s)", op.name, where)
             return {"landed": True, "unexpectedShape": where, "response": raw}
-        raise OctolensError(
-            "INVALID_RESPONSE", f"Octolens answered 2xx with an unexpected shape ({where}).", extra={"sent": True}
-        ) from None
+        raise _unreadable(where) from None
     structured: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return structured
 
@@ -298,10 +299,9 @@ def validated_in_pieces(op: Operation, raw: Any) -> dict[str, Any]:
     long = [name for name, field in fields.items() if field.alias in (None, name) and _long_list(raw.get(name))]
     if not long:
         return validated(op, raw)
-    try:
-        structured = validated(op, {**raw, **{name: [] for name in long}})
-    except OctolensError:
-        return validated(op, raw)  # read whole again, so the error names every place that does not fit
+    # The rest of the answer, then each long list a piece at a time; an error names the place where it is
+    # (reading it whole again would list every bad item: 200,000 of them hold the GIL for seconds).
+    structured = validated(op, {**raw, **{name: [] for name in long}})
     for name in long:
         adapter = _adapter(op.output, name)
         items: list[Any] = raw[name]
@@ -309,8 +309,8 @@ def validated_in_pieces(op: Operation, raw: Any) -> dict[str, Any]:
         for start in range(0, len(items), PIECE_ITEMS):
             try:
                 piece = adapter.validate_python(items[start : start + PIECE_ITEMS])
-            except (ValidationError, RecursionError):
-                return validated(op, raw)  # read whole again, so the error names the item's place
+            except (ValidationError, RecursionError) as exc:
+                raise _unreadable(_where(exc, name, start)) from None
             dumped += adapter.dump_python(piece, mode="json", by_alias=True, exclude_unset=True)
         structured[name] = dumped
     return structured
@@ -327,8 +327,20 @@ def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     return TypeAdapter(Annotated[annotation, *field.metadata] if field.metadata else annotation)
 
 
-def _where(exc: Exception) -> str:
+def _unreadable(where: str) -> OctolensError:
+    return OctolensError(
+        "INVALID_RESPONSE", f"Octolens answered 2xx with an unexpected shape ({where}).", extra={"sent": True}
+    )
+
+
+def _where(exc: Exception, field: str | None = None, offset: int = 0) -> str:
+    """The first places an answer (or, with ``field``, a piece of that list from ``offset``) does not fit."""
     if not isinstance(exc, ValidationError):
         return "nested too deeply"
-    fields = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in exc.errors()})
-    return "at " + ", ".join(fields[:5])
+    places: set[str] = set()
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        loc = list(error["loc"])
+        if field is not None:
+            loc = [field, loc[0] + offset if loc and isinstance(loc[0], int) else loc[0], *loc[1:]] if loc else [field]
+        places.add(".".join(str(part) for part in loc) or "(body)")
+    return "at " + ", ".join(sorted(places)[:5])

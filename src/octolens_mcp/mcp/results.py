@@ -142,10 +142,11 @@ def failure(
     The envelope may carry what the API sent (message, details): cleaned, redacted and cut like any answer.
     ``_meta`` repeats it only when it is small, and otherwise only its code and status.
     """
-    envelope = redact_value(untrusted.clean_value(error.envelope()))
+    envelope = error.envelope()
     if isinstance(envelope.get("verify"), str):
         envelope["verify"] = visibility.render(envelope["verify"])
-    body = {"error": envelope, "hint": visibility.render(hint(op, error))}
+    # The hint may quote the API's details (field paths): cleaned and scrubbed with the envelope.
+    body = redact_value(untrusted.clean_value({"error": envelope, "hint": visibility.render(hint(op, error))}))
     notices = [DEMO_NOTICE] if settings.demo else []
     body = _within(body, budget.available(settings.result_tokens), budget.Measure(fenced=False))
     text = "\n".join([*notices, json_text(body)])
