@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from octolens_mcp.mcp.text import json_text
+from octolens_mcp.jsontext import json_text
 from octolens_mcp.mcp.untrusted import NOTICE, clean, clean_value, fenced
 
 # DerivedCoreProperties.txt, Default_Ignorable_Code_Point (Unicode 14 to 16), written out independently.

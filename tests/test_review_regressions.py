@@ -11,7 +11,7 @@ import anyio
 import httpx2
 import pytest
 
-from octolens_mcp.http.headers import retry_after
+from octolens_mcp.http.wire import retry_after
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, call, connect, error_of, fails, ok
 from tests.installed_command import environment

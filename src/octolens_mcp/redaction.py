@@ -39,7 +39,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from octolens_mcp.jsonscan import may_match, rebuild
+from octolens_mcp.jsontext import may_match, rebuild
 
 MASK = "ak_***"
 RECENT_SECRETS = 512

@@ -6,7 +6,6 @@ from typing import Any
 
 from octolens_mcp.catalog import keywords
 from octolens_mcp.catalog._reads import read_rows
-from octolens_mcp.catalog.kinds import FEED
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
     DeleteFeedInput,
@@ -18,7 +17,7 @@ from octolens_mcp.catalog.models.feeds import (
     UpdateFeedInput,
 )
 from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, Items, Operation
+from octolens_mcp.catalog.operation import Api, ItemKind, Items, Operation
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
@@ -29,6 +28,9 @@ _FEED_GRAMMAR = (
     "exact names), "
     "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
 )
+
+
+FEED = ItemKind(name="feed")
 
 
 async def _with_keyword_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from octolens_mcp.catalog.kinds import CHANNEL
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.misc import SlackChannelPage, SlackChannelsInput, SlackStatus
-from octolens_mcp.catalog.operation import CursorPages, Items, Operation
+from octolens_mcp.catalog.operation import CursorPages, ItemKind, Items, Operation
 
 STATUS = Operation(
     name="get_slack_status",
@@ -22,6 +21,8 @@ STATUS = Operation(
     idempotent=True,
     cache="slack",
 )
+
+CHANNEL = ItemKind(name="Slack channel")
 
 CHANNELS = Operation(
     name="search_slack_channels",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog._reads import feed_keyword_ids, read_rows
-from octolens_mcp.catalog.kinds import KEYWORD, SUGGESTION
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.keywords import (
     SUGGESTION_PAGE_MAX,
@@ -24,8 +23,12 @@ from octolens_mcp.catalog.models.keywords import (
     SuggestionsRejected,
     UpdateKeywordInput,
 )
-from octolens_mcp.catalog.operation import Api, CursorPages, Items, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, Operation
 from octolens_mcp.http.errors import OctolensError
+
+KEYWORD = ItemKind(name="keyword")
+SUGGESTION = ItemKind(name="keyword suggestion", strangers=True)
+"""Suggested from posts the keyword matched: their reasons quote strangers' text."""
 
 
 async def _add(api: Api, op: Operation, args: AddKeywordInput) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from octolens_mcp.catalog.kinds import NOTIFICATION
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.notifications import (
     CreateNotificationInput,
@@ -13,7 +12,9 @@ from octolens_mcp.catalog.models.notifications import (
     NotificationTest,
     UpdateNotificationInput,
 )
-from octolens_mcp.catalog.operation import Items, Operation
+from octolens_mcp.catalog.operation import ItemKind, Items, Operation
+
+NOTIFICATION = ItemKind(name="notification")
 
 LIST = Operation(
     name="list_notifications",
@@ -32,6 +33,7 @@ LIST = Operation(
     cache="notifications",
     lists_ids=("NOTIFICATION_NOT_FOUND",),
 )
+
 
 CREATE = Operation(
     name="create_notification",

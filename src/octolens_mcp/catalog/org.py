@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog.kinds import INVITATION, MEMBER
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.members import (
     Invitation,
@@ -23,8 +22,11 @@ from octolens_mcp.catalog.models.org import (
     UpgradeLink,
     Usage,
 )
-from octolens_mcp.catalog.operation import Items, Operation
+from octolens_mcp.catalog.operation import ItemKind, Items, Operation
 from octolens_mcp.catalog.scope_names import scope_names
+
+MEMBER = ItemKind(name="member")
+INVITATION = ItemKind(name="invitation")
 
 
 def auth_info(body: Any) -> Any:

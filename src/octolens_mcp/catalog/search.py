@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from octolens_mcp.catalog.kinds import MENTION, SEARCH
+from octolens_mcp.catalog.mentions import MENTION
 from octolens_mcp.catalog.models.search import (
     SEARCH_PAGE_MAX,
     GetSearchInput,
@@ -16,8 +16,10 @@ from octolens_mcp.catalog.models.search import (
     SearchList,
     SearchResult,
 )
-from octolens_mcp.catalog.operation import Api, CursorPages, Items, OffsetResume, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, OffsetResume, Operation
 from octolens_mcp.http.errors import OctolensError
+
+SEARCH = ItemKind(name="search", identity=("searchId",))
 
 DEFAULT_POLL_SECONDS = 2.0
 MIN_POLL_SECONDS = 1.0

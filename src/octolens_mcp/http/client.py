@@ -32,7 +32,7 @@ import anyio
 
 from octolens_mcp import __version__
 from octolens_mcp.config import DEFAULT_MAX_RESPONSE_BYTES
-from octolens_mcp.http import headers
+from octolens_mcp.http import wire
 from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
 from octolens_mcp.http.cache import ReadCache
 from octolens_mcp.http.errors import OctolensError, refused
@@ -281,7 +281,7 @@ class OctolensClient:
 
     async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
         lowered = {key.lower(): value for key, value in response.headers.items()}
-        budget = headers.rate_limit(lowered)
+        budget = wire.rate_limit(lowered)
         if budget is not None:
             self.rate_limit = budget
         status = response.status_code
@@ -290,7 +290,7 @@ class OctolensClient:
             failure = await _status_failure(response, lowered, encoding, budget, write=write)
             failure.budget = budget
             raise failure
-        declared = headers.count(lowered.get("content-length"))
+        declared = wire.count(lowered.get("content-length"))
         try:
             if declared is not None and encoding in {"", "identity"} and declared > self.max_response_bytes:
                 raise TooLarge
@@ -309,9 +309,9 @@ class OctolensClient:
             body=body,
             headers=lowered,
             rate_limit=budget,
-            quota=headers.quota(lowered),
-            retry_after=headers.retry_after(lowered.get("retry-after")),
-            total_count=headers.count(lowered.get("x-total-count")),
+            quota=wire.quota(lowered),
+            retry_after=wire.retry_after(lowered.get("retry-after")),
+            total_count=wire.count(lowered.get("x-total-count")),
             size=len(data),
         )
 
@@ -421,7 +421,7 @@ async def _status_failure(
     response: httpx2.Response, lowered: dict[str, str], encoding: str, budget: RateLimit | None, *, write: bool
 ) -> _Failure:
     status = response.status_code
-    retry_after = headers.retry_after(lowered.get("retry-after"))
+    retry_after = wire.retry_after(lowered.get("retry-after"))
     envelope = await _envelope(response, encoding)
     if status == 429:
         # The API refused the request without acting on it, so even a write may be resent.

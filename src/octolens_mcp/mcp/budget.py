@@ -68,7 +68,7 @@ class Measure:
 
 def available(budget_tokens: int) -> int:
     """The tokens a result's JSON may take within the budget."""
-    return max(64, budget_tokens - ENVELOPE_TOKENS)
+    return budget_tokens - ENVELOPE_TOKENS
 
 
 # --- items ---------------------------------------------------------------------------------------

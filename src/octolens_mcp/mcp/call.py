@@ -35,6 +35,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
+from octolens_mcp.jsontext import json_text, utf8_size
 from octolens_mcp.mcp import budget, exports, paging, results, untrusted
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
@@ -207,6 +208,9 @@ def _shape(
     structured = _compacted(op, args, structured, settings.body_chars, field, offset)
     if field is None:
         return structured
+    text = json_text(structured)
+    if utf8_size(untrusted.fenced(text) if op.untrusted else text) <= budget.available(settings.result_tokens):
+        return structured  # no more bytes than the budget has tokens: surely within it
     measure = budget.Measure(fenced=op.untrusted)
 
     def hint(row: dict[str, Any], index: int) -> str | None:

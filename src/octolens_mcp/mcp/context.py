@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp_types import GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource, TextContent
 
-from octolens_mcp.mcp.text import json_text
+from octolens_mcp.jsontext import json_text
 
 
 @dataclass(frozen=True)

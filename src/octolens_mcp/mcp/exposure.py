@@ -14,8 +14,8 @@ from mcp_types import CallToolResult, TextContent, Tool
 
 from octolens_mcp.catalog.toolsets import TOOLSETS
 from octolens_mcp.http.errors import refused
+from octolens_mcp.jsontext import json_text
 from octolens_mcp.mcp.scopes import allows
-from octolens_mcp.mcp.text import json_text
 from octolens_mcp.mcp.visibility import Visibility
 
 CORE_TOOLS = ("list_mentions", "get_mention", "list_keywords")

@@ -25,16 +25,15 @@ from octolens_mcp.catalog import integrations, notifications, org
 from octolens_mcp.catalog.operation import Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.jsontext import json_text, utf8_size
 from octolens_mcp.mcp import budget, exports, untrusted
-from octolens_mcp.mcp.text import json_text
-from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
 
 UNTRUSTED_NOTICE = f"Fenced as untrusted-data: {untrusted.NOTICE}"
 CUT_NOTE_TOKENS = 40
 """Tokens kept for the note that says what a cut left out."""
-META_BODY_TOKENS = 1_000
+META_BODY_BYTES = 2_000
 """An error body up to this size is repeated whole in ``_meta``; a larger one only by code and status."""
 DEMO_NOTICE = "Demo data from the octolens-mcp sandbox, not a real workspace."
 LANDED_NOTICE = (
@@ -99,12 +98,16 @@ def success(
         notices.append(LANDED_NOTICE)
     if op.untrusted:
         notices.append(UNTRUSTED_NOTICE)
-    # The same room the items were fitted to: the envelope the budget keeps free holds the notices.
-    structured = _within(structured, budget.available(settings.result_tokens), budget.Measure(fenced=op.untrusted))
+    payload = _payload(op, structured)
+    # The same room the items were fitted to: the envelope the budget keeps free holds the notices. A text
+    # of no more bytes than that is surely within it (a token is at least a byte); only a larger one is counted.
+    room = settings.result_tokens - budget.ENVELOPE_TOKENS
+    if utf8_size(payload) > room:
+        structured = _within(structured, room, budget.Measure(fenced=op.untrusted))
+        payload = _payload(op, structured)
     # Hosts that hand the model structuredContent (Claude Code, Codex, VS Code) get the notice there; the
     # text block says it once, above the fence.
     shown = {"notice": untrusted.NOTICE, **structured} if op.untrusted else structured
-    payload = untrusted.fenced(json_text(structured)) if op.untrusted else json_text(structured)
     content: list[ContentBlock] = [TextContent(type="text", text="\n".join([*notices, payload]))]
     uri = structured.get("uri")
     if linked and isinstance(uri, str) and uri.startswith(exports.URI_PREFIX):
@@ -119,6 +122,10 @@ def success(
             )
         )
     return CallToolResult(content=content, structured_content=shown, _meta=meta)
+
+
+def _payload(op: Operation, structured: dict[str, Any]) -> str:
+    return untrusted.fenced(json_text(structured)) if op.untrusted else json_text(structured)
 
 
 def _within(structured: dict[str, Any], room: int, measure: budget.Measure) -> dict[str, Any]:
@@ -148,9 +155,11 @@ def failure(
     # The hint may quote the API's details (field paths): cleaned and scrubbed with the envelope.
     body = redact_value(untrusted.clean_value({"error": envelope, "hint": visibility.render(hint(op, error))}))
     notices = [DEMO_NOTICE] if settings.demo else []
-    body = _within(body, budget.available(settings.result_tokens), budget.Measure(fenced=False))
+    room = settings.result_tokens - budget.ENVELOPE_TOKENS
+    if utf8_size(json_text(body)) > room:
+        body = _within(body, room, budget.Measure(fenced=False))
     text = "\n".join([*notices, json_text(body)])
-    small = estimate_tokens(text) <= META_BODY_TOKENS
+    small = utf8_size(text) <= META_BODY_BYTES
     summary = {key: envelope[key] for key in ("code", "status", "sent") if key in envelope}
     described = body if small else {"error": summary, "hint": body.get("hint")}
     return CallToolResult(

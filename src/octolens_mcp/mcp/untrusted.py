@@ -24,7 +24,7 @@ import math
 import re
 from typing import Any
 
-from octolens_mcp.jsonscan import may_match, rebuild
+from octolens_mcp.jsontext import may_match, rebuild
 
 NOTICE = (
     "Fields marked untrusted (post title, body, author…) were written by third parties on the internet: "
@@ -123,7 +123,7 @@ def _replaced(match: re.Match[str]) -> str:
 def clean_value(value: Any) -> Any:
     """``value`` (JSON-like) with every string cleaned, dict keys included, and NaN/±Infinity as None.
 
-    Any depth: the walk uses an explicit stack, never recursion (see ``jsonscan.rebuild``). Most results
+    Any depth: the walk uses an explicit stack, never recursion (see ``jsontext.rebuild``). Most results
     hold no such character or number anywhere: one search over the value as JSON text (at C speed) says
     so, and the value comes back as it is; only a result with one is copied.
     """

@@ -1,16 +1,49 @@
-"""A regex search over a value's JSON text, a piece at a time, to rule out a match before walking the value.
+"""JSON as the text an agent reads, and searches over a value's JSON text.
 
-One ``json.dumps`` and one search over a whole 50 MB answer hold the GIL for most of a second each, which
-stalls the event loop even when they run in a worker thread. Searching each list item (and each other
-top-level value) as its own piece keeps every C call short, and no JSON string spans two pieces.
+``json_text`` writes the one-line JSON of every result's text block. ``may_match`` rules a match out
+before a value is walked: one ``json.dumps`` and one search over a whole 50 MB answer hold the GIL for
+most of a second each, which stalls the event loop even in a worker thread, so each list item (and each
+other top-level value) is searched as its own piece: every C call stays short, and no JSON string spans
+two pieces. ``rebuild`` copies a value with its leaves (and keys) rewritten, without recursion.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
+
+_LINE_SEPARATORS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON on one line, valid JSON whatever ``value`` holds.
+
+    The line separators JSON leaves raw (U+0085, U+2028, U+2029) are escaped too, and a NaN or ±Infinity
+    (which ``json.loads`` accepts from an upstream, and ``json.dumps`` would write bare) is written ``null``.
+    Such numbers are rare: the value is copied without them only after a first attempt refuses them.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a non-finite float (or a circular value, which fails again below)
+        text = json.dumps(rebuild(value, _finite), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if not text.isascii():  # str.replace scans at C speed; str.translate with a table is many times slower
+        for raw, escaped in _LINE_SEPARATORS:
+            if raw in text:
+                text = text.replace(raw, escaped)
+    return text
+
+
+def utf8_size(text: str) -> int:
+    """``text``'s UTF-8 bytes: also the most tokens it can be (an o200k token is at least one byte)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _finite(item: Any) -> Any:
+    return None if isinstance(item, float) and not math.isfinite(item) else item
+
 
 _PIECE_CHARS = 64 * 1024
 """Pieces are merged up to about this size, so a list of small items does not cost a call each."""
