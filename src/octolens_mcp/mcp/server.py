@@ -187,10 +187,10 @@ class OctolensServer:
 
     async def _learn_scope(self, ctx: ServerRequestContext[Any], key: str | None, ident: str) -> None:
         await anyio.sleep(SCOPE_LOOKUP_DELAY)
-        from octolens_mcp.http.wire import WireRequest
+        from octolens_mcp.catalog.org import AUTH
 
         async def lookup() -> Any:
-            request = WireRequest("GET", "/auth")
+            request = AUTH.request_with({})
             return (await self.backend.client(key).send(request, write=False, deadline=time.monotonic() + 10)).body
 
         if await self.scopes.learn(ident, lookup) and key is None:

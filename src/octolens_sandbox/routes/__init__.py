@@ -1,62 +1,17 @@
-"""The sandbox's route table: (method, path template, required scope, handler) per operation."""
+"""The sandbox's route table: each area's (method, path template, required scope, handler), in match order."""
 
 from __future__ import annotations
 
 from octolens_sandbox.routes import analytics, feedback, feeds, keywords, mentions, misc, org, search
+from octolens_sandbox.routes._common import Route
 
-ROUTES = (
-    ("POST", "/mentions/export", "read", mentions.export_mentions),
-    ("GET", "/mentions/by-author", "read", mentions.by_author),
-    ("POST", "/mentions", "read", mentions.list_mentions),
-    ("GET", "/mentions/{sourceId}", "read", mentions.get_mention),
-    ("PATCH", "/mentions/{sourceId}", "write", mentions.update_mention),
-    ("POST", "/search", "read", search.run_search),
-    ("GET", "/search/{searchId}", "read", search.get_search),
-    ("GET", "/search", "read", search.list_searches),
-    ("GET", "/keywords/suggestions", "read", keywords.list_suggestions),
-    ("POST", "/keywords/suggestions", "write", keywords.accept_suggestion),
-    ("DELETE", "/keywords/suggestions", "write", keywords.reject_suggestions),
-    ("GET", "/keywords", "read", keywords.list_keywords),
-    ("POST", "/keywords", "write", keywords.add_keyword),
-    ("PATCH", "/keywords/{id}", "write", keywords.update_keyword),
-    ("DELETE", "/keywords/{id}", "write", keywords.delete_keyword),
-    ("POST", "/keywords/{id}/pause", "write", keywords.pause_keyword),
-    ("GET", "/feeds", "read", feeds.list_feeds),
-    ("POST", "/feeds", "write", feeds.create_feed),
-    ("GET", "/feeds/{id}", "read", feeds.get_feed),
-    ("PATCH", "/feeds/{id}", "write", feeds.update_feed),
-    ("DELETE", "/feeds/{id}", "write", feeds.delete_feed),
-    ("GET", "/notifications", "read", feeds.list_notifications),
-    ("POST", "/notifications", "write", feeds.create_notification),
-    ("GET", "/notifications/{id}", "read", feeds.get_notification),
-    ("PATCH", "/notifications/{id}", "write", feeds.update_notification),
-    ("DELETE", "/notifications/{id}", "write", feeds.delete_notification),
-    ("POST", "/notifications/{id}/test", "write", feeds.test_notification),
-    ("POST", "/feedback", "write", feedback.submit),
-    ("DELETE", "/feedback", "write", feedback.delete),
-    ("GET", "/feedback/stats", "read", feedback.stats),
-    ("GET", "/tags", "read", misc.tags),
-    ("GET", "/analytics/volume", "read", analytics.volume),
-    ("GET", "/analytics/sentiment", "read", analytics.sentiment),
-    ("GET", "/analytics/sources", "read", analytics.sources),
-    ("GET", "/analytics/keywords", "read", analytics.keywords),
-    ("GET", "/analytics/dashboard", "read", analytics.dashboard),
-    ("GET", "/org", "read", org.get_org),
-    ("PATCH", "/org", "write", org.update_org),
-    ("GET", "/org/usage", "read", org.get_usage),
-    ("POST", "/org/upgrade-link", "write", org.upgrade_link),
-    ("GET", "/org/company", "read", org.get_company),
-    ("PATCH", "/org/company", "write", org.update_company),
-    ("GET", "/org/members/invitations", "read", org.list_invitations),
-    ("GET", "/org/members", "read", org.list_members),
-    ("POST", "/org/members/invite", "admin", org.invite),
-    ("DELETE", "/org/members/{id}", "admin", org.remove_member),
-    ("GET", "/filters/global", "read", misc.get_filters),
-    ("PATCH", "/filters/global", "write", misc.replace_filters),
-    ("POST", "/filters/global/add", "write", misc.add_values),
-    ("POST", "/filters/global/remove", "write", misc.remove_values),
-    ("POST", "/ai/filter-wizard", "read", misc.filter_wizard),
-    ("GET", "/integrations/slack", "read", misc.slack_status),
-    ("GET", "/integrations/slack/channels", "read", misc.slack_channels),
-    ("GET", "/auth", "read", org.auth),
+ROUTES: tuple[Route, ...] = (
+    mentions.ROUTES
+    + search.ROUTES
+    + keywords.ROUTES
+    + feeds.ROUTES
+    + feedback.ROUTES
+    + misc.ROUTES
+    + analytics.ROUTES
+    + org.ROUTES
 )

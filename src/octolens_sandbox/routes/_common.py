@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Request, validation
 
 if TYPE_CHECKING:
     from octolens_sandbox.app import Sandbox
+
+Route = tuple[str, str, str, Callable[..., Any]]
+"""One route: method, path template, the scope it needs, and its handler."""
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import Request, Response, validation
 from octolens_sandbox.matching import parse_date
-from octolens_sandbox.routes._common import only_query, upgrade_required, usage
+from octolens_sandbox.routes._common import Route, only_query, upgrade_required, usage
 from octolens_sandbox.seed import KEYWORD_PLATFORMS
 
 if TYPE_CHECKING:
@@ -116,3 +116,12 @@ def dashboard(sb: Sandbox, request: Request) -> Response:
             "usage": usage(sb),
         }
     )
+
+
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/analytics/volume", "read", volume),
+    ("GET", "/analytics/sentiment", "read", sentiment),
+    ("GET", "/analytics/sources", "read", sources),
+    ("GET", "/analytics/keywords", "read", keywords),
+    ("GET", "/analytics/dashboard", "read", dashboard),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from octolens_sandbox.http import Check, Request, Response, not_found
-from octolens_sandbox.routes._common import TIMESTAMP_PATTERN, only_query, query_int
+from octolens_sandbox.routes._common import TIMESTAMP_PATTERN, Route, only_query, query_int
 from octolens_sandbox.routes.mentions import _same_instant
 from octolens_sandbox.seed import SOURCES
 
@@ -95,3 +95,10 @@ def stats(sb: Sandbox, request: Request) -> Response:
             "falsePositiveRate": round(not_relevant / len(rows), 4) if rows else 0,
         }
     )
+
+
+ROUTES: tuple[Route, ...] = (
+    ("POST", "/feedback", "write", submit),
+    ("DELETE", "/feedback", "write", delete),
+    ("GET", "/feedback/stats", "read", stats),
+)

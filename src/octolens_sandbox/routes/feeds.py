@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found, validation
 from octolens_sandbox.matching import validate_feed_filters
-from octolens_sandbox.routes._common import no_body, only_query, path_int, query_bool
+from octolens_sandbox.routes._common import Route, no_body, only_query, path_int, query_bool
 
 if TYPE_CHECKING:
     from octolens_sandbox.app import Sandbox
@@ -297,3 +297,18 @@ def test_notification(sb: Sandbox, request: Request) -> Response:
             }
         )
     return Response(body={"notificationId": notification["id"], "results": results})
+
+
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/feeds", "read", list_feeds),
+    ("POST", "/feeds", "write", create_feed),
+    ("GET", "/feeds/{id}", "read", get_feed),
+    ("PATCH", "/feeds/{id}", "write", update_feed),
+    ("DELETE", "/feeds/{id}", "write", delete_feed),
+    ("GET", "/notifications", "read", list_notifications),
+    ("POST", "/notifications", "write", create_notification),
+    ("GET", "/notifications/{id}", "read", get_notification),
+    ("PATCH", "/notifications/{id}", "write", update_notification),
+    ("DELETE", "/notifications/{id}", "write", delete_notification),
+    ("POST", "/notifications/{id}/test", "write", test_notification),
+)

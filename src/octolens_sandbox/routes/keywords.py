@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found, validation
 from octolens_sandbox.matching import referenced_keywords
 from octolens_sandbox.routes._common import (
+    Route,
     decode_cursor,
     no_body,
     only_query,
@@ -306,3 +307,15 @@ def reject_suggestions(sb: Sandbox, request: Request) -> Response:
     return Response(
         body={"success": True, "rejectedCount": len(targets), "rejectedSuggestionIds": [s["id"] for s in targets]}
     )
+
+
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/keywords/suggestions", "read", list_suggestions),
+    ("POST", "/keywords/suggestions", "write", accept_suggestion),
+    ("DELETE", "/keywords/suggestions", "write", reject_suggestions),
+    ("GET", "/keywords", "read", list_keywords),
+    ("POST", "/keywords", "write", add_keyword),
+    ("PATCH", "/keywords/{id}", "write", update_keyword),
+    ("DELETE", "/keywords/{id}", "write", delete_keyword),
+    ("POST", "/keywords/{id}/pause", "write", pause_keyword),
+)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found, validation
 from octolens_sandbox.matching import compile_mention_filters, feed_matches, matches
-from octolens_sandbox.routes._common import TIMESTAMP_PATTERN, decode_cursor, only_query, page, public, query_int
+from octolens_sandbox.routes._common import TIMESTAMP_PATTERN, Route, decode_cursor, only_query, page, public, query_int
 
 if TYPE_CHECKING:
     from octolens_sandbox.app import Sandbox
@@ -166,3 +166,11 @@ def by_author(sb: Sandbox, request: Request) -> Response:
 
 
 __all__ = ["ApiError"]
+
+ROUTES: tuple[Route, ...] = (
+    ("POST", "/mentions/export", "read", export_mentions),
+    ("GET", "/mentions/by-author", "read", by_author),
+    ("POST", "/mentions", "read", list_mentions),
+    ("GET", "/mentions/{sourceId}", "read", get_mention),
+    ("PATCH", "/mentions/{sourceId}", "write", update_mention),
+)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found, validation
-from octolens_sandbox.routes._common import decode_cursor, only_query, page, query_int
+from octolens_sandbox.routes._common import Route, decode_cursor, only_query, page, query_int
 from octolens_sandbox.seed import LANGUAGES, SOURCES, iso
 
 if TYPE_CHECKING:
@@ -183,3 +183,15 @@ def slack_channels(sb: Sandbox, request: Request) -> Response:
     offset = decode_cursor(cursor, "slack") if cursor is not None else 0
     chunk, next_cursor = page(rows, offset, pages * 10, "slack")
     return Response(body={"data": chunk, "pagination": {"nextCursor": next_cursor}})
+
+
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/tags", "read", tags),
+    ("GET", "/filters/global", "read", get_filters),
+    ("PATCH", "/filters/global", "write", replace_filters),
+    ("POST", "/filters/global/add", "write", add_values),
+    ("POST", "/filters/global/remove", "write", remove_values),
+    ("POST", "/ai/filter-wizard", "read", filter_wizard),
+    ("GET", "/integrations/slack", "read", slack_status),
+    ("GET", "/integrations/slack/channels", "read", slack_channels),
+)

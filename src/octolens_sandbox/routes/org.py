@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found
-from octolens_sandbox.routes._common import no_body, only_query, usage
+from octolens_sandbox.routes._common import Route, no_body, only_query, usage
 from octolens_sandbox.seed import KEYWORD_PLATFORMS, iso
 
 if TYPE_CHECKING:
@@ -166,3 +166,18 @@ def auth(sb: Sandbox, request: Request) -> Response:
     return Response(
         body={"organizationId": org["organizationId"], "name": org["name"], "plan": sb.plan, "scope": scopes}
     )
+
+
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/org", "read", get_org),
+    ("PATCH", "/org", "write", update_org),
+    ("GET", "/org/usage", "read", get_usage),
+    ("POST", "/org/upgrade-link", "write", upgrade_link),
+    ("GET", "/org/company", "read", get_company),
+    ("PATCH", "/org/company", "write", update_company),
+    ("GET", "/org/members/invitations", "read", list_invitations),
+    ("GET", "/org/members", "read", list_members),
+    ("POST", "/org/members/invite", "admin", invite),
+    ("DELETE", "/org/members/{id}", "admin", remove_member),
+    ("GET", "/auth", "read", auth),
+)

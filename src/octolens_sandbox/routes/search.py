@@ -6,7 +6,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found
-from octolens_sandbox.routes._common import decode_cursor, only_query, page, public, query_int, upgrade_required
+from octolens_sandbox.routes._common import Route, decode_cursor, only_query, page, public, query_int, upgrade_required
 from octolens_sandbox.seed import SOURCES
 
 if TYPE_CHECKING:
@@ -147,3 +147,10 @@ def list_searches(sb: Sandbox, request: Request) -> Response:
         for r in chunk
     ]
     return Response(body={"data": data, "pagination": {"nextCursor": next_cursor}}, headers=_quota_headers(sb))
+
+
+ROUTES: tuple[Route, ...] = (
+    ("POST", "/search", "read", run_search),
+    ("GET", "/search/{searchId}", "read", get_search),
+    ("GET", "/search", "read", list_searches),
+)
