@@ -46,6 +46,8 @@ BASE_TIMEOUT = 30.0
 LARGE_BODY = 256 * 1024
 """Answers larger than this (bytes of JSON) are worked on in a worker thread, a piece at a time."""
 PIECE_ITEMS = 500
+MAX_NAMED_ERRORS = 200
+"""An answer that fails in more places than this is not told place by place."""
 """Items of a long list validated per call (about 20 ms of GIL each for full mentions)."""
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -341,6 +343,8 @@ def _where(exc: Exception, field: str | None = None, offset: int = 0) -> str:
     """The first places an answer (or, with ``field``, a piece of that list from ``offset``) does not fit."""
     if not isinstance(exc, ValidationError):
         return "nested too deeply"
+    if exc.error_count() > MAX_NAMED_ERRORS:  # listing 200,000 errors holds the GIL for a second
+        return f"at {exc.error_count()} places"
     places: set[str] = set()
     for error in exc.errors(include_url=False, include_input=False, include_context=False):
         loc = list(error["loc"])
