@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp.manifest import ToolEntry
 
 README_PATH = Path(__file__).resolve().parents[1] / "README.md"
 TABLE_START = "<!-- tools:start -->"
 TABLE_END = "<!-- tools:end -->"
 
 
-def readme_table(tools: list[dict[str, Any]]) -> str:
+def readme_table(tools: list[ToolEntry]) -> str:
     """The README's tool table, in catalog order."""
     lines = [TABLE_START, "| Tool | Toolset | Operation | Scope | Hints |", "|---|---|---|---|---|"]
     for tool in tools:
@@ -42,7 +42,7 @@ def readme_table(tools: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def readme_with_table(readme: str, tools: list[dict[str, Any]]) -> str:
+def readme_with_table(readme: str, tools: list[ToolEntry]) -> str:
     start, end = readme.index(TABLE_START), readme.index(TABLE_END) + len(TABLE_END)
     return readme[:start] + readme_table(tools) + readme[end:]
 

@@ -15,6 +15,7 @@ from mcp_types import CallToolResult, TextContent, Tool
 from octolens_mcp.catalog.toolsets import TOOLSETS
 from octolens_mcp.http.errors import refused
 from octolens_mcp.jsontext import json_text
+from octolens_mcp.mcp.manifest import ToolEntry
 from octolens_mcp.mcp.scopes import allows
 from octolens_mcp.mcp.visibility import Visibility
 
@@ -80,9 +81,7 @@ class Exposure:
     needs a higher scope is neither listed nor callable for it.
     """
 
-    def __init__(
-        self, every_tool: list[dict[str, Any]], offered: list[dict[str, Any]], *, dynamic: bool, read_only: bool
-    ):
+    def __init__(self, every_tool: list[ToolEntry], offered: list[ToolEntry], *, dynamic: bool, read_only: bool):
         self._every_tool = every_tool
         self._offered = {tool["name"]: tool for tool in offered}
         self.dynamic = dynamic
@@ -97,7 +96,7 @@ class Exposure:
         listing = self._listings.get(scope)
         if listing is None:
             listed = [
-                Tool.model_validate({k: t[k] for k in _TOOL_KEYS})
+                Tool.model_validate({k: v for k, v in t.items() if k in _TOOL_KEYS})
                 for t in self._offered.values()
                 if t["name"] in self._shown and allows(scope, _needed(t))
             ]
@@ -158,7 +157,7 @@ class Exposure:
         return [name for name, tool in self._offered.items() if tool["toolset"] == toolset]
 
 
-def _needed(tool: dict[str, Any]) -> str:
+def _needed(tool: ToolEntry) -> str:
     return str(tool.get("_meta", {}).get("octolens/scope", "read"))
 
 

@@ -76,7 +76,7 @@ class UnknownToolset(ValueError):
     """A toolset name that does not exist."""
 
 
-def select_tools(settings: Settings, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def select_tools(settings: Settings, tools: list[manifest.ToolEntry]) -> list[manifest.ToolEntry]:
     """The manifest entries the settings expose."""
     wanted = settings.toolsets or DEFAULT_TOOLSETS
     if "all" not in wanted:

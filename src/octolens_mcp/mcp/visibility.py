@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from octolens_mcp.mcp.manifest import ToolEntry
 from octolens_mcp.mcp.scopes import allows
 
 
@@ -22,7 +22,7 @@ class Visibility:
     @classmethod
     def of(
         cls,
-        every_tool: Iterable[dict[str, Any]],
+        every_tool: Iterable[ToolEntry],
         *,
         exposed: Iterable[str],
         read_only: bool,
