@@ -40,7 +40,7 @@ ROUNDS = 4
 MIN_STRING_TOKENS = 24
 """A string cut to less than this keeps only its marker."""
 DEEP_MARKER = "[cut: nested too deeply]"
-BUDGET_HINT = "over the result budget"
+BUDGET_HINT = "over the result budget, OCTOLENS_RESULT_TOKENS"
 _FENCE_TOKENS = estimate_tokens(fenced(""))
 
 Hint = Callable[[dict[str, Any], int], str | None]
