@@ -72,7 +72,9 @@ def by_source_id(_result: dict[str, Any], item: dict[str, Any], _index: int) -> 
     return "get_mention returns it whole" if isinstance(source_id, str) and source_id else None
 
 
-MENTION = ItemKind(name="mention", identity=("sourceId", "id"), strangers=True, compact=compact_mention)
+MENTION = ItemKind(
+    name="mention", identity=("sourceId", "id"), strangers=True, compact=compact_mention, immutable=("id", "timestamp")
+)
 TAG = ItemKind(name="tag")
 
 

@@ -43,6 +43,10 @@ class Api(Protocol):
         """Tell the caller what a long call is waiting for (a no-op unless it asked for progress)."""
         ...
 
+    def known(self, kind: ItemKind, identity: str) -> dict[str, Any]:
+        """The immutable facts (``kind.immutable``) an earlier answer stated about that item; {} if none did."""
+        ...
+
     def seconds_left(self) -> float:
         """Seconds the call may still spend; for a polling call (``polls``), what is left of its polling window."""
         ...
@@ -71,6 +75,9 @@ class ItemKind:
     """Fields that name an item across reads (the first usable one wins): a cut list resumes after it."""
     strangers: bool = False
     """Its text is written outside the organisation (posts, authors): the result says so and fences it."""
+    immutable: tuple[str, ...] = ()
+    """Fields that never change once stated (a mention's id and timestamp): remembered from every result by
+    the item's identity, so a later write needs no read for them (``Api.known``)."""
     compact: Callable[[dict[str, Any], int, str], dict[str, Any]] | None = None
     """The compact form (``detail`` unset or compact): given the item, the body length kept, and how to
     read it whole (for the marker of a cut body)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -202,3 +203,27 @@ def _json_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_copy(item) for item in value]
     return value  # str, int, float, bool, None: immutable
+
+
+class Facts:
+    """Facts that never change once an answer stated them (a mention's id and timestamp), by item.
+
+    Per API key, bounded: the least recently used items beyond ``limit`` are forgotten (and read again).
+    """
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._known: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    def remember(self, kind: str, identity: str, facts: dict[str, Any]) -> None:
+        key = (kind, identity)
+        self._known[key] = {**self._known.pop(key, {}), **facts}
+        while len(self._known) > self._limit:
+            self._known.popitem(last=False)
+
+    def known(self, kind: str, identity: str) -> dict[str, Any]:
+        facts = self._known.get((kind, identity))
+        if facts is None:
+            return {}
+        self._known.move_to_end((kind, identity))
+        return dict(facts)

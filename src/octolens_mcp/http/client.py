@@ -34,7 +34,7 @@ from octolens_mcp import __version__
 from octolens_mcp.config import DEFAULT_MAX_RESPONSE_BYTES
 from octolens_mcp.http import wire
 from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
-from octolens_mcp.http.cache import ReadCache
+from octolens_mcp.http.cache import Facts, ReadCache
 from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.shared import LocalStore, SharedStore, SharedUnavailable
 from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
@@ -130,6 +130,8 @@ class OctolensClient:
         self._local = binding.local
         self._shared = binding.shared
         self.cache = ReadCache(cache_ttl, binding.local, binding.shared)
+        self.facts = Facts()
+        """What answers stated that cannot change (``ItemKind.immutable``), so writes need not read it again."""
         self.max_response_bytes = max_response_bytes
 
     @property

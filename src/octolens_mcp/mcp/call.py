@@ -30,7 +30,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from octolens_mcp.catalog import arguments
 from octolens_mcp.catalog.inventory import BY_NAME
 from octolens_mcp.catalog.models.common import InputModel
-from octolens_mcp.catalog.operation import OffsetResume, Operation
+from octolens_mcp.catalog.operation import ItemKind, OffsetResume, Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
@@ -71,6 +71,22 @@ class CallApi:
 
     def seconds_left(self) -> float:
         return self._deadline - self._reserve - time.monotonic()
+
+    def known(self, kind: ItemKind, identity: str) -> dict[str, Any]:
+        return self._client.facts.known(kind.name, identity)
+
+    def remember(self, op: Operation, structured: dict[str, Any]) -> None:
+        """Keep what the answer's items state that never changes (their kind's ``immutable`` fields)."""
+        items = op.items
+        if items is None or not items.kind.immutable:
+            return
+        rows = [structured] if items.field is None else structured.get(items.field)
+        for row in rows if isinstance(rows, list) else []:
+            identity = row.get(items.kind.identity[0]) if isinstance(row, dict) else None
+            if isinstance(identity, str) and identity:
+                facts = {name: row[name] for name in items.kind.immutable if isinstance(row.get(name), str | int)}
+                if facts:
+                    self._client.facts.remember(items.kind.name, identity, facts)
 
     async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
         request = op.request_with(data or {})
@@ -184,8 +200,11 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
     cut in half would no longer match).
     """
     if api.body_size > LARGE_BODY:  # tens of megabytes take seconds: off the event loop, in short steps
-        return await anyio.to_thread.run_sync(_present, op, raw, True, abandon_on_cancel=True)
-    return _present(op, raw, False)
+        structured = await anyio.to_thread.run_sync(_present, op, raw, True, abandon_on_cancel=True)
+    else:
+        structured = _present(op, raw, False)
+    api.remember(op, structured)
+    return structured
 
 
 def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
