@@ -129,6 +129,16 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     return structured
 
 
+def records(result: dict[str, Any], field: str = "data") -> list[dict[str, Any]]:
+    """The items of a list result as objects, from either form: a compact table (``columns`` and ``rows``,
+    a missing value null) or ``field``'s objects (``detail: "full"``, and lists not shown as tables)."""
+    if "columns" in result and "rows" in result and field not in result:
+        columns = result["columns"]
+        return [{c: v for c, v in zip(columns, row, strict=True) if v is not None} for row in result["rows"]]
+    rows: list[dict[str, Any]] = result[field]
+    return rows
+
+
 def error_of(result: CallToolResult) -> dict[str, Any]:
     """The error an ``isError`` result carries: the JSON on its text block's last line, equal to _meta's copy.
 

@@ -12,7 +12,7 @@ from mcp import Client
 
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Sandbox
-from tests.conftest import call, connect, fails, ok
+from tests.conftest import call, connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
@@ -26,19 +26,19 @@ def _text(result: Any) -> str:
 async def test_compact_by_default_full_on_request(client: Client) -> None:
     compact = await ok(client, "list_mentions", {"limit": 20, "includeAll": True})
     full = await ok(client, "list_mentions", {"limit": 20, "includeAll": True, "detail": "full"})
-    assert [m["sourceId"] for m in compact["data"]] == [m["sourceId"] for m in full["data"]]
-    for row in compact["data"]:
+    assert [m["sourceId"] for m in records(compact)] == [m["sourceId"] for m in records(full)]
+    for row in records(compact):
         assert not {"id", "url", "authorAvatar", "authorUrl", "relevanceComment"} & row.keys()
         assert None not in row.values() and row.get("engaged", True) is True
         assert all(set(k) == {"keyword"} for k in row.get("keywords", []))
-    assert all({"id", "url", "authorAvatar"} <= row.keys() for row in full["data"])
+    assert all({"id", "url", "authorAvatar"} <= row.keys() for row in records(full))
 
 
 async def test_a_long_body_is_cut_with_a_marker_and_get_mention_has_it_whole(client: Client, sandbox: Sandbox) -> None:
     sandbox.mentions[0]["body"] = LONG_BODY
     source_id = sandbox.mentions[0]["sourceId"]
     page = await ok(client, "list_mentions", {"limit": 5, "includeAll": True})
-    row = next(m for m in page["data"] if m["sourceId"] == source_id)
+    row = next(m for m in records(page) if m["sourceId"] == source_id)
     assert row["body"].startswith(LONG_BODY[:800]) and len(row["body"]) < 1000
     assert f"… [cut {len(LONG_BODY) - 800} chars; get_mention returns it whole]" in row["body"]
     whole = await ok(client, "get_mention", {"sourceId": source_id})
@@ -49,27 +49,27 @@ async def test_body_length_is_configurable(sandbox: Sandbox) -> None:
     sandbox.mentions[0]["body"] = LONG_BODY
     async with connect(sandbox, body_chars=100) as client:
         page = await ok(client, "list_mentions", {"limit": 1, "includeAll": True})
-    assert page["data"][0]["body"].startswith(LONG_BODY[:100] + "… [cut ")
+    assert records(page)[0]["body"].startswith(LONG_BODY[:100] + "… [cut ")
 
 
 async def test_a_list_over_the_budget_is_cut_at_a_whole_item_and_resumes_exactly(sandbox: Sandbox) -> None:
     for mention in sandbox.mentions:
         mention["body"] = LONG_BODY[:3000]
     async with connect(sandbox, result_tokens=1_000_000) as whole:
-        everything = [m["sourceId"] for m in (await ok(whole, "list_mentions", {"limit": 200}))["data"]]
+        everything = [m["sourceId"] for m in records(await ok(whole, "list_mentions", {"limit": 200}))]
     async with connect(sandbox, result_tokens=4000) as client:
         first = await call(client, "list_mentions", {"limit": 100})
         page = await ok(client, "list_mentions", {"limit": 100})
         assert estimate_tokens(_text(first)) <= 4000
         cut = page["truncated"]
-        assert cut["returned"] == len(page["data"]) > 0 and cut["returned"] + cut["omitted"] == 100
-        assert all(row["body"].endswith("returns it whole]") for row in page["data"])  # whole items, never half
-        seen = [m["sourceId"] for m in page["data"]]
+        assert cut["returned"] == len(records(page)) > 0 and cut["returned"] + cut["omitted"] == 100
+        assert all(row["body"].endswith("returns it whole]") for row in records(page))  # whole items, never half
+        seen = [m["sourceId"] for m in records(page)]
         cursor = page["pagination"]["nextCursor"]
         assert cursor.startswith("oc1.")
         while len(seen) < 100:
             more = await ok(client, "list_mentions", {"limit": 100, "cursor": cursor})
-            seen += [m["sourceId"] for m in more["data"]]
+            seen += [m["sourceId"] for m in records(more)]
             cursor = more["pagination"]["nextCursor"]
     # No item skipped, none repeated; the last call may walk on into the next API page (limit counts items).
     assert seen == everything[: len(seen)]
@@ -81,14 +81,14 @@ async def test_a_resumed_list_neither_repeats_nor_skips_when_new_mentions_arrive
     original = [m["sourceId"] for m in sandbox.mentions]
     async with connect(sandbox, result_tokens=4000) as client:
         page = await ok(client, "list_mentions", {"limit": 100, "includeAll": True})
-        seen = [m["sourceId"] for m in page["data"]]
+        seen = [m["sourceId"] for m in records(page)]
         # Three posts arrive at the top of the first API page before the agent asks for more.
         arrivals = [dict(sandbox.mentions[0], sourceId=f"reddit_t3_new{n}", id=900_000 + n) for n in range(3)]
         sandbox.mentions[0:0] = arrivals
         more = await ok(
             client, "list_mentions", {"limit": 100, "includeAll": True, "cursor": page["pagination"]["nextCursor"]}
         )
-    resumed = [m["sourceId"] for m in more["data"]]
+    resumed = [m["sourceId"] for m in records(more)]
     assert resumed and not set(resumed) & set(seen)
     assert seen + resumed == original[: len(seen) + len(resumed)]
 
@@ -102,14 +102,14 @@ async def test_a_resumed_list_moves_on_past_items_that_share_a_name(sandbox: San
     expected = [m["id"] for m in sandbox.mentions[:100]]
     async with connect(sandbox, result_tokens=4000) as client:
         page = await ok(client, "list_mentions", {"limit": 100, "includeAll": True, "detail": "full"})
-        seen = [m["id"] for m in page["data"]]
+        seen = [m["id"] for m in records(page)]
         for _ in range(100):
             cursor = page["pagination"].get("nextCursor")
             if len(seen) >= 100 or not cursor:
                 break
             arguments = {"limit": 100, "includeAll": True, "detail": "full", "cursor": cursor}
             page = await ok(client, "list_mentions", arguments)
-            seen += [m["id"] for m in page["data"]]
+            seen += [m["id"] for m in records(page)]
     assert seen[:100] == expected
 
 
@@ -170,15 +170,15 @@ async def test_a_cut_search_result_resumes_with_get_search_and_an_offset(sandbox
     query = {"query": "analytics", "maxResults": 500, "minRelevance": "low", "detail": "full"}
     async with connect(sandbox, result_tokens=1_000_000) as whole:
         everything = await ok(whole, "run_search", query)
-    expected = [m["sourceId"] for m in everything["mentions"]]
+    expected = [m["sourceId"] for m in records(everything, "mentions")]
     async with connect(sandbox, result_tokens=6000) as client:
         first = await ok(client, "get_search", {"searchId": everything["searchId"], "detail": "full"})
-        seen = [m["sourceId"] for m in first["mentions"]]
+        seen = [m["sourceId"] for m in records(first, "mentions")]
         resume = first["truncated"]["resume"]
         while True:
             assert resume["tool"] == "get_search"
             more = await ok(client, "get_search", {**resume["arguments"], "detail": "full"})
-            seen += [m["sourceId"] for m in more["mentions"]]
+            seen += [m["sourceId"] for m in records(more, "mentions")]
             if "truncated" not in more:
                 break
             resume = more["truncated"]["resume"]

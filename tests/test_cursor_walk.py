@@ -25,7 +25,7 @@ from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.server import build_server
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Fault, FaultySandbox
-from tests.conftest import call, connect, fails, ok, settings
+from tests.conftest import call, connect, fails, ok, records, settings
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,7 @@ BASE_URL = "https://app.octolens.test/api/v2"
 
 
 def _ids(page: dict[str, Any]) -> list[str]:
-    return [m["sourceId"] for m in page["data"]]
+    return [m["sourceId"] for m in records(page)]
 
 
 def _everything(sandbox: FaultySandbox) -> list[str]:
@@ -58,7 +58,7 @@ async def test_250_mentions_come_in_3_requests_and_the_cursor_goes_on(sandbox: F
         rest = await ok(
             client, "list_mentions", {"limit": 500, "includeAll": True, "cursor": first["pagination"]["nextCursor"]}
         )
-    assert len(first["data"]) == 250 and not first["pagination"]["nextCursor"].startswith("oc1.")
+    assert len(records(first)) == 250 and not first["pagination"]["nextCursor"].startswith("oc1.")
     assert _limits(sandbox)[3:] == [100, 100]  # 150 were left: the second page answers 50 and ends the list
     assert rest["paging"] == {"pages": 2} and rest["pagination"]["nextCursor"] is None
     assert _ids(first) + _ids(rest) == _everything(sandbox)
@@ -76,7 +76,7 @@ async def test_a_limit_within_one_page_sends_one_request_as_before(sandbox: Faul
     async with connect(sandbox) as client:
         page = await ok(client, "list_mentions", {"limit": 40, "includeAll": True})
         default = await ok(client, "list_mentions", {"includeAll": True})
-    assert _limits(sandbox) == [40, None] and len(page["data"]) == 40 and len(default["data"]) == 20
+    assert _limits(sandbox) == [40, None] and len(records(page)) == 40 and len(records(default)) == 20
     assert "paging" not in page and "paging" not in default
 
 
@@ -114,14 +114,14 @@ async def test_a_cut_on_a_later_page_names_that_page(sandbox: FaultySandbox) -> 
         first = await ok(client, "list_mentions", {"limit": 250, "includeAll": True})
         cut = first["truncated"]
         assert first["paging"] == {"pages": 2, "stopped": "budget"}
-        assert 100 < cut["returned"] == len(first["data"]) < 200 and cut["returned"] + cut["omitted"] == 200
+        assert 100 < cut["returned"] == len(records(first)) < 200 and cut["returned"] + cut["omitted"] == 200
         before = sandbox.count(LIST)
         resume = {"limit": 10, "includeAll": True, "cursor": first["pagination"]["nextCursor"]}
         more = await ok(client, "list_mentions", resume)
     # The resume cursor asks the API again for the page it names (its cursor, its size) and skips what was shown.
     second_page = sandbox.requests[start + 1].body
     assert sandbox.requests[before].body == second_page == {"includeAll": True, "limit": 100, "cursor": ANY}
-    assert _ids(first) + _ids(more) == everything[: len(first["data"]) + 10]
+    assert _ids(first) + _ids(more) == everything[: len(records(first)) + 10]
 
 
 async def test_a_failed_later_page_returns_what_was_collected_with_the_cursor(sandbox: FaultySandbox) -> None:
@@ -134,7 +134,7 @@ async def test_a_failed_later_page_returns_what_was_collected_with_the_cursor(sa
     assert paging["pages"] == 2 and paging["stopped"] == "error"
     assert paging["error"]["code"] == "UPSTREAM_ERROR" and paging["error"]["status"] == 500
     assert paging["error"]["message"]
-    assert len(first["data"]) == 100 and _ids(first) + _ids(rest)[:200] == _everything(sandbox)[:300]
+    assert len(records(first)) == 100 and _ids(first) + _ids(rest)[:200] == _everything(sandbox)[:300]
 
 
 async def test_a_failed_first_page_is_the_calls_error(sandbox: FaultySandbox) -> None:
@@ -261,7 +261,7 @@ async def test_every_cursor_list_walks_its_pages(tool: str, arguments: dict[str,
     async with mock_api(paged(tool, 1000)) as (client, seen):
         page = await ok(client, tool, {**arguments, "limit": wanted})
     assert _asked_limits(seen) == [page_max, page_max, 20]
-    assert [row[key] for row in page["data"]] == [_row(tool, i)[key] for i in range(wanted)]
+    assert [row[key] for row in records(page)] == [_row(tool, i)[key] for i in range(wanted)]
     assert page["paging"] == {"pages": 3}
     cursor = page["pagination"]["nextCursor"] if "pagination" in page else page["nextCursor"]
     assert cursor == str(wanted)
@@ -270,7 +270,7 @@ async def test_every_cursor_list_walks_its_pages(tool: str, arguments: dict[str,
 async def test_suggestion_pages_join_their_keywords() -> None:
     async with mock_api(paged("list_keyword_suggestions", 130)) as (client, seen):
         page = await ok(client, "list_keyword_suggestions", {"limit": 500})
-    assert len(seen) == 2 and len(page["data"]) == 130 and page["nextCursor"] is None
+    assert len(seen) == 2 and len(records(page)) == 130 and page["nextCursor"] is None
     assert [k["id"] for k in page["keywords"]] == [0, 1, 2] and page["totalSuggestionCount"] == 130
 
 
@@ -310,10 +310,10 @@ async def test_the_walk_requests_no_page_it_has_no_room_to_show() -> None:
     while high - low > 1:
         middle = (low + high) // 2
         page, _ = await whole_first_page(middle)
-        if len(page["data"]) >= 100:
+        if len(records(page)) >= 100:
             high = middle
         else:
             low = middle
     page, requests = await whole_first_page(high)
-    assert requests == 1 and len(page["data"]) == 100 and "truncated" not in page
+    assert requests == 1 and len(records(page)) == 100 and "truncated" not in page
     assert page["paging"] == {"pages": 1, "stopped": "budget"} and page["pagination"]["nextCursor"] == "100"

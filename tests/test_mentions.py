@@ -13,36 +13,36 @@ from mcp import Client
 
 from octolens_sandbox import Sandbox
 from octolens_sandbox.seed import INJECTION_BODY
-from tests.conftest import EXPORT_DIR, call, connect, fails, ok
+from tests.conftest import EXPORT_DIR, call, connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_list_mentions_pages_newest_first(client: Client) -> None:
     first = await ok(client, "list_mentions", {"limit": 5, "detail": "full"})
-    assert len(first["data"]) == 5
-    stamps = [m["timestamp"] for m in first["data"]]
+    assert len(records(first)) == 5
+    stamps = [m["timestamp"] for m in records(first)]
     assert stamps == sorted(stamps, reverse=True)
     cursor = first["pagination"]["nextCursor"]
     assert isinstance(cursor, str)
     second = await ok(client, "list_mentions", {"limit": 5, "cursor": cursor, "detail": "full"})
-    assert {m["id"] for m in first["data"]}.isdisjoint({m["id"] for m in second["data"]})
-    assert second["data"][0]["timestamp"] <= stamps[-1]
+    assert {m["id"] for m in records(first)}.isdisjoint({m["id"] for m in records(second)})
+    assert records(second)[0]["timestamp"] <= stamps[-1]
 
 
 async def test_simple_filters_and_negation(client: Client) -> None:
     page = await ok(
         client, "list_mentions", {"limit": 50, "filters": {"source": ["reddit"], "!tag": ["hiring"]}, "detail": "full"}
     )
-    assert page["data"]
-    assert all(m["source"] == "reddit" and "hiring" not in m["tags"] for m in page["data"])
+    assert records(page)
+    assert all(m["source"] == "reddit" and "hiring" not in m["tags"] for m in records(page))
     negative = await ok(
         client,
         "list_mentions",
         {"limit": 50, "filters": {"sentiment": ["negative"], "keyword": ["3"]}, "detail": "full"},
     )
-    assert negative["data"]
-    assert all(m["sentiment"] == "Negative" and 3 in [k["id"] for k in m["keywords"]] for m in negative["data"])
+    assert records(negative)
+    assert all(m["sentiment"] == "Negative" and 3 in [k["id"] for k in m["keywords"]] for m in records(negative))
 
 
 async def test_advanced_filters(client: Client) -> None:
@@ -54,17 +54,17 @@ async def test_advanced_filters(client: Client) -> None:
         ],
     }
     page = await ok(client, "list_mentions", {"limit": 100, "filters": filters, "detail": "full"})
-    assert page["data"]
-    assert all(m["source"] in ("reddit", "hackernews") and m["sentiment"] != "Positive" for m in page["data"])
+    assert records(page)
+    assert all(m["source"] in ("reddit", "hackernews") and m["sentiment"] != "Positive" for m in records(page))
 
 
 async def test_view_applies_a_feed_and_include_all_adds_low_relevance(client: Client) -> None:
     page = await ok(client, "list_mentions", {"limit": 100, "view": 1, "detail": "full"})
-    assert page["data"]
-    assert all(m["sentiment"] == "Negative" and {1, 2} & {k["id"] for k in m["keywords"]} for m in page["data"])
-    assert all(m["relevanceScore"] in (0, 1) for m in page["data"])
+    assert records(page)
+    assert all(m["sentiment"] == "Negative" and {1, 2} & {k["id"] for k in m["keywords"]} for m in records(page))
+    assert all(m["relevanceScore"] in (0, 1) for m in records(page))
     everything = await ok(client, "list_mentions", {"limit": 100, "includeAll": True, "detail": "full"})
-    assert any(m["relevanceScore"] == 2 for m in everything["data"])
+    assert any(m["relevanceScore"] == 2 for m in records(everything))
 
 
 async def test_mention_text_is_delivered_as_untrusted_data(client: Client, sandbox: Sandbox) -> None:
@@ -85,7 +85,7 @@ async def test_export_goes_to_a_file_with_a_preview(client: Client) -> None:
     assert exported["format"] == "json" and exported["total"] == 7 and exported["rows"] == 7
     assert "sourceId" in exported["columns"] and len(exported["preview"]) == 3 and "data" not in exported
     written = json.loads(await anyio.Path(path).read_text(encoding="utf-8"))
-    assert len(written["data"]) == 7 and all("authorAvatar" in row for row in written["data"])  # full records
+    assert len(records(written)) == 7 and all("authorAvatar" in row for row in records(written))  # full records
     as_csv = await ok(client, "export_mentions", {"format": "csv", "limit": 3})
     assert as_csv["rows"] == 3 and as_csv["columns"][:2] == ["id", "sourceId"] and "csv" not in as_csv
     rows = list(csv.reader(io.StringIO(await anyio.Path(as_csv["path"]).read_text(encoding="utf-8"))))
@@ -159,7 +159,7 @@ async def test_update_mention_needs_exactly_one_change(client: Client, sandbox: 
 async def test_author_mentions(client: Client, sandbox: Sandbox) -> None:
     reddit = next(m for m in sandbox.mentions if m["source"] == "reddit")
     page = await ok(client, "list_author_mentions", {"source": "reddit", "handle": "@" + reddit["author"], "limit": 50})
-    assert page["data"] and all(m["author"] == reddit["author"] and m["source"] == "reddit" for m in page["data"])
+    assert records(page) and all(m["author"] == reddit["author"] and m["source"] == "reddit" for m in records(page))
     # Which of handle/profileUrl a platform takes is the API's call; only "neither" is refused locally.
     await ok(client, "list_author_mentions", {"source": "linkedin", "handle": "someone"})
     assert sandbox.count() == 2
@@ -177,7 +177,7 @@ async def test_filter_wizard_answers_mention_filters_usable_by_list_mentions(cli
     assert wizard["grammar"] == "mention"
     assert wizard["filters"]["source"] == ["reddit"] and wizard["filters"]["sentiment"] == ["negative"]
     page = await ok(client, "list_mentions", {"filters": wizard["filters"], "limit": 10})
-    assert all(m["source"] == "reddit" for m in page["data"])
+    assert all(m["source"] == "reddit" for m in records(page))
     vague = await ok(client, "generate_filters", {"query": "stuff"})
     assert vague["filters"] is None and vague["grammar"] == "none" and vague["explanation"]
 

@@ -508,4 +508,4 @@ def test_the_python_example_runs_against_the_http_server(http_server: str) -> No
             check=False,
         )
     assert done.returncode == 0, f"{block.where}: {done.stderr[-2000:]}"
-    assert "'data'" in done.stdout, f"{block.where}: printed {done.stdout[:500]!r}"
+    assert "'rows'" in done.stdout, f"{block.where}: printed {done.stdout[:500]!r}"

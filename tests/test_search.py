@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect, fails, ok
+from tests.conftest import connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
@@ -18,11 +18,11 @@ async def test_run_search_completes_and_is_listed(client: Client, sandbox: Sandb
         client, "run_search", {"query": "Heliograph", "sources": ["reddit", "hackernews"], "maxResults": 20}
     )
     assert result["status"] == "completed" and result["searchId"].startswith("srch_")
-    assert result["stats"]["mentionsConsumed"] >= 0 and result["mentions"]
-    assert any(m.get("alreadyInWorkspace") for m in result["mentions"])
+    assert result["stats"]["mentionsConsumed"] >= 0 and records(result, "mentions")
+    assert any(m.get("alreadyInWorkspace") for m in records(result, "mentions"))
     assert sandbox.count("POST /search") == 1
     listed = await ok(client, "list_searches")
-    assert listed["data"][0]["searchId"] == result["searchId"] and listed["data"][0]["query"] == "Heliograph"
+    assert records(listed)[0]["searchId"] == result["searchId"] and records(listed)[0]["query"] == "Heliograph"
     again = await ok(client, "get_search", {"searchId": result["searchId"]})
     assert again["status"] == "completed" and again["query"] == "Heliograph"
 

@@ -11,7 +11,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import CANARY_KEY, TOOL_COUNT
+from tests.conftest import CANARY_KEY, TOOL_COUNT, records
 from tests.installed_command import COMMAND, environment, run_command
 
 pytestmark = pytest.mark.anyio
@@ -24,17 +24,17 @@ async def test_demo_over_stdio_with_the_sdk_client() -> None:
         assert len(tools) == TOOL_COUNT
         keywords = await client.call_tool("list_keywords", {})
         assert not keywords.is_error and keywords.structured_content is not None
-        assert keywords.structured_content["data"][0]["keyword"]
+        assert records(keywords.structured_content)[0]["keyword"]
         assert keywords.meta is not None and keywords.meta["octolens/demo"] is True
         text = keywords.content[0].text  # type: ignore[union-attr]
         assert text.startswith("Demo data")
         page = await client.call_tool("list_mentions", {"limit": 3})
-        assert page.structured_content is not None and len(page.structured_content["data"]) == 3
+        assert page.structured_content is not None and len(records(page.structured_content)) == 3
         created = await client.call_tool("create_feed", {"name": "From stdio"})
         assert not created.is_error and created.structured_content is not None
         listed = await client.call_tool("list_feeds", {})
         assert listed.structured_content is not None
-        assert "From stdio" in [f["name"] for f in listed.structured_content["data"]]
+        assert "From stdio" in [f["name"] for f in records(listed.structured_content)]
 
 
 async def _exchange(args: list[str], env: dict[str, str], messages: list[dict[str, Any]]) -> tuple[list[str], str]:

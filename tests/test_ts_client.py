@@ -143,7 +143,7 @@ def test_successes_pass_the_ts_clients_output_validation(demo_run: dict[str, Any
         assert isinstance(result.get("structuredContent"), dict), f"{what}: no structuredContent"
         assert result["content"] and result["content"][0]["type"] == "text"
     by_name = dict(zip([name for name, _ in SUCCESS_CALLS], successes, strict=True))
-    assert len(by_name["list_mentions"]["ok"]["structuredContent"]["data"]) == 3
+    assert len(by_name["list_mentions"]["ok"]["structuredContent"]["rows"]) == 3  # compact: a table
     assert by_name["list_keywords"]["ok"]["structuredContent"]["data"][0]["keyword"]
     assert "From TS" in [feed["name"] for feed in by_name["list_feeds"]["ok"]["structuredContent"]["data"]]
 

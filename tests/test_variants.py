@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from mcp import Client
 
 from octolens_mcp.mcp.server import build_server
-from tests.conftest import TOOL_COUNT, call, error_of, ok, settings
+from tests.conftest import TOOL_COUNT, call, error_of, ok, records, settings
 from tests.variant_bodies import (
     ADVANCED_FILTERS,
     BARE_MENTION,
@@ -129,8 +129,15 @@ _MISSING = object()
 
 
 def at(data: Any, path: str) -> Any:
-    """The value at a dotted path (list indexes as numbers), or ``_MISSING``."""
+    """The value at a dotted path (list indexes as numbers), or ``_MISSING``.
+
+    A compact list shown as a table (``columns`` and ``rows``) is read by its items' field name, so the
+    same path names a value in either form.
+    """
     node = data
+    head = path.split(".", 1)[0]
+    if isinstance(data, dict) and head not in data and "columns" in data and "rows" in data:
+        node = {head: records(data, head)}
     for part in path.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]

@@ -19,7 +19,7 @@ from mcp import Client
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import Sandbox
-from tests.conftest import CANARY_KEY, connect, fails, ok
+from tests.conftest import CANARY_KEY, connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
@@ -268,7 +268,7 @@ async def test_org_wide_suggestions_literal_is_normalised() -> None:
     }
     async with answered_by(literal(200, raw)) as (client, _):
         got = await ok(client, "list_keyword_suggestions", {})
-    assert got["data"] == [{**raw["suggestions"][0], "keyword": "acme", "keywordVolume": 120}]  # type: ignore[index]
+    assert records(got) == [{**raw["suggestions"][0], "keyword": "acme", "keywordVolume": 120}]  # type: ignore[index]
     assert got["totalSuggestionCount"] == 1 and got["nextCursor"] is None
 
 
@@ -318,7 +318,9 @@ async def test_running_search_literal_then_completed() -> None:
 
     async with answered_by(responder) as (client, seen):
         got = await ok(client, "run_search", {"query": "acme"})
-    assert got == {"notice": UNTRUSTED, **done}
+    # Compact results are a table: no results are no columns and no rows.
+    table = {key: value for key, value in done.items() if key != "mentions"} | {"columns": [], "rows": []}
+    assert got == {"notice": UNTRUSTED, **table}
     assert [(r.method, r.url.path) for r in seen] == [
         ("POST", "/api/v2/search"),
         ("GET", "/api/v2/search/srch_2h9dK3mQxYz"),

@@ -172,7 +172,7 @@ LIST = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-    items=Items(field="data", kind=MENTION, whole=by_source_id),
+    items=Items(field="data", kind=MENTION, whole=by_source_id, table=True),
     paging=CursorPages(MENTION_PAGE_MAX),
     lists_ids=("POST_NOT_FOUND", "MENTION_NOT_FOUND"),
     open_world=True,
@@ -256,7 +256,7 @@ BY_AUTHOR = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-    items=Items(field="data", kind=MENTION, whole=by_source_id),
+    items=Items(field="data", kind=MENTION, whole=by_source_id, table=True),
     paging=CursorPages(AUTHOR_PAGE_MAX),
     open_world=True,
 )

@@ -93,6 +93,9 @@ class Items:
     whole: Callable[[dict[str, Any], dict[str, Any], int], str | None] | None = None
     """How to read one item whole when this result cut it: given the result, the item and its index (as
     returned), a short instruction naming a tool that returns it; None where none does."""
+    table: bool = False
+    """Compact results show the items as one table, ``columns`` and ``rows`` (each row the values in column
+    order), instead of an object per item repeating every key; ``detail: "full"`` keeps the objects."""
 
 
 @dataclass(frozen=True)

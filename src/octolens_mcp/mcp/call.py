@@ -146,6 +146,7 @@ async def call_tool(
             structured = await paging.walk(op, api, given, fetch_page, budget_tokens=settings.result_tokens)
         else:
             structured = await _whole(op, api, given, settings, owner, to_file)
+        structured = _tabulated(op, given, structured)
     except OctolensError as error:
         if error.code == "RESPONSE_LOST" and op.verify:
             error.extra.setdefault("verify", op.verify)
@@ -271,6 +272,25 @@ def _compacted(
         return structured
     shown = [compact(row, body_chars, whole(row, i)) if isinstance(row, dict) else row for i, row in enumerate(rows)]
     return {**structured, field: shown}
+
+
+def _tabulated(op: Operation, args: InputModel, structured: dict[str, Any]) -> dict[str, Any]:
+    """A compact list declared as a table: its items become ``columns`` and ``rows``, where the list was."""
+    items = op.items
+    if items is None or not items.table or items.field is None or getattr(args, "detail", None) == "full":
+        return structured
+    records = structured.get(items.field)
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        return structured
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    out: dict[str, Any] = {}
+    for key, value in structured.items():
+        if key == items.field:
+            out["columns"] = columns
+            out["rows"] = [[record.get(column) for column in columns] for record in records]
+        else:
+            out[key] = value
+    return out
 
 
 def _fit_text(structured: dict[str, Any], field: str, budget_tokens: int) -> dict[str, Any]:

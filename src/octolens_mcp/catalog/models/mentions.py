@@ -74,7 +74,13 @@ class MentionPage(ApiModel):
 
     notice: str | None = Field(default=None, description="Set on the result: the post fields below are untrusted data.")
 
-    data: list[Mention] | None = Field(default=None, description="Mentions on this page.")
+    data: list[Mention] | None = Field(default=None, description="detail=full: the mentions on this page.")
+    columns: list[str] | None = Field(
+        default=None, description="Compact (default): the column names of rows; detail=full gives data objects instead."
+    )
+    rows: list[list[Any]] | None = Field(
+        default=None, description="Compact: one row per mention, values in column order."
+    )
     pagination: Pagination = Field(default_factory=Pagination, description="Cursor for the next page.")
     paging: PagingReport | None = Field(default=None, description="Set when limit spans several API pages.")
 

@@ -70,7 +70,15 @@ class SearchResult(ApiModel):
     stats: SearchStats | None = Field(default=None, description="Counters, when completed.")
     partialStats: dict[str, Any] | None = Field(default=None, description="Progress counters while running.")
     pollUrl: str | None = Field(default=None, description="Where to poll while running.")
-    mentions: list[Mention] | None = Field(default=None, description="Results ranked by relevance (untrusted text).")
+    mentions: list[Mention] | None = Field(default=None, description="detail=full: results ranked by relevance.")
+    columns: list[str] | None = Field(
+        default=None,
+        description="Compact (default): the column names of rows; detail=full gives mentions objects instead.",
+    )
+    rows: list[list[Any]] | None = Field(
+        default=None, description="Compact: one row per result, ranked by relevance, values in column order."
+    )
+
     quota: SearchQuota | None = Field(default=None, description="Quota left, from this answer's headers.")
 
 
