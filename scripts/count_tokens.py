@@ -14,7 +14,7 @@ from bpe_openai import get_encoding
 
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from octolens_mcp.mcp.exposure import CORE_TOOLS, ENABLE_TOOLSET, LIST_TOOLSETS
-from octolens_mcp.mcp.manifest import load
+from octolens_mcp.mcp.manifest import load, offered_by_default
 
 
 def main() -> int:
@@ -26,14 +26,15 @@ def main() -> int:
         return len(encoding.encode(name + "\n" + description + "\n" + json.dumps(schema, separators=(",", ":"))))
 
     for tool in tools:
-        rows.append((tool["name"], tool["toolset"], cost(tool["name"], tool["description"], tool["inputSchema"])))
+        by_default = offered_by_default(tool)
+        rows.append((tool["name"], by_default, cost(tool["name"], tool["description"], tool["inputSchema"])))
     if "--per-tool" in sys.argv:
-        for name, toolset, count in sorted(rows, key=lambda r: -r[2]):
-            print(f"{count:6d}  {toolset:14s} {name}")
+        for name, by_default, count in sorted(rows, key=lambda r: -r[2]):
+            print(f"{count:6d}  {'default' if by_default else '':8s} {name}")
     total = sum(r[2] for r in rows)
-    default = sum(r[2] for r in rows if r[1] in DEFAULT_TOOLSETS)
+    default = sum(r[2] for r in rows if r[1])
     print(f"all tools ({len(rows)}): {total} tokens")
-    defaults = sum(r[1] in DEFAULT_TOOLSETS for r in rows)
+    defaults = sum(r[1] for r in rows)
     print(f"default toolsets {','.join(DEFAULT_TOOLSETS)} ({defaults}): {default} tokens")
     meta = sum(cost(t.name, t.description or "", dict(t.input_schema)) for t in (LIST_TOOLSETS, ENABLE_TOOLSET))
     start = sum(r[2] for r in rows if r[0] in CORE_TOOLS) + meta

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.manifest import ToolEntry
 
@@ -33,7 +32,7 @@ def readme_table(tools: list[ToolEntry]) -> str:
             )
             if on
         ]
-        default = " (default)" if tool["toolset"] in DEFAULT_TOOLSETS else ""
+        default = " (default)" if manifest.offered_by_default(tool) else ""
         lines.append(
             f"| `{tool['name']}` | {tool['toolset']}{default} | `{tool['_meta']['octolens/operation']}` "
             f"| {tool['_meta']['octolens/scope']} | {', '.join(flags) or '-'} |"

@@ -115,7 +115,7 @@ def test_generated_files_are_current() -> None:
 @pytest.mark.parametrize(
     ("toolsets", "read_only", "expected"),
     [
-        (None, False, {"mentions", "keywords", "feeds", "analytics"}),
+        (None, False, {"mentions", "search", "keywords", "feeds", "analytics"}),
         (("search", "org"), False, {"search", "org"}),
     ],
 )
@@ -126,6 +126,8 @@ async def test_toolsets_select_tools(
         tools = (await client.list_tools()).tools
     entries = {entry["name"]: entry["toolset"] for entry in manifest.load()}
     assert {entries[tool.name] for tool in tools} == expected
+    # run_search spends search quota: offered only when its toolset is named.
+    assert ("run_search" in {tool.name for tool in tools}) == (toolsets is not None and "search" in toolsets)
 
 
 async def test_read_only_mode_hides_every_write(sandbox: Sandbox) -> None:

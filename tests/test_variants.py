@@ -126,6 +126,7 @@ def assert_conforms(schema: dict[str, Any], structured: dict[str, Any]) -> None:
 
 
 _MISSING = object()
+_EMPTY: list[Any] = [None, False, "", [], {}]
 
 
 def at(data: Any, path: str) -> Any:
@@ -1374,6 +1375,8 @@ async def test_variant_answer_is_read(variant: Variant) -> None:
         got = at(structured, path)
         if got is _MISSING and variant.loose:
             got = at(structured.get("response"), path)
+        if got is _MISSING and _EMPTY.count(expected) and variant.tool.startswith("list_") and path.startswith("data."):
+            continue  # a compact list leaves out empty values (null, false, "", [], {}): absent reads as empty
         assert got is not _MISSING, f"{path} missing from {structured}"
         assert got == expected, path
         assert isinstance(got, bool) == isinstance(expected, bool), f"{path}: {got!r} is not {expected!r}"

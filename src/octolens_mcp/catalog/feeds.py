@@ -17,7 +17,7 @@ from octolens_mcp.catalog.models.feeds import (
     UpdateFeedInput,
 )
 from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, ItemKind, Items, Operation
+from octolens_mcp.catalog.operation import Api, ItemKind, Items, Operation, lean
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
@@ -30,7 +30,7 @@ _FEED_GRAMMAR = (
 )
 
 
-FEED = ItemKind(name="feed")
+FEED = ItemKind(name="feed", compact=lean("createdAt", "updatedAt"))
 
 
 async def _with_keyword_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:

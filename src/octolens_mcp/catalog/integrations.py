@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from octolens_mcp.catalog.models.common import NoInput
 from octolens_mcp.catalog.models.misc import SlackChannelPage, SlackChannelsInput, SlackStatus
-from octolens_mcp.catalog.operation import CursorPages, ItemKind, Items, Operation
+from octolens_mcp.catalog.operation import CursorPages, ItemKind, Items, Operation, lean
 
 STATUS = Operation(
     name="get_slack_status",
@@ -22,7 +22,7 @@ STATUS = Operation(
     cache="slack",
 )
 
-CHANNEL = ItemKind(name="Slack channel")
+CHANNEL = ItemKind(name="Slack channel", compact=lean())
 
 CHANNELS = Operation(
     name="search_slack_channels",

@@ -23,11 +23,11 @@ from octolens_mcp.catalog.models.keywords import (
     SuggestionsRejected,
     UpdateKeywordInput,
 )
-from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, Operation, lean
 from octolens_mcp.http.errors import OctolensError
 
-KEYWORD = ItemKind(name="keyword")
-SUGGESTION = ItemKind(name="keyword suggestion", strangers=True)
+KEYWORD = ItemKind(name="keyword", compact=lean("createdAt", "updatedAt"))
+SUGGESTION = ItemKind(name="keyword suggestion", strangers=True, compact=lean("createdAt", "updatedAt"))
 """Suggested from posts the keyword matched: their reasons quote strangers' text."""
 
 
@@ -149,9 +149,8 @@ ADD = Operation(
     toolset="keywords",
     title="Add keyword",
     description=(
-        "Start tracking a keyword; AI fills omitted context, exclusions and platforms (slow). Checks the current "
-        "keyword list first: a term already tracked (any case, same isSubReddit) is returned with "
-        "alreadyExisted=true instead of a duplicate."
+        "Start tracking a keyword; AI fills omitted context, exclusions and platforms (slow). A term already "
+        "tracked (any case) comes back with alreadyExisted=true, not a duplicate."
     ),
     input=AddKeywordInput,
     output=Keyword,
@@ -213,8 +212,7 @@ PAUSE = Operation(
     toolset="keywords",
     title="Pause or resume keyword",
     description=(
-        "Pause (paused=true) or resume (paused=false) collection. Reads the current state first (never from cache) "
-        "and sends the toggle only when it differs; paused is null if the answer did not state it."
+        "Pause (paused=true) or resume (paused=false) collection; toggled only if it differs from the current state."
     ),
     input=PauseKeywordInput,
     output=KeywordPauseState,

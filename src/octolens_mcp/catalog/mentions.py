@@ -164,8 +164,7 @@ LIST = Operation(
     title="List mentions",
     description=(
         "List collected mentions, newest first, with optional filters; limit may span pages, nextCursor continues. "
-        "Keyword filters and view take ids or exact names (resolved from list_keywords/list_feeds, possibly cached "
-        "30 s). No default time window: set startDate for recent ones."
+        "Keyword filters and view take ids or exact names. No default time window: set startDate for recent ones."
     ),
     input=ListMentionsInput,
     output=MentionPage,
@@ -227,8 +226,8 @@ UPDATE = Operation(
     toolset="mentions",
     title="Triage mention",
     description=(
-        "Triage a mention: set exactly one of engaged (true/false, sent only if it differs, state read back), "
-        "relevance (high|medium|low|clear) or sentiment. timestamp and postId are read from the mention if omitted."
+        "Triage a mention: set exactly one of engaged (true/false; toggled only if it differs), "
+        "relevance (high|medium|low|clear) or sentiment. timestamp and postId default to the mention's."
     ),
     input=UpdateMentionInput,
     output=MentionUpdate,

@@ -12,9 +12,9 @@ from octolens_mcp.catalog.models.notifications import (
     NotificationTest,
     UpdateNotificationInput,
 )
-from octolens_mcp.catalog.operation import ItemKind, Items, Operation
+from octolens_mcp.catalog.operation import ItemKind, Items, Operation, lean
 
-NOTIFICATION = ItemKind(name="notification")
+NOTIFICATION = ItemKind(name="notification", compact=lean("createdAt", "updatedAt"))
 
 LIST = Operation(
     name="list_notifications",

@@ -83,6 +83,21 @@ class ItemKind:
     read it whole (for the marker of a cut body)."""
 
 
+def lean(*internal: str) -> Callable[[dict[str, Any], int, str], dict[str, Any]]:
+    """A compact form for reference data: no nulls, empty values or false flags, nor the ``internal`` fields
+    (bookkeeping timestamps): what is left out reads as absent, empty or false."""
+    dropped = frozenset(internal)
+
+    def compact(record: dict[str, Any], _body_chars: int, _whole: str) -> dict[str, Any]:
+        return {
+            key: value
+            for key, value in record.items()
+            if key not in dropped and value is not None and value is not False and value not in ("", [], {})
+        }
+
+    return compact
+
+
 @dataclass(frozen=True, kw_only=True)
 class Items:
     """Where a result holds records, and of what kind."""
@@ -158,6 +173,8 @@ class Operation:
     """A read of reference data kept for the cache period: the group its writes name in ``changes``."""
     changes: frozenset[str] = frozenset()
     """For a write: the cache groups it can change (dropped before and after it)."""
+    opt_in: bool = False
+    """It spends more than a request (search quota): offered only when its toolset is named, never by default."""
     lists_ids: tuple[str, ...] = ()
     """For a list: the not-found codes whose valid ids it gives (the hint of such an error names it)."""
     timeout: float = 30.0

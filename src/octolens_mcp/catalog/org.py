@@ -22,11 +22,11 @@ from octolens_mcp.catalog.models.org import (
     UpgradeLink,
     Usage,
 )
-from octolens_mcp.catalog.operation import ItemKind, Items, Operation
+from octolens_mcp.catalog.operation import ItemKind, Items, Operation, lean
 from octolens_mcp.catalog.scope_names import scope_names
 
-MEMBER = ItemKind(name="member")
-INVITATION = ItemKind(name="invitation")
+MEMBER = ItemKind(name="member", compact=lean("createdAt", "updatedAt"))
+INVITATION = ItemKind(name="invitation", compact=lean())
 
 
 def auth_info(body: Any) -> Any:

@@ -16,10 +16,10 @@ from octolens_mcp.catalog.models.search import (
     SearchList,
     SearchResult,
 )
-from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, OffsetResume, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, OffsetResume, Operation, lean
 from octolens_mcp.http.errors import OctolensError
 
-SEARCH = ItemKind(name="search", identity=("searchId",))
+SEARCH = ItemKind(name="search", identity=("searchId",), compact=lean())
 
 DEFAULT_POLL_SECONDS = 2.0
 MIN_POLL_SECONDS = 1.0
@@ -85,6 +85,7 @@ RUN = Operation(
     items=Items(field="mentions", kind=MENTION, whole=_one_result, table=True),
     paging=OffsetResume("get_search", _from_offset),
     changes=frozenset({"usage"}),
+    opt_in=True,
     open_world=True,
     timeout=60.0,
     runner=_run,

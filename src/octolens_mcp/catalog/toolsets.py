@@ -34,4 +34,5 @@ TOOLSETS: dict[Toolset, str] = {
     "filters": "Org-wide global filter lists",
     "integrations": "Slack connection and channels",
 }
-DEFAULT_TOOLSETS: tuple[Toolset, ...] = ("mentions", "keywords", "feeds", "analytics")
+DEFAULT_TOOLSETS: tuple[Toolset, ...] = ("mentions", "search", "keywords", "feeds", "analytics")
+"""Offered when no toolsets are named; an opt-in tool among them (``run_search``) only when its toolset is."""

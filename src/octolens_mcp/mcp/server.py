@@ -78,6 +78,8 @@ class UnknownToolset(ValueError):
 
 def select_tools(settings: Settings, tools: list[manifest.ToolEntry]) -> list[manifest.ToolEntry]:
     """The manifest entries the settings expose."""
+    if settings.toolsets is None:
+        tools = [tool for tool in tools if manifest.offered_by_default(tool)]
     wanted = settings.toolsets or DEFAULT_TOOLSETS
     if "all" not in wanted:
         unknown = sorted(set(wanted) - set(TOOLSETS))

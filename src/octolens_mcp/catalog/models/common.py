@@ -98,7 +98,7 @@ class InputModel(BaseModel):
 
 
 Detail = Literal["compact", "full"]
-DETAIL_DESCRIPTION = "compact (default; long bodies cut) or full (every field, whole bodies)."
+DETAIL_DESCRIPTION = "compact (default: a table, long bodies cut) or full (every field)."
 
 
 class PassThroughModel(InputModel):
