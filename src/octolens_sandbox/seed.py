@@ -799,7 +799,10 @@ _PHRASES = {
         "And yes, I know self-hosted analytics is an option. We don't have the ops capacity.",
     ),
     "analytics": ("Cross-posting from r/analytics.",),
-    "@acmeanalytics": ("(cc @acmeanalytics in case someone there reads this)", "Tagging @acmeanalytics for visibility."),
+    "@acmeanalytics": (
+        "(cc @acmeanalytics in case someone there reads this)",
+        "Tagging @acmeanalytics for visibility.",
+    ),
     "northwind metrics": (
         "We ran Northwind Metrics for a year before this; it was fine for page views, not for product questions.",
         "Northwind Metrics was on the list too, mostly because marketing already had it.",
