@@ -61,7 +61,13 @@ def _route(method: str, template: str, scope: Scope, handler: Handler) -> Route:
 
 
 class Sandbox:
-    """One demo workspace and the ASGI app serving it."""
+    """One demo workspace and the ASGI app serving it.
+
+    ``profile`` picks the seeded workspace (``seed.PROFILES``): ``demo`` (the default) or ``realistic`` (a
+    working team's month, for benchmarks); ``mention_count`` overrides the profile's. ``clock`` is the time
+    the rate-limit window and written timestamps read; with ``now`` and ``seed_value`` fixed, a run is
+    reproducible.
+    """
 
     def __init__(
         self,
@@ -69,7 +75,8 @@ class Sandbox:
         keys: dict[str, Scope] | None = None,
         plan: str = "Pro_v3",
         seed_value: int = 7,
-        mention_count: int = 400,
+        profile: Literal["demo", "realistic"] = "demo",
+        mention_count: int | None = None,
         rate_limit: int = 500,
         now: datetime | None = None,
         clock: Callable[[], float] = time.time,
@@ -84,11 +91,13 @@ class Sandbox:
         self.plan: str | None = plan
         self.plan_active = True
         self.org: dict[str, Any] | None = seed.organization(self.now, plan)
-        keyword_rows = seed.keywords(self.now)
+        shape = seed.PROFILES[profile]
+        keyword_rows = seed.keywords(self.now, shape)
         self.keywords: dict[int, dict[str, Any]] = {row["id"]: row for row in keyword_rows}
-        self.mentions: list[dict[str, Any]] = seed.mentions(self.now, rng, keyword_rows, mention_count)
+        count = shape.mention_count if mention_count is None else mention_count
+        self.mentions: list[dict[str, Any]] = seed.mentions(self.now, rng, keyword_rows, count, shape)
         self.suggestions: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.suggestions(self.now)}
-        self.feeds: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.feeds(self.now)}
+        self.feeds: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.feeds(self.now, shape)}
         self.notifications: dict[int, dict[str, Any]] = {row["id"]: row for row in seed.notifications(self.now)}
         self.feedback: dict[tuple[str, str], dict[str, Any]] = {}
         self.searches: dict[str, dict[str, Any]] = {}
@@ -136,8 +145,12 @@ class Sandbox:
         self._next_id[kind] += 1
         return self._next_id[kind]
 
+    def token_hex(self, size: int) -> str:
+        """A random id part of ``size`` bytes, drawn from the workspace's seeded generator (reproducible runs)."""
+        return f"{self.rng.getrandbits(8 * size):0{2 * size}x}"
+
     def timestamp(self) -> str:
-        return seed.iso(datetime.now(UTC))
+        return seed.iso(datetime.fromtimestamp(self.clock(), UTC))
 
     @property
     def agents_plan(self) -> bool:

@@ -799,6 +799,26 @@ _PHRASES = {
         "And yes, I know self-hosted analytics is an option. We don't have the ops capacity.",
     ),
     "analytics": ("Cross-posting from r/analytics.",),
+    "@acmeanalytics": (
+        "(cc @acmeanalytics in case someone there reads this)",
+        "Tagging @acmeanalytics for visibility.",
+    ),
+    "northwind metrics": (
+        "We ran Northwind Metrics for a year before this; it was fine for page views, not for product questions.",
+        "Northwind Metrics was on the list too, mostly because marketing already had it.",
+    ),
+    "session replay": (
+        "Session replay was the one thing we kept going back and forth on.",
+        "We don't need session replay, which rules out half the tools people recommend.",
+    ),
+    "retention cohorts": (
+        "Retention cohorts are the report we actually look at every week.",
+        "What we care about most is retention cohorts by signup month.",
+    ),
+    "event tracking": (
+        "Most of the work was event tracking, not the tool itself.",
+        "Our event tracking plan is a spreadsheet, which is half the problem.",
+    ),
 }
 _PRODUCTS = {
     "Acme Analytics": ("https://acmeanalytics.com", "@acme-analytics/browser"),
@@ -1147,17 +1167,57 @@ def _source_id(source: str, rng: random.Random) -> str:
     }.get(source, f"{source}_{token}")
 
 
-def keywords(now: datetime) -> list[dict[str, Any]]:
+_KEYWORDS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("Acme Analytics", "own_brand", "Acme Analytics, the product analytics platform (not the cartoon company)"),
+    ("acmeanalytics.com", "own_brand", "The Acme Analytics website"),
+    ("Heliograph", "competitor", "Heliograph, a product analytics competitor"),
+    ("Brightline BI", "competitor", "Brightline BI, a business intelligence tool"),
+    ("product analytics", "industry_term", "Discussions about product analytics tooling"),
+    ("self-hosted analytics", "industry_term", "Self-hosting analytics software"),
+    ("analytics", None, None),
+)
+_MORE_KEYWORDS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("@acmeanalytics", "own_brand", "The Acme Analytics social handle"),
+    ("Northwind Metrics", "competitor", "Northwind Metrics, a web analytics competitor"),
+    ("session replay", "industry_term", "Session replay and user recording tools"),
+    ("retention cohorts", "industry_term", "Cohort and retention analysis"),
+    ("event tracking", "industry_term", "Instrumenting product events"),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The shape of a seeded workspace: how many mentions over how long, on which platforms, tracking what."""
+
+    mention_count: int
+    days: int
+    sources: tuple[str, ...]
+    source_weights: tuple[int, ...]
+    keywords: tuple[tuple[str, str | None, str | None], ...]
+    keyword_draw: tuple[int, ...]
+    """Keyword ids a mention's matches are drawn from (repeats weight the draw)."""
+    feeds: int
+
+
+PROFILES = {
+    "demo": Profile(400, 45, SOURCES, _SOURCE_WEIGHTS, _KEYWORDS, (1, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7), 3),
+    # A working team's month: 300 mentions over 30 days on seven platforms (post bodies: median about 600
+    # characters, 90th percentile about 3,400), 12 keywords and 5 feeds.
+    "realistic": Profile(
+        300,
+        30,
+        ("reddit", "twitter", "linkedin", "hackernews", "github", "news", "dev"),
+        (30, 34, 10, 10, 6, 6, 7),
+        _KEYWORDS + _MORE_KEYWORDS,
+        (1, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9, 9, 10, 11, 12),
+        5,
+    ),
+}
+
+
+def keywords(now: datetime, profile: Profile = PROFILES["demo"]) -> list[dict[str, Any]]:
     created = iso(now - timedelta(days=120))
-    rows = [
-        ("Acme Analytics", "own_brand", "Acme Analytics, the product analytics platform (not the cartoon company)"),
-        ("acmeanalytics.com", "own_brand", "The Acme Analytics website"),
-        ("Heliograph", "competitor", "Heliograph, a product analytics competitor"),
-        ("Brightline BI", "competitor", "Brightline BI, a business intelligence tool"),
-        ("product analytics", "industry_term", "Discussions about product analytics tooling"),
-        ("self-hosted analytics", "industry_term", "Self-hosting analytics software"),
-        ("analytics", None, None),
-    ]
+    rows = profile.keywords
     result = []
     for index, (text, tag, context) in enumerate(rows, start=1):
         is_sub = text == "analytics"
@@ -1187,17 +1247,23 @@ def keywords(now: datetime) -> list[dict[str, Any]]:
     return result
 
 
-def mentions(now: datetime, rng: random.Random, keyword_rows: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+def mentions(
+    now: datetime,
+    rng: random.Random,
+    keyword_rows: list[dict[str, Any]],
+    count: int,
+    profile: Profile = PROFILES["demo"],
+) -> list[dict[str, Any]]:
     names = {row["id"]: row["keyword"] for row in keyword_rows}
     result: list[dict[str, Any]] = []
     for index in range(count):
-        source = rng.choices(SOURCES, weights=_SOURCE_WEIGHTS)[0]
-        kw_ids = sorted(set(rng.choices([1, 1, 1, 2, 3, 3, 4, 5, 5, 6, 7], k=rng.choice([1, 1, 1, 2]))))
+        source = rng.choices(profile.sources, weights=profile.source_weights)[0]
+        kw_ids = sorted(set(rng.choices(profile.keyword_draw, k=rng.choice([1, 1, 1, 2]))))
         theme = rng.randrange(len(_TEMPLATES))
         tags = _TEMPLATES[theme][2]
         main = names[kw_ids[0]]
         other = "Heliograph" if main != "Heliograph" else "Brightline BI"
-        moment = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 45))
+        moment = now - timedelta(minutes=rng.randrange(0, 60 * 24 * profile.days))
         moment = moment.replace(microsecond=rng.randrange(0, 1000) * 1000)
         score = rng.choices([0, 1, 2], weights=[45, 35, 20])[0]
         scored = rng.random() > 0.04
@@ -1278,9 +1344,9 @@ def destination_email(emails: str) -> dict[str, Any]:
     }
 
 
-def feeds(now: datetime) -> list[dict[str, Any]]:
+def feeds(now: datetime, profile: Profile = PROFILES["demo"]) -> list[dict[str, Any]]:
     created = iso(now - timedelta(days=60))
-    return [
+    rows = [
         {
             "id": 1,
             "name": "Negative brand mentions",
@@ -1335,7 +1401,32 @@ def feeds(now: datetime) -> list[dict[str, Any]]:
             "createdAt": created,
             "updatedAt": created,
         },
+        {
+            "id": 4,
+            "name": "Bug reports",
+            "icon": "BugAntIcon",
+            "simpleFilters": {"conditions": [{"field": "Tags", "values": "bug_report,complaint"}]},
+            "advancedFilters": None,
+            "isDefault": False,
+            "destinations": [destination_email("support@acme-analytics.test")],
+            "createdAt": created,
+            "updatedAt": created,
+        },
+        {
+            "id": 5,
+            "name": "Northwind Metrics on Reddit",
+            "icon": "ChatBubbleLeftRightIcon",
+            "simpleFilters": {
+                "conditions": [{"field": "Keywords", "values": "9"}, {"field": "Source", "values": "reddit"}]
+            },
+            "advancedFilters": None,
+            "isDefault": False,
+            "destinations": [],
+            "createdAt": created,
+            "updatedAt": created,
+        },
     ]
+    return rows[: profile.feeds]
 
 
 def notifications(now: datetime) -> list[dict[str, Any]]:

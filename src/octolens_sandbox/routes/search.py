@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from octolens_sandbox.http import ApiError, Check, Request, Response, not_found
@@ -49,7 +48,7 @@ def run_search(sb: Sandbox, request: Request) -> Response:
     fresh = [
         {
             "id": 9_000_000 + sb.rng.randrange(1_000_000),
-            "sourceId": f"{sources[i % len(sources)]}_search_{secrets.token_hex(4)}",
+            "sourceId": f"{sources[i % len(sources)]}_search_{sb.token_hex(4)}",
             "url": f"https://example.{sources[i % len(sources)]}.test/search/{i}",
             "title": f"New thread about {query}",
             "body": f"Has anyone tried {query}? Looking for opinions.",
@@ -69,7 +68,7 @@ def run_search(sb: Sandbox, request: Request) -> Response:
     ]
     sb.searches_used += 1
     sb.mentions_used += fresh_count
-    search_id = f"srch_{secrets.token_hex(6)}"
+    search_id = f"srch_{sb.token_hex(6)}"
     record: dict[str, Any] = {
         "searchId": search_id,
         "status": "completed",

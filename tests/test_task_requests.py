@@ -1,0 +1,58 @@
+"""The upstream requests each benchmark task spends through our server stay pinned (issue 17).
+
+Octolens allows 500 API requests an hour per organisation. Each workflow of tests/task_workflows.py (the
+ones scripts/bench_tasks.py measures) runs through our server and through the naive bridge, each on a
+fresh realistic workspace. A change that makes a task spend more requests than ``PINNED`` fails here:
+lower the pin when a change saves some. Ours may spend at most what the naive bridge spends plus one per
+toggle write (engage, pause: ours reads the state first, so a repeat changes nothing); the tasks in
+``BEYOND_NAIVE`` do not meet that yet, and are held to their pinned count instead until they do.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.task_workflows import TASKS, Task, bridge_operations, run_task
+
+pytestmark = pytest.mark.anyio
+
+PINNED = {
+    "morning triage": 11,
+    "negative report": 4,
+    "competitor monitoring": 5,
+    "triage 3x in 10 min": 29,
+    "search + read 2": 3,
+}
+"""Upstream requests of each task through our server (the session's start, a background GET /auth, apart)."""
+
+BEYOND_NAIVE = {
+    # update_mention reads the mention before each write (GET + PATCH) though get_mention has just read it,
+    # and reads it again after engaging (GET + PATCH + GET): 11 against the bridge's 7 (+1 toggle).
+    "morning triage",
+    # add_keyword lists the keywords first; create_feed lists them again to resolve the name: 5 against 3.
+    "competitor monitoring",
+    # The same reads on each repeat (the engage repeat is 1 GET): 29 against 21 (+3 toggles).
+    "triage 3x in 10 min",
+}
+"""Tasks where ours spends more than naive + toggles today: held to PINNED until the server saves those."""
+
+
+def test_every_task_is_pinned() -> None:
+    assert set(PINNED) == {task.name for task in TASKS}
+    assert set(PINNED) >= BEYOND_NAIVE
+
+
+@pytest.mark.parametrize("task", TASKS, ids=[task.name for task in TASKS])
+async def test_a_task_spends_no_more_requests_than_pinned_nor_than_the_naive_bridge(task: Task) -> None:
+    operations = await bridge_operations()
+    ours = await run_task(task, "ours", operations)
+    naive = await run_task(task, "naive", operations)
+    # The baseline is what it says: one request per call, nothing at the session's start.
+    assert naive.requests == len(naive.replies) and not naive.setup
+    assert ours.requests <= PINNED[task.name], [reply.sent for reply in ours.replies]
+    allowed = naive.requests + ours.toggles
+    bound = PINNED[task.name] if task.name in BEYOND_NAIVE else allowed
+    assert ours.requests <= bound, (
+        f"{task.name}: ours {ours.requests} requests, naive {naive.requests} + {ours.toggles} toggle(s)"
+    )
+    assert not ours.wrong_engaged
