@@ -176,7 +176,8 @@ class Ours(Dialect):
         return Step("add_keyword", {"keyword": keyword, "tag": "competitor", "context": context})
 
     def create_feed(self, name: str, keyword: Row) -> Step:
-        conditions = [{"field": "Keywords", "values": keyword["keyword"]}]
+        # The id add_keyword just answered (a name works too, at the cost of reading the list to resolve it).
+        conditions = [{"field": "Keywords", "values": str(keyword["id"])}]
         return Step("create_feed", {"name": name, "simpleFilters": {"conditions": conditions}})
 
     def create_notification(self, name: str, feed: Row, emails: str) -> Step:

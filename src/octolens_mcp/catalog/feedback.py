@@ -60,7 +60,7 @@ SUBMIT = Operation(
     read_only=False,
     destructive=False,
     idempotent=True,
-    changes=frozenset(),
+    changes=frozenset({"mention"}),
     runner=_submit,
     verify="call get_feedback_stats, or simply submit again: feedback is an upsert",
 )
@@ -78,7 +78,7 @@ DELETE = Operation(
     read_only=False,
     destructive=True,
     idempotent=True,
-    changes=frozenset(),
+    changes=frozenset({"mention"}),
     runner=_delete,
     verify="delete again: removed=false means it is gone",
 )

@@ -28,6 +28,8 @@ from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, Operation, ToFile
 from octolens_mcp.http.errors import OctolensError
 
+RECALL_SECONDS = 120.0
+"""A mention listed this long ago answers get_mention for it: an agent reads the posts it just listed."""
 COMPACT_DROPS = frozenset(
     {
         "id",
@@ -73,7 +75,12 @@ def by_source_id(_result: dict[str, Any], item: dict[str, Any], _index: int) -> 
 
 
 MENTION = ItemKind(
-    name="mention", identity=("sourceId", "id"), strangers=True, compact=compact_mention, immutable=("id", "timestamp")
+    name="mention",
+    identity=("sourceId", "id"),
+    strangers=True,
+    compact=compact_mention,
+    immutable=("id", "timestamp"),
+    recall=RECALL_SECONDS,
 )
 TAG = ItemKind(name="tag")
 
@@ -234,7 +241,7 @@ UPDATE = Operation(
     read_only=False,
     destructive=False,
     idempotent=False,
-    changes=frozenset(),
+    changes=frozenset({"mention"}),
     runner=_update,
     verify="call get_mention and check engaged/relevanceScore/sentiment before repeating",
 )

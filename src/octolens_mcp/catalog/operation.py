@@ -75,6 +75,9 @@ class ItemKind:
     """Fields that name an item across reads (the first usable one wins): a cut list resumes after it."""
     strangers: bool = False
     """Its text is written outside the organisation (posts, authors): the result says so and fences it."""
+    recall: float = 0.0
+    """Seconds a whole record seen in any result may answer a read of that record alone (``get_mention``
+    right after ``list_mentions``), instead of a request; a write whose ``changes`` names the kind drops it."""
     immutable: tuple[str, ...] = ()
     """Fields that never change once stated (a mention's id and timestamp): remembered from every result by
     the item's identity, so a later write needs no read for them (``Api.known``)."""

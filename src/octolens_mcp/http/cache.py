@@ -206,14 +206,40 @@ def _json_copy(value: Any) -> Any:
 
 
 class Facts:
-    """Facts that never change once an answer stated them (a mention's id and timestamp), by item.
+    """What answers stated about items, by kind and identity, per API key.
 
-    Per API key, bounded: the least recently used items beyond ``limit`` are forgotten (and read again).
+    - Facts that never change once stated (a mention's id and timestamp): kept until the least recently
+      used items beyond ``limit`` are forgotten.
+    - Whole records, briefly (``recall``): a mention listed a moment ago answers a read of that mention
+      alone for a short while, unless a write of ours may have changed it (``forget``).
     """
 
-    def __init__(self, limit: int = 20_000) -> None:
+    def __init__(self, limit: int = 20_000, records: int = 2_000) -> None:
         self._limit = limit
         self._known: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._records_limit = records
+        self._records: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = OrderedDict()
+
+    def keep(self, kind: str, identity: str, record: dict[str, Any]) -> None:
+        """``record`` as an answer stated it just now (the caller's own copy is not shared)."""
+        key = (kind, identity)
+        self._records.pop(key, None)
+        self._records[key] = (time.monotonic(), _json_copy(record))
+        while len(self._records) > self._records_limit:
+            self._records.popitem(last=False)
+
+    def recall(self, kind: str, identity: str, max_age: float) -> dict[str, Any] | None:
+        """The record an answer stated at most ``max_age`` seconds ago, as a copy; None otherwise."""
+        entry = self._records.get((kind, identity))
+        if entry is None or time.monotonic() - entry[0] > max_age:
+            return None
+        copy: dict[str, Any] = _json_copy(entry[1])
+        return copy
+
+    def forget(self, kinds: frozenset[str]) -> None:
+        """Drop the records of ``kinds`` (a write may have changed them); immutable facts stay."""
+        for key in [key for key in self._records if key[0] in kinds]:
+            del self._records[key]
 
     def remember(self, kind: str, identity: str, facts: dict[str, Any]) -> None:
         key = (kind, identity)

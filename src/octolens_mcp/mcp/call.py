@@ -81,15 +81,33 @@ class CallApi:
         if items is None or not items.kind.immutable:
             return
         rows = [structured] if items.field is None else structured.get(items.field)
+        kind = items.kind
         for row in rows if isinstance(rows, list) else []:
-            identity = row.get(items.kind.identity[0]) if isinstance(row, dict) else None
+            identity = row.get(kind.identity[0]) if isinstance(row, dict) else None
             if isinstance(identity, str) and identity:
-                facts = {name: row[name] for name in items.kind.immutable if isinstance(row.get(name), str | int)}
+                facts = {name: row[name] for name in kind.immutable if isinstance(row.get(name), str | int)}
                 if facts:
-                    self._client.facts.remember(items.kind.name, identity, facts)
+                    self._client.facts.remember(kind.name, identity, facts)
+                if kind.recall:
+                    self._client.facts.keep(kind.name, identity, row)
+
+    def recalled(self, op: Operation, given: InputModel) -> dict[str, Any] | None:
+        """For a read of one record whose kind may be recalled: the record a result stated a moment ago."""
+        items = op.items
+        if op.writes or items is None or items.field is not None or not items.kind.recall:
+            return None
+        identity = given.wire().get(items.kind.identity[0])
+        if not isinstance(identity, str):
+            return None
+        record = self._client.facts.recall(items.kind.name, identity, items.kind.recall)
+        if record is not None:
+            self.cached = True
+        return record
 
     async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
         request = op.request_with(data or {})
+        if op.writes:
+            self._client.facts.forget(op.changes)
         try:
             response = await self._client.send(
                 request,
@@ -171,6 +189,9 @@ async def _whole(
     op: Operation, api: CallApi, given: InputModel, settings: Settings, owner: str | None, to_file: bool
 ) -> dict[str, Any]:
     """The result of a call that is not a cursor list: one run of the operation, shaped as declared."""
+    recalled = api.recalled(op, given)
+    if recalled is not None:
+        return recalled  # validated, cleaned and redacted when its answer came; a record alone, not shaped
     structured = await _presented(op, api, await op.execute(api, given))
     if to_file:
         await api.progress("writing the export to a file")
