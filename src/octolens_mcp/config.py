@@ -156,6 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
         "--toolsets",
         "list",
         "Comma-separated toolsets to expose, or `all`: {toolsets}",
+        "Left unset, `run_search` (it spends search quota) is not offered: name `search` to offer it.",
         default="{default_toolsets}",
     ),
     Setting("read_only", "OCTOLENS_READ_ONLY", "--read-only", "bool", "Expose only read-only tools"),

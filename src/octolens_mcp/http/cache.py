@@ -214,11 +214,27 @@ class Facts:
       alone for a short while, unless a write of ours may have changed it (``forget``).
     """
 
-    def __init__(self, limit: int = 20_000, records: int = 2_000) -> None:
+    def __init__(self, limit: int = 20_000, records: int = 2_000, pages: int = 8) -> None:
         self._limit = limit
         self._known: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._records_limit = records
         self._records: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = OrderedDict()
+        self._pages_limit = pages
+        self._pages: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    def keep_page(self, request: str, answer: dict[str, Any]) -> None:
+        """A list page a result was cut inside, by the request that read it: its resume reads it here."""
+        self._pages.pop(request, None)
+        self._pages[request] = (time.monotonic(), _json_copy(answer))
+        while len(self._pages) > self._pages_limit:
+            self._pages.popitem(last=False)
+
+    def recall_page(self, request: str, max_age: float) -> dict[str, Any] | None:
+        entry = self._pages.get(request)
+        if entry is None or time.monotonic() - entry[0] > max_age:
+            return None
+        copy: dict[str, Any] = _json_copy(entry[1])
+        return copy
 
     def keep(self, kind: str, identity: str, record: dict[str, Any]) -> None:
         """``record`` as an answer stated it just now (the caller's own copy is not shared)."""

@@ -46,6 +46,8 @@ BASE_TIMEOUT = 30.0
 LARGE_BODY = 256 * 1024
 """Answers larger than this (bytes of JSON) are worked on in a worker thread, a piece at a time."""
 PIECE_ITEMS = 500
+PAGE_RECALL_SECONDS = 600.0
+"""How long a page a list result was cut inside is kept for its resume (agents' turns come minutes apart)."""
 MAX_NAMED_ERRORS = 200
 """An answer that fails in more places than this is not told place by place."""
 """Items of a long list validated per call (about 20 ms of GIL each for full mentions)."""
@@ -90,6 +92,14 @@ class CallApi:
                     self._client.facts.remember(kind.name, identity, facts)
                 if kind.recall:
                     self._client.facts.keep(kind.name, identity, row)
+
+    def keep_page(self, request: str, answer: dict[str, Any]) -> None:
+        self._client.facts.keep_page(request, answer)
+
+    def recall_page(self, request: str) -> dict[str, Any] | None:
+        page = self._client.facts.recall_page(request, PAGE_RECALL_SECONDS)
+        self.cached = self.cached or page is not None
+        return page
 
     def recalled(self, op: Operation, given: InputModel) -> dict[str, Any] | None:
         """For a read of one record whose kind may be recalled: the record a result stated a moment ago."""

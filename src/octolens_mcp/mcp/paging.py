@@ -120,10 +120,18 @@ Stop = Literal["budget", "deadline", "error"]
 
 
 class WalkApi(Api, Protocol):
-    """The call's ``Api``, and its clock."""
+    """The call's ``Api``, its clock, and the pages a cut list will resume in."""
 
     def seconds_left(self) -> float:
         """Seconds until the call's deadline."""
+        ...
+
+    def keep_page(self, request: str, answer: dict[str, Any]) -> None:
+        """Keep a page the result was cut inside (as ``FetchPage`` gave it), for the resume."""
+        ...
+
+    def recall_page(self, request: str) -> dict[str, Any] | None:
+        """The page kept for ``request`` if it is recent enough; None otherwise."""
         ...
 
 
@@ -150,6 +158,10 @@ class _Walk:
     failure: OctolensError | None = None
     resume: Resume | None = None
     truncated: dict[str, Any] | None = None
+    key: str = ""
+    """The request of the page being taken, as the kept pages are found by."""
+    recalled: int = 0
+    """Pages read from what an earlier call kept rather than asked for."""
     notes: int = 0
     """Tokens kept free for what is added after the last item: ``truncated`` and ``paging`` (with a failure)."""
 
@@ -201,10 +213,12 @@ async def walk(
     room = ItemRoom(budget_tokens, Measure(fenced=op.untrusted))
     state = _Walk(room, {}, [], notes=room.measure.of(_worst_notes(budget_tokens)))
     while True:
-        answer = await _fetch(state, fetch_page, base, page)
+        answer = await _fetch(listed, api, state, fetch_page, base, page)
         if answer is None:
             break
         next_page = _take(listed, state, answer, page, limit, budget_tokens)
+        if state.resume is not None:
+            api.keep_page(state.key, answer)
         if most > 1:
             wanted = "" if limit is None else f" of {limit}"
             await api.progress(f"page {state.requests}: {len(state.items)}{wanted} items so far")
@@ -221,14 +235,24 @@ async def walk(
     return _result(listed, state, reported=most > 1)
 
 
-async def _fetch(state: _Walk, fetch_page: FetchPage, base: dict[str, Any], page: _Page) -> dict[str, Any] | None:
-    """The page's answer; None when a later page failed (the failure is noted, the walk stops)."""
+async def _fetch(
+    listed: _List, api: WalkApi, state: _Walk, fetch_page: FetchPage, base: dict[str, Any], page: _Page
+) -> dict[str, Any] | None:
+    """The page's answer; None when a later page failed (the failure is noted, the walk stops).
+
+    A resume inside a page reads the page its result was cut from, kept briefly, instead of asking again.
+    """
     request = dict(base)
     if page.cursor is not None:
         request["cursor"] = page.cursor
     if page.limit is not None:
         request["limit"] = page.limit
     state.requests += 1
+    state.key = json.dumps([listed.op.name, request], sort_keys=True, default=str)
+    kept = api.recall_page(state.key) if page.resume is not None else None
+    if kept is not None:
+        state.recalled += 1
+        return kept
     began = time.monotonic()
     try:
         answer = await fetch_page(request)
@@ -325,7 +349,7 @@ def _result(listed: _List, state: _Walk, *, reported: bool) -> dict[str, Any]:
     if state.truncated is not None:
         out["truncated"] = state.truncated
     if reported:
-        paging: dict[str, Any] = {"pages": state.requests}
+        paging: dict[str, Any] = {"pages": state.requests - state.recalled}
         if state.stopped is not None:
             paging["stopped"] = state.stopped
         if state.failure is not None:
