@@ -222,7 +222,7 @@ async def test_engage_is_not_read_back_so_a_failing_read_cannot_fail_it(sandbox:
 
 
 async def test_search_whose_poll_fails_hands_back_its_id(sandbox: FaultySandbox) -> None:
-    sandbox.search_polls_needed = 3
+    sandbox.search_polls_needed = 8  # more than the blocking wait (5 s) covers
     sandbox.search_retry_after = 0
     sandbox.faults.append(fault("status", "GET /search/{searchId}", status=404, body="", times=5))
     async with connect(sandbox) as client:
