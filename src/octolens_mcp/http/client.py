@@ -136,6 +136,8 @@ class OctolensClient:
         self.facts = Facts()
         """What answers stated that cannot change (``ItemKind.immutable``), so writes need not read it again."""
         self.max_response_bytes = max_response_bytes
+        self.answered = False
+        """Whether any call of this client was answered 2xx (from the cache too): the key works."""
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -182,13 +184,16 @@ class OctolensClient:
         if write:
             await self.cache.invalidate(changes, deadline)
             try:
-                return await self._with_retries(request, write, deadline, on_wait)
+                response = await self._with_retries(request, write, deadline, on_wait)
             finally:
                 await self.cache.invalidate(changes, deadline)
-        if cache is not None and self.cache.enabled:
+        elif cache is not None and self.cache.enabled:
             fetch = lambda: self._with_retries(request, False, deadline, on_wait)  # noqa: E731
-            return await self.cache.read(cache, request, fetch, deadline)
-        return await self._with_retries(request, write, deadline, on_wait)
+            response = await self.cache.read(cache, request, fetch, deadline)
+        else:
+            response = await self._with_retries(request, write, deadline, on_wait)
+        self.answered = True
+        return response
 
     async def _with_retries(
         self, request: WireRequest, write: bool, deadline: float, on_wait: OnWait | None
