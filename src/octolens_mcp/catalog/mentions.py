@@ -190,7 +190,7 @@ LIST = Operation(
     description=(
         "List collected mentions, newest first, with optional filters; limit may span pages, nextCursor continues. "
         "Keyword filters and view take ids or exact names (resolved from list_keywords/list_feeds, possibly cached "
-        "30 s). No default time window: set startDate for recent ones."
+        "for minutes). No default time window: set startDate for recent ones."
     ),
     input=ListMentionsInput,
     output=MentionPage,

@@ -111,7 +111,7 @@ class OctolensClient:
         transport: httpx2.AsyncBaseTransport | None = None,
         http: httpx2.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
-        cache_ttl: float = 30.0,
+        cache_ttl: float = 300.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         store: SharedStore | None = None,
     ) -> None:
