@@ -13,6 +13,8 @@ import anyio
 import httpx2
 import pytest
 
+from octolens_mcp.config import Settings
+from octolens_mcp.http.shared import local as local_module
 from octolens_sandbox import Fault, FaultySandbox
 from tests.conftest import connect, fails, ok
 from tests.test_wire import RATE_HEADERS, answered_by
@@ -104,6 +106,39 @@ async def test_cached_reference_data_expires_after_its_ttl(sandbox: FaultySandbo
         await anyio.sleep(0.4)
         await ok(client, "list_feeds")
     assert sandbox.count("GET /feeds") == 2
+
+
+class _Later:
+    """``time`` as the cache's entries see it when they are checked, ``ahead`` seconds later (an agent's next turn)."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+
+async def test_reference_data_is_reused_across_turns_by_default(
+    sandbox: FaultySandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Later()
+    monkeypatch.setattr(local_module, "time", clock)
+    assert Settings().cache_ttl == 300
+    async with connect(sandbox) as client:  # the default time to live
+        await ok(client, "list_keywords")
+        clock.ahead = 45.0  # the agent's next turn, well past the old 30 s
+        again = await client.call_tool("list_keywords", {})
+        assert again.meta is not None and again.meta["octolens/cached"] is True
+        await ok(client, "list_mentions", {"filters": {"keyword": ["Heliograph"]}, "limit": 1})  # a name resolved
+        assert [r.operation for r in sandbox.requests] == ["GET /keywords", "POST /mentions"]
+        # Its own write drops what it changes at once; a read deciding a write is fresh whatever is cached.
+        await ok(client, "update_keyword", {"id": 2, "excludeWords": "careers"})
+        await ok(client, "list_keywords")
+        await ok(client, "pause_keyword", {"id": 2, "paused": True})
+        assert sandbox.count("GET /keywords") == 3
+        clock.ahead = 45.0 + 301  # past the time to live: read again
+        await ok(client, "list_keywords")
+        assert sandbox.count("GET /keywords") == 4
 
 
 async def test_a_waiter_gets_the_leading_reads_error(sandbox: FaultySandbox) -> None:

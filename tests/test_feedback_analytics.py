@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect, fails, ok
+from tests.conftest import connect, fails, ok, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -115,3 +115,46 @@ async def test_agents_plan_gets_upgrade_required_with_its_link(sandbox: Sandbox)
     assert error["code"] == "UPGRADE_REQUIRED" and error["status"] == 403
     assert error["upgradeUrl"].endswith("/me/upgrade?src=agents") and error["upgradeCommand"] == "octolens upgrade"
     assert error["upgradeUrl"] in error["hint"]
+
+
+async def test_feedback_on_a_listed_mention_reads_it_only_for_what_no_answer_stated(
+    client: Client, sandbox: Sandbox
+) -> None:
+    listed = await ok(client, "list_mentions", {"limit": 10})
+    sid = listed["data"][1]["sourceId"]
+    mention = next(m for m in sandbox.mentions if m["sourceId"] == sid)
+    given = {
+        "sourceId": sid,
+        "feedbackType": "NOT_RELEVANT",
+        "keywordId": mention["keywords"][0]["id"],
+        "source": mention["source"],
+        "originalRelevanceScore": mention["relevanceScore"],
+    }
+    record = await ok(client, "submit_feedback", given)
+    assert record["postId"] == mention["id"] and record["timestamp"] == mention["timestamp"]
+    # The list stated the mention's id and timestamp: nothing else is read.
+    assert [r.operation for r in sandbox.requests] == ["POST /mentions", "POST /feedback"]
+    assert sent(sandbox, "POST /feedback")[0][1] == {
+        **given,
+        "postId": mention["id"],
+        "timestamp": mention["timestamp"],
+        "feedbackSource": "API",
+    }
+    removed = await ok(client, "delete_feedback", {"sourceId": sid})
+    assert removed["removed"] is True
+    assert sent(sandbox, "DELETE /feedback") == [("/feedback", {"sourceId": sid, "timestamp": mention["timestamp"]})]
+    assert sandbox.count() == 3
+    # The keyword, platform and score only a read of the mention tells: one read, then the write.
+    await ok(client, "submit_feedback", {"sourceId": sid, "feedbackType": "RELEVANT"})
+    assert [r.operation for r in sandbox.requests[3:]] == ["GET /mentions/{sourceId}", "POST /feedback"]
+
+
+async def test_delete_feedback_of_a_mention_no_answer_named_reads_its_timestamp(
+    client: Client, sandbox: Sandbox
+) -> None:
+    mention = sandbox.mentions[2]
+    removed = await ok(client, "delete_feedback", {"sourceId": mention["sourceId"]})
+    assert removed["removed"] is False
+    assert [r.operation for r in sandbox.requests] == ["GET /mentions/{sourceId}", "DELETE /feedback"]
+    body = {"sourceId": mention["sourceId"], "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "DELETE /feedback") == [("/feedback", body)]

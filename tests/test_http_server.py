@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -157,10 +158,13 @@ async def test_a_spent_budget_and_a_narrow_scope_belong_to_their_key_alone() -> 
         mcp_session(settings, READ_KEY) as a,
         mcp_session(settings, CANARY_KEY) as b,
     ):
-        # The first list starts learning each key's scope (GET /auth) in the background.
+        # Lists alone never ask for a scope; each key's first answered call starts learning it (GET /auth).
         every = {tool.name for tool in (await a.list_tools()).tools}
         assert "add_keyword" in every
         await b.list_tools()
+        assert alpha.requests == [] and beta.requests == []
+        await structured(a, "list_tags")
+        await structured(b, "list_tags")
         await anyio.sleep(0.5)
         narrowed = {tool.name for tool in (await a.list_tools()).tools}
         assert "add_keyword" not in narrowed and "list_keywords" in narrowed
@@ -179,6 +183,17 @@ async def test_a_spent_budget_and_a_narrow_scope_belong_to_their_key_alone() -> 
         # The other key's organization still has its whole budget, and its calls are sent.
         for _ in range(3):
             assert (await structured(b, "get_org"))["name"] == "Beta Workspace"
+
+
+async def test_tool_lists_with_tokens_that_never_worked_send_nothing_upstream() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings()
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})):
+        for _ in range(20):
+            async with mcp_session(settings, f"ak_live_{secrets.token_hex(12)}") as session:
+                assert len((await session.list_tools()).tools) > 0
+        await anyio.sleep(0.3)  # anything started in the background has had its chance
+    assert sandbox.requests == [], "no GET /auth (nor anything else) for a token that never made a call"
 
 
 async def test_the_server_key_is_used_only_when_the_operator_opts_in() -> None:

@@ -11,9 +11,9 @@ import anyio
 import pytest
 from mcp import Client
 
-from octolens_sandbox import Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from octolens_sandbox.seed import INJECTION_BODY
-from tests.conftest import EXPORT_DIR, call, connect, fails, ok, records
+from tests.conftest import EXPORT_DIR, call, connect, fails, ok, records, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,6 @@ async def test_set_engaged_sends_the_toggle_only_when_it_differs(client: Client,
         "action": "engage",
         "changed": True,
         "engaged": True,
-        "verified": True,
     }
     assert (await ok(client, "get_mention", {"sourceId": mention["sourceId"]}))["engaged"] is True
     again = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
@@ -189,3 +188,101 @@ async def test_filter_wizard_feed_grammar_is_translated(sandbox: Sandbox) -> Non
     assert wizard["grammar"] == "feed"
     assert wizard["feedFilters"]["conditions"][0]["field"] == "Source"
     assert wizard["filters"] == {"source": ["twitter"], "sentiment": ["negative"]}
+
+
+# --- what triage costs: the requests each sequence sends -----------------------------------------------
+
+
+async def test_relevance_after_a_list_sends_only_the_patch(client: Client, sandbox: Sandbox) -> None:
+    listed = await ok(client, "list_mentions", {"limit": 5})  # compact: no id shown, but remembered
+    sid = listed["data"][2]["sourceId"]
+    mention = next(m for m in sandbox.mentions if m["sourceId"] == sid)
+    done = await ok(client, "update_mention", {"sourceId": sid, "relevance": "high"})
+    assert done == {"ok": True, "sourceId": sid, "action": "relevance", "relevanceScore": 0}
+    assert [r.operation for r in sandbox.requests] == ["POST /mentions", "PATCH /mentions/{sourceId}"]
+    body = {"action": "relevance", "postId": mention["id"], "relevance": 0, "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "PATCH /mentions/{sourceId}") == [(f"/mentions/{sid}", body)]
+
+
+async def test_sentiment_after_a_get_sends_only_the_patch(client: Client, sandbox: Sandbox) -> None:
+    mention = sandbox.mentions[3]
+    sid = mention["sourceId"]
+    await ok(client, "get_mention", {"sourceId": sid})
+    done = await ok(client, "update_mention", {"sourceId": sid, "sentiment": "Negative"})
+    assert done == {"ok": True, "sourceId": sid, "action": "sentiment", "sentiment": "Negative"}
+    assert sandbox.count() == 2
+    body = {"action": "sentiment", "sentimentLabel": "Negative", "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "PATCH /mentions/{sourceId}") == [(f"/mentions/{sid}", body)]
+
+
+async def test_triage_of_a_mention_no_answer_named_reads_it_once(client: Client, sandbox: Sandbox) -> None:
+    mention = sandbox.mentions[4]
+    sid = mention["sourceId"]
+    done = await ok(client, "update_mention", {"sourceId": sid, "relevance": "low"})
+    assert done == {"ok": True, "sourceId": sid, "action": "relevance", "relevanceScore": 2}
+    assert [r.operation for r in sandbox.requests] == ["GET /mentions/{sourceId}", "PATCH /mentions/{sourceId}"]
+    body = {"action": "relevance", "postId": mention["id"], "relevance": 2, "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "PATCH /mentions/{sourceId}") == [(f"/mentions/{sid}", body)]
+
+
+async def test_a_relevance_write_given_only_a_timestamp_still_needs_the_id(client: Client, sandbox: Sandbox) -> None:
+    mention = sandbox.mentions[6]
+    args = {"sourceId": mention["sourceId"], "relevance": "medium", "timestamp": mention["timestamp"]}
+    await ok(client, "update_mention", args)
+    assert [r.operation for r in sandbox.requests] == ["GET /mentions/{sourceId}", "PATCH /mentions/{sourceId}"]
+    # A sentiment write needs no id: the given timestamp is enough.
+    other = sandbox.mentions[7]
+    given = {"sourceId": other["sourceId"], "sentiment": "Positive", "timestamp": other["timestamp"]}
+    await ok(client, "update_mention", given)
+    assert sandbox.count() == 3
+
+
+async def test_engage_reads_fresh_state_and_toggles_without_a_read_back(client: Client, sandbox: Sandbox) -> None:
+    mention = next(m for m in sandbox.mentions if not m["engaged"])
+    sid = mention["sourceId"]
+    await ok(client, "get_mention", {"sourceId": sid})  # remembered facts never decide a toggle
+    done = await ok(client, "update_mention", {"sourceId": sid, "engaged": True})
+    assert done == {"ok": True, "sourceId": sid, "action": "engage", "changed": True, "engaged": True}
+    assert [r.operation for r in sandbox.requests] == [
+        "GET /mentions/{sourceId}",
+        "GET /mentions/{sourceId}",
+        "PATCH /mentions/{sourceId}",
+    ]
+    body = {"action": "engage", "postId": mention["id"], "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "PATCH /mentions/{sourceId}") == [(f"/mentions/{sid}", body)]
+    # Already engaged (read fresh, not remembered): no write.
+    again = await ok(client, "update_mention", {"sourceId": sid, "engaged": True})
+    assert again == {"ok": True, "sourceId": sid, "action": "engage", "changed": False, "engaged": True}
+    assert sandbox.count("GET /mentions/{sourceId}") == 3 and sandbox.count("PATCH /mentions/{sourceId}") == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "reported"),
+    [
+        pytest.param('{"ok": true, "engaged": true, "extra": 1}', {"ok": True, "engaged": True, "verified": True}),
+        pytest.param('{"ok": true, "engaged": false}', {"ok": False, "engaged": False, "verified": True}),
+        pytest.param("{}", {"ok": True, "engaged": True}),
+        pytest.param('{"ok": false}', {"ok": False}),
+    ],
+)
+async def test_engage_reports_the_state_its_answer_states(
+    sandbox: FaultySandbox, answer: str, reported: dict[str, object]
+) -> None:
+    mention = next(m for m in sandbox.mentions if not m["engaged"])
+    json_type = {"Content-Type": "application/json"}
+    route = "PATCH /mentions/{sourceId}"
+    sandbox.faults.append(Fault("status", route=route, status=200, body=answer, headers=json_type))
+    async with connect(sandbox) as client:
+        done = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
+    changed = {} if reported == {"ok": False} else {"changed": True}
+    assert done == {"sourceId": mention["sourceId"], "action": "engage", **changed, **reported}
+    assert sandbox.count() == 2
+
+
+async def test_an_engage_whose_answer_is_lost_is_reported_as_such(sandbox: FaultySandbox) -> None:
+    mention = next(m for m in sandbox.mentions if not m["engaged"])
+    sandbox.faults.append(Fault("reset", route="PATCH /mentions/{sourceId}"))
+    async with connect(sandbox) as client:
+        error = await fails(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
+    assert error["code"] == "RESPONSE_LOST" and error["mayHaveLanded"] is True and "get_mention" in error["verify"]
+    assert sandbox.count("PATCH /mentions/{sourceId}") == 1 and sandbox.count() == 2

@@ -90,7 +90,14 @@ async def test_write_under_fault(
                 assert "list_feeds" in error["hint"] and "Do not repeat it blindly" in error["hint"]
             if outcome == "RATE_LIMITED":
                 assert error["retryAfterSeconds"] == 120
-        names = [f["name"] for f in (await ok(client, "list_feeds"))["data"]]
+                # The 429 holds this key: its next call is refused without a request.
+                before = sandbox.count()
+                assert (await fails(client, "list_feeds"))["sent"] is False and sandbox.count() == before
+        if outcome != "RATE_LIMITED":
+            names = [f["name"] for f in (await ok(client, "list_feeds"))["data"]]
+    if outcome == "RATE_LIMITED":
+        async with connect(sandbox, cache_ttl=0) as elsewhere:  # another process, which never saw the 429
+            names = [f["name"] for f in (await ok(elsewhere, "list_feeds"))["data"]]
     sent = sandbox.count("POST /feeds")
     expected_sent = 2 if case == "429 short Retry-After" else 1
     assert sent == expected_sent, "a write that may have landed must be sent exactly once"
@@ -112,6 +119,63 @@ async def test_rate_limit_budget_follows_headers_and_fails_fast(sandbox: FaultyS
         error = await fails(client, "get_org")
     assert error["code"] == "RATE_LIMITED" and error["sent"] is False and error["retryAfterSeconds"] > 0
     assert sandbox.count() == before, "a spent budget must not send a request"
+
+
+HELD_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("get_org", {}),
+    ("get_usage", {}),
+    ("list_keywords", {}),
+    ("list_feeds", {}),
+    ("list_tags", {}),
+    ("list_mentions", {"limit": 5}),
+    ("get_mention", {"sourceId": "reddit_t3_anything"}),
+    ("update_mention", {"sourceId": "reddit_t3_anything", "sentiment": "Neutral"}),
+    ("run_search", {"query": "acme"}),
+    ("get_feedback_stats", {}),
+]
+
+
+async def test_a_429_holds_every_later_call_until_its_retry_after(sandbox: FaultySandbox) -> None:
+    sandbox.faults.append(fault("rate_limit", "GET /org", retry_after=60))
+    async with connect(sandbox) as client:
+        first = await fails(client, "get_org")
+        assert first["code"] == "RATE_LIMITED" and first["retryAfterSeconds"] == 60
+        assert sandbox.count() == 1
+        for name, arguments in HELD_CALLS:
+            error = await fails(client, name, arguments)
+            assert error["code"] == "RATE_LIMITED" and error["sent"] is False, name
+            assert 55 <= error["retryAfterSeconds"] <= 61 and f"{error['retryAfterSeconds']} seconds" in error["hint"]
+    assert sandbox.count() == 1, "no call is sent while the 429's Retry-After runs"
+
+
+async def test_a_429_hold_ends_when_its_wait_is_over(sandbox: FaultySandbox) -> None:
+    sandbox.faults.append(fault("rate_limit", "GET /org", retry_after=1))
+    async with connect(sandbox, rate_limit_wait_cap=0) as client:  # returned at once, not waited through
+        assert (await fails(client, "get_org"))["code"] == "RATE_LIMITED"
+        held = await fails(client, "list_tags")
+        assert held["sent"] is False and 0 < held["retryAfterSeconds"] <= 2
+        assert sandbox.count() == 1
+        await anyio.sleep(held["retryAfterSeconds"])
+        assert (await ok(client, "list_tags"))["data"]
+    assert [r.operation for r in sandbox.requests] == ["GET /org", "GET /tags"]
+
+
+async def test_a_call_that_waits_out_its_429_is_sent_while_the_others_are_held(sandbox: FaultySandbox) -> None:
+    sandbox.faults.append(fault("rate_limit", "GET /org", retry_after=1))
+    async with connect(sandbox) as client:
+        outcome: dict[str, Any] = {}
+
+        async def waits_it_out() -> None:
+            outcome["org"] = await ok(client, "get_org")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(waits_it_out)
+            await anyio.sleep(0.3)  # the 429 came back; get_org sleeps through its Retry-After
+            outcome["held"] = await fails(client, "list_tags")
+        assert outcome["org"]["name"] and outcome["held"]["sent"] is False
+        # The retry's answer shows requests are served again: the hold is gone.
+        assert (await ok(client, "list_tags"))["data"]
+    assert [r.operation for r in sandbox.requests] == ["GET /org", "GET /org", "GET /tags"]
 
 
 async def test_429_wait_reports_progress_then_retries(sandbox: FaultySandbox) -> None:
@@ -210,18 +274,19 @@ async def test_unexpected_failure_shows_no_internals_and_no_key(
     assert "boom with ak_***" in caplog.text and CANARY_KEY not in caplog.text
 
 
-async def test_engage_whose_read_back_fails_is_not_reported_as_failed(sandbox: FaultySandbox) -> None:
+async def test_engage_is_not_read_back_so_a_failing_read_cannot_fail_it(sandbox: FaultySandbox) -> None:
     mention = next(m for m in sandbox.mentions if not m["engaged"])
-    # The first GET (current state) passes; every read-back after the toggle fails.
+    # The first GET (current state) passes; any read after the toggle would fail.
     sandbox.faults.append(fault("status", "GET /mentions/{sourceId}", status=404, body="", skip=1, times=10))
     async with connect(sandbox) as client:
         result = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
-    assert result["ok"] is True and result["changed"] is True and result["verified"] is False
-    assert sandbox.count("PATCH /mentions/{sourceId}") == 1 and mention["engaged"] is True
+    assert result["ok"] is True and result["changed"] is True and result["engaged"] is True
+    assert "verified" not in result
+    assert sandbox.count("PATCH /mentions/{sourceId}") == 1 and sandbox.count("GET /mentions/{sourceId}") == 1
 
 
 async def test_search_whose_poll_fails_hands_back_its_id(sandbox: FaultySandbox) -> None:
-    sandbox.search_polls_needed = 3
+    sandbox.search_polls_needed = 8  # more than the blocking wait (5 s) covers
     sandbox.search_retry_after = 0
     sandbox.faults.append(fault("status", "GET /search/{searchId}", status=404, body="", times=5))
     async with connect(sandbox) as client:

@@ -1,4 +1,8 @@
-"""Scope-aware tool lists: the key's scope, learned from GET /auth in the background, narrows what is offered."""
+"""Scope-aware tool lists: the key's scope, learned from GET /auth in the background, narrows what is offered.
+
+GET /auth is asked once per key in a process's lifetime, and only after one of the key's calls was answered:
+listing tools never sends a request, and a key that never worked costs none.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ import pytest
 from mcp import Client
 from mcp_types import ToolListChangedNotification
 
-from octolens_mcp.mcp import manifest
+from octolens_mcp.mcp import manifest, scopes
 from octolens_mcp.mcp.scopes import scope_of
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import Fault, FaultySandbox, SandboxTransport
-from tests.conftest import READ_KEY, WRITE_KEY, fails, settings
+from tests.conftest import READ_KEY, WRITE_KEY, fails, ok, settings
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +45,11 @@ async def test_a_key_is_offered_only_the_tools_its_scope_can_use(sandbox: Faulty
 
     server = build_server(settings(api_key=key, scope_filter=True), transport=SandboxTransport(sandbox))
     async with Client(server, message_handler=on_message, mode="legacy") as client:
-        # The first list is answered at once, before the scope is known: everything the settings expose.
+        # Before any call is answered the scope is not asked for: everything the settings expose.
         assert await names(client) == set(NEEDS)
+        await anyio.sleep(0.2)
+        assert await names(client) == set(NEEDS) and sandbox.requests == []
+        await ok(client, "list_tags")  # answered: the key works, so its scope is worth a request
         narrowed = await until_narrowed(client, "invite_member")
         rank = {"read": 0, "write": 1, "admin": 2}
         assert narrowed == {name for name, needed in NEEDS.items() if rank[needed] <= rank[scope]}
@@ -53,7 +60,34 @@ async def test_a_key_is_offered_only_the_tools_its_scope_can_use(sandbox: Faulty
         assert "get_auth_info" in error["hint"]
         assert sandbox.count() == sent, "refused without a request"
     assert notices, "the narrowed list was announced with notifications/tools/list_changed"
-    assert sum(1 for logged in sandbox.requests if logged.path == "/auth") == 1
+    assert [r.operation for r in sandbox.requests[:2]] == ["GET /tags", "GET /auth"]
+    assert sandbox.count("GET /auth") == 1
+
+
+async def test_a_scope_is_asked_for_once_per_key_whatever_follows(sandbox: FaultySandbox) -> None:
+    server = build_server(settings(api_key=READ_KEY, scope_filter=True), transport=SandboxTransport(sandbox))
+    async with Client(server) as client:
+        await ok(client, "get_org")
+        await until_narrowed(client, "invite_member")
+        for _ in range(5):
+            await names(client)
+            await ok(client, "list_keywords")
+            await ok(client, "get_usage")
+        await anyio.sleep(0.2)
+    assert sandbox.count("GET /auth") == 1
+
+
+async def test_a_key_that_never_worked_is_never_asked_about(sandbox: FaultySandbox) -> None:
+    server = build_server(
+        settings(api_key="ak_live_revoked_0000", scope_filter=True), transport=SandboxTransport(sandbox)
+    )
+    async with Client(server) as client:
+        for _ in range(3):
+            assert await names(client) == set(NEEDS)
+            assert (await fails(client, "get_org"))["code"] == "UNAUTHORIZED"
+        await anyio.sleep(0.2)
+        assert await names(client) == set(NEEDS)
+    assert [r.operation for r in sandbox.requests] == ["GET /org"] * 3, "no GET /auth for a key that never worked"
 
 
 async def test_when_told_not_to_every_tool_stays(sandbox: FaultySandbox) -> None:
@@ -69,11 +103,15 @@ async def test_a_failed_lookup_leaves_every_tool_offered_and_the_api_decides(san
     sandbox.faults.append(Fault("status", route="GET /auth", status=500, body="<html>oops</html>", times=10))
     server = build_server(settings(api_key=READ_KEY, scope_filter=True), transport=SandboxTransport(sandbox))
     async with Client(server) as client:
-        await names(client)
+        await ok(client, "list_tags")
         await anyio.sleep(0.5)
         assert await names(client) == set(NEEDS)
         error = await fails(client, "invite_member", {"email": "new@example.com"})
         assert error["code"] in {"FORBIDDEN", "ADMIN_SCOPE_REQUIRED"}, "the API's own 403 reaches the agent"
+        await ok(client, "list_tags")
+        await anyio.sleep(0.2)
+    # A failed lookup is tried again only after a while (and a later answered call), not on every call.
+    assert sandbox.count("GET /auth") == 1
 
 
 async def test_demo_mode_acts_as_an_admin_key_without_asking() -> None:
@@ -108,3 +146,24 @@ async def test_demo_mode_acts_as_an_admin_key_without_asking() -> None:
 )
 def test_scopes_are_read_defensively_from_any_documented_shape(body: Any, scope: str | None) -> None:
     assert scope_of(body) == scope
+
+
+async def test_a_failing_lookup_is_tried_again_a_few_times_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scopes, "RETRY_AFTER", 0.0)
+    book = scopes.ScopeBook()
+    asked = 0
+
+    async def broken() -> Any:
+        nonlocal asked
+        asked += 1
+        raise OSError("unreachable")
+
+    for _ in range(10):
+        assert await book.learn("k", broken) is False
+    assert asked == scopes.MAX_FAILURES and book.scope("k") is None and not book.needs_lookup("k")
+
+    async def answered() -> Any:
+        return {"scope": ["read"]}
+
+    assert await book.learn("other", answered) is True and book.scope("other") == "read"
+    assert not book.needs_lookup("other"), "an answered key is never asked again"

@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect, fails, ok, records
+from tests.conftest import connect, fails, ok, records, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -27,8 +27,38 @@ async def test_run_search_completes_and_is_listed(client: Client, sandbox: Sandb
     assert again["status"] == "completed" and again["query"] == "Heliograph"
 
 
-async def test_running_search_is_polled_until_completed_with_progress(sandbox: Sandbox) -> None:
+async def test_a_search_done_within_the_blocking_wait_costs_one_request(sandbox: Sandbox) -> None:
+    sandbox.search_polls_needed = 3  # 3 s of work at one poll a second: within the 5 s polling window
+    sandbox.search_retry_after = 1
+    async with connect(sandbox) as client:
+        result = await ok(client, "run_search", {"query": "analytics", "maxResults": 10})
+    assert result["status"] == "completed" and result["searchId"].startswith("srch_")
+    assert [r.operation for r in sandbox.requests] == ["POST /search"]
+    ((_, body),) = sent(sandbox, "POST /search")
+    # The first request blocks for the whole polling window (search_wait 5 s), never more than 25 s.
+    assert body == {"query": "analytics", "maxResults": 10, "waitMs": body["waitMs"]}
+    assert 4_000 < body["waitMs"] <= 5_000
+
+
+async def test_the_blocking_wait_is_capped_at_what_the_api_allows(sandbox: Sandbox) -> None:
+    async with connect(sandbox, search_wait=120.0) as client:
+        await ok(client, "run_search", {"query": "analytics"})
+    assert sent(sandbox, "POST /search")[0][1]["waitMs"] == 25_000
+
+
+async def test_the_agents_own_wait_is_sent_as_given(sandbox: Sandbox) -> None:
     sandbox.search_polls_needed = 2
+    sandbox.search_retry_after = 0
+    async with connect(sandbox) as client:
+        result = await ok(client, "run_search", {"query": "analytics", "waitMs": 1000})
+    assert result["status"] == "completed"
+    assert sent(sandbox, "POST /search")[0][1] == {"query": "analytics", "waitMs": 1000}
+    # A second's wait covered one poll's work; the other is polled for.
+    assert [r.operation for r in sandbox.requests] == ["POST /search", "GET /search/{searchId}"]
+
+
+async def test_running_search_is_polled_until_completed_with_progress(sandbox: Sandbox) -> None:
+    sandbox.search_polls_needed = 6  # the blocking wait (just under 5 s) covers four polls' work; two are left
     sandbox.search_retry_after = 0
     messages: list[str | None] = []
 

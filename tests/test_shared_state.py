@@ -173,6 +173,34 @@ async def test_a_budget_spent_on_one_replica_stops_the_other_without_sending(
         assert upstream.hits == Counter({"GET /org": 1})
 
 
+async def test_a_429_on_one_replica_holds_the_other_until_its_retry_after(redis: RedisServer) -> None:
+    hits: Counter[str] = Counter()
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        path = request.url.path.removeprefix("/api/v2")
+        hits[path] += 1
+        if path == "/org":
+            body = {"error": {"code": "RATE_LIMITED", "message": "slow down", "status": 429}}
+            # The budget stated says requests are left: the Retry-After alone holds the key.
+            return httpx2.Response(429, json=body, headers={"Retry-After": "60", **budget_headers(120)})
+        return httpx2.Response(200, json={"data": []}, headers=budget_headers(119))
+
+    async with replica(redis.url) as one, replica(redis.url) as two:
+        a = OctolensClient(base_url=BASE_URL, api_key=CANARY_KEY, transport=httpx2.MockTransport(answer), store=one)
+        b = OctolensClient(base_url=BASE_URL, api_key=CANARY_KEY, transport=httpx2.MockTransport(answer), store=two)
+        with pytest.raises(OctolensError) as first:
+            await get(a, ORG)
+        assert first.value.code == "RATE_LIMITED" and first.value.retry_after == 60
+        for api in (a, b, client(two, Upstream())):
+            with pytest.raises(OctolensError) as held:
+                await get(api, FEEDS)
+            assert held.value.extra["sent"] is False
+            assert held.value.retry_after is not None and 55 <= held.value.retry_after <= 61
+        assert hits == Counter({"/org": 1})
+        # Another key's organization is not held.
+        assert (await get(client(two, Upstream(), key=READ_KEY), FEEDS)).status == 200
+
+
 async def test_a_write_on_one_replica_drops_the_entry_the_other_would_read(
     redis: RedisServer, upstream: Upstream
 ) -> None:

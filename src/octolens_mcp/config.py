@@ -44,8 +44,9 @@ class Settings:
     """How long run_search polls a running search before returning its id."""
     rate_limit_wait_cap: float = 30.0
     """Longest Retry-After a call waits through on a 429 before returning RATE_LIMITED; 0 never waits."""
-    cache_ttl: float = 30.0
-    """Seconds reference data (tags, keywords, feeds, org…) is reused; 0 turns the cache off."""
+    cache_ttl: float = 300.0
+    """Seconds reference data (tags, keywords, feeds, org…) is reused; 0 turns the cache off. Long enough to span
+    an agent's turns; this server's own writes drop what they change, and reads that decide a write are fresh."""
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     """Largest answer body read, counted after decompression; a larger one ends the call."""
     result_tokens: int = 20_000
@@ -216,6 +217,9 @@ SETTINGS: tuple[Setting, ...] = (
         "--cache-ttl",
         "float",
         "Seconds reference data (tags, keywords, feeds, org) is reused; 0 turns the cache off",
+        "Long enough to span an agent's turns. This server's own writes drop what they change at once; changes "
+        "made elsewhere (the web app, another key) show up within this time. Reads that decide a write (does the "
+        "keyword exist, is the mention engaged) are always fresh.",
         zero_ok=True,
     ),
     Setting(

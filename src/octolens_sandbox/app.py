@@ -116,7 +116,8 @@ class Sandbox:
         self.search_limit = 50
         self.searches_used = 3
         self.search_polls_needed = 0
-        """How many polls a new search stays ``running`` for; 0 answers 200 at once."""
+        """How many polls a new search stays ``running`` for; 0 answers 200 at once. A first request's ``waitMs``
+        covers one poll per ``search_retry_after`` seconds (at least 1) of it."""
         self.search_retry_after = 2
         self.wizard_grammar: Literal["mention", "feed"] = "mention"
         self.rate_limit = rate_limit

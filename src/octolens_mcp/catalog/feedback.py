@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog.mentions import read_mention
+from octolens_mcp.catalog.mentions import mention_facts, read_mention
 from octolens_mcp.catalog.models.feedback import (
     DeleteFeedbackInput,
     FeedbackDeletion,
@@ -16,11 +16,14 @@ from octolens_mcp.catalog.models.feedback import (
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import refused
 
+FROM_MENTION = ("keywordId", "source", "originalRelevanceScore")
+"""What only a read of the mention tells, when omitted; its timestamp and id an earlier answer may have stated."""
+
 
 async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
     data = args.model_dump(mode="json", exclude_none=True)
-    missing = {"timestamp", "postId", "keywordId", "source", "originalRelevanceScore"} - data.keys()
-    if missing:
+    missing = {"timestamp", "postId", *FROM_MENTION} - data.keys()
+    if missing & set(FROM_MENTION):
         mention = await read_mention(api, args.sourceId)
         keywords = mention.get("keywords") if isinstance(mention.get("keywords"), list) else []
         known = {
@@ -33,6 +36,9 @@ async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
         for key in missing:
             if known[key] is not None:
                 data[key] = known[key]
+    elif missing:
+        timestamp, post_id = await mention_facts(api, args.sourceId, args.timestamp, args.postId, need_id=True)
+        data.update({k: v for k, v in (("timestamp", timestamp), ("postId", post_id)) if v is not None})
     if "keywordId" not in data:
         raise refused("keywordId", "required: the mention has no matched keyword")
     data.setdefault("feedbackSource", "API")
@@ -40,7 +46,7 @@ async def _submit(api: Api, op: Operation, args: SubmitFeedbackInput) -> Any:
 
 
 async def _delete(api: Api, op: Operation, args: DeleteFeedbackInput) -> Any:
-    timestamp = args.timestamp or (await read_mention(api, args.sourceId)).get("timestamp")
+    timestamp, _ = await mention_facts(api, args.sourceId, args.timestamp, None, need_id=False)
     return (await api.call(op, {"sourceId": args.sourceId, "timestamp": timestamp})).body
 
 

@@ -126,28 +126,53 @@ async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[st
     return {"format": "json", "total": body.get("total", total), "data": body.get("data", [])}
 
 
-async def _update(api: Api, op: Operation, args: UpdateMentionInput) -> dict[str, Any]:
-    needs_read = args.engaged is not None or args.timestamp is None or (args.relevance is not None and not args.postId)
-    mention = await read_mention(api, args.sourceId) if needs_read else {}
+async def mention_facts(
+    api: Api, source_id: str, timestamp: str | None, post_id: int | None, *, need_id: bool
+) -> tuple[str | None, int | None]:
+    """The mention's timestamp and id (``need_id``: both): as given, else as an earlier answer stated them, else read.
+
+    Both never change once stated (``MENTION.immutable``), so a write needs no read for them when any earlier
+    list, get or search result named them.
+    """
+    known = api.known(MENTION, source_id)
+    if timestamp is None and isinstance(known.get("timestamp"), str):
+        timestamp = known["timestamp"]
+    if post_id is None and isinstance(known.get("id"), int) and not isinstance(known.get("id"), bool):
+        post_id = known["id"]
+    if timestamp is None or (need_id and post_id is None):
+        mention = await read_mention(api, source_id)
+        timestamp = timestamp or mention.get("timestamp")
+        post_id = post_id or mention.get("id")
+    return timestamp, post_id
+
+
+async def _engage(api: Api, op: Operation, args: UpdateMentionInput) -> dict[str, Any]:
+    """Engage is a toggle: decided on the state read now, sent only when it differs, the new state its opposite."""
+    mention = await read_mention(api, args.sourceId)
+    before = bool(mention.get("engaged"))
+    done: dict[str, Any] = {"sourceId": args.sourceId, "action": "engage"}
+    if before == args.engaged:
+        return {**done, "ok": True, "changed": False, "engaged": before}
     timestamp = args.timestamp or mention.get("timestamp")
     post_id = args.postId or mention.get("id")
+    body = {"sourceId": args.sourceId, "action": "engage", "postId": post_id, "timestamp": timestamp}
+    answer = (await api.call(op, body)).body
+    answer = answer if isinstance(answer, dict) else {}
+    if answer.get("ok") is False:
+        # A 2xx that says it did not toggle: the state is not known, and a retry could undo it.
+        return {**done, "ok": False}
+    stated = answer.get("engaged")
+    # {ok: true} after toggling the state read just before: the opposite of it. An answer naming the state wins.
+    engaged = stated if isinstance(stated, bool) else not before
+    out = {**done, "ok": engaged == args.engaged, "changed": True, "engaged": engaged}
+    return {**out, "verified": True} if isinstance(stated, bool) else out
+
+
+async def _update(api: Api, op: Operation, args: UpdateMentionInput) -> dict[str, Any]:
     if args.engaged is not None:
-        if bool(mention.get("engaged")) == args.engaged:
-            return {
-                "ok": True,
-                "sourceId": args.sourceId,
-                "action": "engage",
-                "changed": False,
-                "engaged": args.engaged,
-            }
-        await api.call(op, {"sourceId": args.sourceId, "action": "engage", "postId": post_id, "timestamp": timestamp})
-        done = {"sourceId": args.sourceId, "action": "engage", "changed": True}
-        try:
-            engaged = bool((await read_mention(api, args.sourceId)).get("engaged"))
-        except OctolensError:
-            # The toggle was applied; a failed read-back must not read as a failed write (a retry would undo it).
-            return {**done, "ok": True, "verified": False}
-        return {**done, "ok": engaged == args.engaged, "engaged": engaged, "verified": True}
+        return await _engage(api, op, args)
+    relevance = args.relevance is not None
+    timestamp, post_id = await mention_facts(api, args.sourceId, args.timestamp, args.postId, need_id=relevance)
     if args.relevance is not None:
         score = RELEVANCE_WORD_SCORES[args.relevance]
         body = {"action": "relevance", "postId": post_id, "relevance": score, "timestamp": timestamp}

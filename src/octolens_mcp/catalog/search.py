@@ -23,12 +23,18 @@ SEARCH = ItemKind(name="search", identity=("searchId",), compact=lean())
 
 DEFAULT_POLL_SECONDS = 2.0
 MIN_POLL_SECONDS = 1.0
+MAX_WAIT_MS = 25_000
+"""The longest the API blocks the first ``POST /search`` (``waitMs``) before answering 202 while it still runs."""
 MAX_ID_CHARS = 100
 """A longer search id is not repeated in a marker (it could be anything an upstream sent)."""
 
 
 async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
-    response = await api.call(op, args.wire())
+    data = args.wire()
+    if "waitMs" not in data:
+        # The first request blocks until the search completes, up to the polling window: usually the only one.
+        data["waitMs"] = max(0, min(MAX_WAIT_MS, int(api.seconds_left() * 1000)))
+    response = await api.call(op, data)
     result = response.body
     if not isinstance(result, dict) or result.get("status") != "running":
         return result

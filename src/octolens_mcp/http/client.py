@@ -8,6 +8,8 @@ after a 429 (which the API answers without acting). A write whose answer is lost
 it fails with ``RESPONSE_LOST``. A 429 is waited through when its ``Retry-After`` fits both the
 cap and the call's deadline; otherwise it is returned at once with ``retryAfterSeconds``. A 429 that
 asks for no wait (none, 0, negative, a date already past) still waits: 1 s, then 2 s, 4 s, ….
+A 429's ``Retry-After`` holds the key: until it is over, every other call for it (on every replica,
+through the shared budget) fails fast with ``RATE_LIMITED`` without sending, as a spent budget does.
 
 The deadline covers every attempt, reading the body and parsing it. Bodies are bounded (``body``);
 headers are parsed once, defensively (``headers``), and arrive on the ``ApiResponse``.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -108,7 +111,7 @@ class OctolensClient:
         transport: httpx2.AsyncBaseTransport | None = None,
         http: httpx2.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
-        cache_ttl: float = 30.0,
+        cache_ttl: float = 300.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         store: SharedStore | None = None,
     ) -> None:
@@ -133,6 +136,8 @@ class OctolensClient:
         self.facts = Facts()
         """What answers stated that cannot change (``ItemKind.immutable``), so writes need not read it again."""
         self.max_response_bytes = max_response_bytes
+        self.answered = False
+        """Whether any call of this client was answered 2xx (from the cache too): the key works."""
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -179,21 +184,27 @@ class OctolensClient:
         if write:
             await self.cache.invalidate(changes, deadline)
             try:
-                return await self._with_retries(request, write, deadline, on_wait)
+                response = await self._with_retries(request, write, deadline, on_wait)
             finally:
                 await self.cache.invalidate(changes, deadline)
-        if cache is not None and self.cache.enabled:
+        elif cache is not None and self.cache.enabled:
             fetch = lambda: self._with_retries(request, False, deadline, on_wait)  # noqa: E731
-            return await self.cache.read(cache, request, fetch, deadline)
-        return await self._with_retries(request, write, deadline, on_wait)
+            response = await self.cache.read(cache, request, fetch, deadline)
+        else:
+            response = await self._with_retries(request, write, deadline, on_wait)
+        self.answered = True
+        return response
 
     async def _with_retries(
         self, request: WireRequest, write: bool, deadline: float, on_wait: OnWait | None
     ) -> ApiResponse:
         attempt = 0
+        waited_out_429 = False
         while True:
             attempt += 1
-            await self._fail_fast_if_budget_spent(deadline)
+            if not waited_out_429:
+                # After waiting out its own 429 a call resends as the API asked: the hold it set is for the others.
+                await self._fail_fast_if_budget_spent(deadline)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _timeout_error(write)
@@ -215,6 +226,7 @@ class OctolensClient:
                 if on_wait is not None:
                     await on_wait(wait, failure.error.code)
                 await anyio.sleep(wait)
+                waited_out_429 = failure.error.status == 429
             else:
                 await self._share_budget(response.rate_limit, deadline)
                 return response
@@ -284,14 +296,21 @@ class OctolensClient:
     async def _answer(self, response: httpx2.Response, *, write: bool) -> ApiResponse:
         lowered = {key.lower(): value for key, value in response.headers.items()}
         budget = wire.rate_limit(lowered)
-        if budget is not None:
-            self.rate_limit = budget
         status = response.status_code
         encoding = lowered.get("content-encoding", "")
         if not 200 <= status < 300:
             failure = await _status_failure(response, lowered, encoding, budget, write=write)
             failure.budget = budget
+            if status == 429:
+                # Every later call for this key (on every replica) fails fast until the wait it asked for is over.
+                failure.budget = _held(budget, wire.retry_after(lowered.get("retry-after")))
+                self.rate_limit = _longer_hold(self.rate_limit, failure.budget)
+            elif budget is not None:
+                self.rate_limit = budget
             raise failure
+        if budget is not None or _blocks(self.rate_limit):
+            # A request served proves no hold stands, whatever the answer states about the budget.
+            self.rate_limit = budget
         declared = wire.count(lowered.get("content-length"))
         try:
             if declared is not None and encoding in {"", "identity"} and declared > self.max_response_bytes:
@@ -331,6 +350,36 @@ class _Failure(Exception):
         self.budget = budget
 
 
+def _blocks(budget: RateLimit | None) -> bool:
+    """Whether ``budget`` is spent (or a 429's hold) until a reset still to come."""
+    return (
+        budget is not None
+        and budget.remaining == 0
+        and budget.reset_at is not None
+        and budget.reset_at - time.time() > 0
+    )
+
+
+def _held(stated: RateLimit | None, retry_after: float | None) -> RateLimit | None:
+    """The budget a 429 leaves: spent until its ``Retry-After`` is over, or as stated when that says longer."""
+    if retry_after is None or retry_after <= 0 or retry_after >= wire.WINDOW_SECONDS:
+        # No wait asked for (the retry's own back-off applies), or nonsense clamped to the hour: never a hold.
+        return stated
+    until = math.ceil(time.time() + retry_after)
+    if stated is not None and stated.remaining == 0 and stated.reset_at is not None and stated.reset_at >= until:
+        return stated
+    return RateLimit(limit=stated.limit if stated is not None else None, remaining=0, reset_at=until)
+
+
+def _longer_hold(known: RateLimit | None, held: RateLimit | None) -> RateLimit | None:
+    """Of the budget known and the one a 429 left, the one that holds the key back longer."""
+    if held is None:
+        return known
+    if known is not None and _blocks(known) and (held.reset_at is None or (known.reset_at or 0) >= held.reset_at):
+        return known
+    return held
+
+
 def _refuse_if_spent(budget: RateLimit | None) -> None:
     if budget is None or budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
         return
@@ -338,7 +387,7 @@ def _refuse_if_spent(budget: RateLimit | None) -> None:
     if wait > 0:
         raise OctolensError(
             "RATE_LIMITED",
-            "The organization's hourly request budget is spent; no request was sent.",
+            "Octolens rate-limited this key (its hourly budget is spent, or a 429 asked to wait); no request was sent.",
             status=429,
             retry_after=float(int(wait) + 1),
             extra={"resetAt": budget.reset_at, "sent": False},

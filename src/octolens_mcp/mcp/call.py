@@ -85,13 +85,19 @@ class CallApi:
         rows = [structured] if items.field is None else structured.get(items.field)
         kind = items.kind
         for row in rows if isinstance(rows, list) else []:
-            identity = row.get(kind.identity[0]) if isinstance(row, dict) else None
-            if isinstance(identity, str) and identity:
-                facts = {name: row[name] for name in kind.immutable if isinstance(row.get(name), str | int)}
-                if facts:
-                    self._client.facts.remember(kind.name, identity, facts)
-                if kind.recall:
-                    self._client.facts.keep(kind.name, identity, row)
+            identity = self._remember_facts(kind, row)
+            if identity is not None and kind.recall:
+                self._client.facts.keep(kind.name, identity, row)
+
+    def _remember_facts(self, kind: ItemKind, row: Any) -> str | None:
+        """Keep ``row``'s immutable facts; its identity, or None when it has none."""
+        identity = row.get(kind.identity[0]) if isinstance(row, dict) else None
+        if not isinstance(identity, str) or not identity:
+            return None
+        facts = {name: row[name] for name in kind.immutable if isinstance(row.get(name), str | int)}
+        if facts:
+            self._client.facts.remember(kind.name, identity, facts)
+        return identity
 
     def keep_page(self, request: str, answer: dict[str, Any]) -> None:
         self._client.facts.keep_page(request, answer)
@@ -132,6 +138,8 @@ class CallApi:
             raise
         self.rate_limit = response.rate_limit or self.rate_limit
         self.quota = response.quota or self.quota
+        if op.items is not None and op.items.field is None and isinstance(response.body, dict):
+            self._remember_facts(op.items.kind, response.body)  # a runner's read of one record counts too
         self.cached = self.cached or response.cached
         self.body_size = max(self.body_size, response.size)
         return response

@@ -203,7 +203,7 @@ def hint(op: Operation, error: OctolensError) -> str:
     if code == "RATE_LIMITED":
         wait = error.envelope().get("retryAfterSeconds")
         when = f"{wait} seconds" if wait is not None else "a while"
-        return f"The organization's 500 requests/hour are spent: wait {when} before calling Octolens again."
+        return f"The organization's request budget (500/hour) is spent or Octolens asked to wait: wait {when}."
     if code == "RESPONSE_LOST":
         check = op.verify or "read the resource back"
         return f"The write may have landed. Do not repeat it blindly: {check}."

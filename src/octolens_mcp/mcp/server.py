@@ -55,12 +55,12 @@ from octolens_mcp.mcp.scopes import ScopeBook
 if TYPE_CHECKING:
     import httpx2
 
+    from octolens_mcp.http.client import OctolensClient
+
 logger = logging.getLogger(__name__)
 
 KEY_SCOPE = "octolens.api_key"
 """Where the HTTP server's gate puts a request's API key in its ASGI scope."""
-SCOPE_LOOKUP_DELAY = 0.05
-"""Seconds the scope lookup waits after a tool list, so its imports never hold up that answer."""
 
 INSTRUCTIONS = (
     "Octolens social listening: mentions of tracked keywords across Reddit, X, LinkedIn, Hacker News, GitHub, "
@@ -181,21 +181,30 @@ class OctolensServer:
     # --- the key's scope ---------------------------------------------------------------------------
 
     def _scope_for(self, ctx: ServerRequestContext[Any]) -> str | None:
+        """The request's key's scope, when a lookup has learned it (None: unknown, every tool offered)."""
+        key = _key_of(ctx)
+        return self.scopes.scope(key_id(key if key is not None else self.settings.api_key or ""))
+
+    def _learn_scope_once_answered(self, ctx: ServerRequestContext[Any], client: OctolensClient) -> None:
+        """Start the key's ``GET /auth`` in the background once one of its calls was answered (2xx), never before.
+
+        A token that never worked costs no request; a key's scope is asked for once in the process's lifetime.
+        """
         key = _key_of(ctx)
         ident = key_id(key if key is not None else self.settings.api_key or "")
-        if self.scopes.needs_lookup(ident) and isinstance(ctx.lifespan_context, dict):
-            ctx.lifespan_context["background"].start_soon(self._learn_scope, ctx, key, ident)
-        return self.scopes.scope(ident)
+        if client.answered and self.scopes.needs_lookup(ident) and isinstance(ctx.lifespan_context, dict):
+            ctx.lifespan_context["background"].start_soon(self._learn_scope, ctx, client, key is None, ident)
 
-    async def _learn_scope(self, ctx: ServerRequestContext[Any], key: str | None, ident: str) -> None:
-        await anyio.sleep(SCOPE_LOOKUP_DELAY)
+    async def _learn_scope(
+        self, ctx: ServerRequestContext[Any], client: OctolensClient, own_session: bool, ident: str
+    ) -> None:
         from octolens_mcp.catalog.org import AUTH
 
         async def lookup() -> Any:
             request = AUTH.request_with({})
-            return (await self.backend.client(key).send(request, write=False, deadline=time.monotonic() + 10)).body
+            return (await client.send(request, write=False, deadline=time.monotonic() + 10)).body
 
-        if await self.scopes.learn(ident, lookup) and key is None:
+        if await self.scopes.learn(ident, lookup) and own_session:
             # stdio: tell the client its list changed (over stateless HTTP the next list is narrowed).
             try:
                 await ctx.session.send_tool_list_changed()
@@ -238,9 +247,10 @@ class OctolensServer:
         from octolens_mcp.mcp.call import call_tool
 
         collecting = self.client_log.start()
+        client = self.backend.client(_key_of(ctx))
         try:
             return await call_tool(
-                self.backend.client(_key_of(ctx)),
+                client,
                 params.name,
                 params.arguments,
                 schema,
@@ -250,6 +260,7 @@ class OctolensServer:
                 owner=_export_owner(ctx),
             )
         finally:
+            self._learn_scope_once_answered(ctx, client)
             for level, name, message in self.client_log.finish(collecting):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", MCPDeprecationWarning)  # served on purpose, see server()

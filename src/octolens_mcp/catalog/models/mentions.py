@@ -300,10 +300,8 @@ class MentionUpdate(ApiModel):
     sourceId: str = Field(description="The mention updated.")
     action: Literal["engage", "relevance", "sentiment"] = Field(description="Which triage action was applied.")
     changed: bool | None = Field(default=None, description="engage: false when it was already in that state.")
-    engaged: bool | None = Field(default=None, description="engage: the engaged state read back.")
-    verified: bool | None = Field(
-        default=None, description="engage: false when the toggle was sent but the state could not be read back."
-    )
+    engaged: bool | None = Field(default=None, description="engage: the state after the toggle.")
+    verified: bool | None = Field(default=None, description="engage: true when Octolens's answer stated that state.")
     relevanceScore: int | None = Field(default=None, description="relevance: score sent (0-2, 3 = cleared).")
     sentiment: str | None = Field(default=None, description="sentiment: the label set.")
 

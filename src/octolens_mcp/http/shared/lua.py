@@ -88,6 +88,7 @@ RECORD_BUDGET = (
     + """
 -- KEYS: budget. ARGV: reset (epoch seconds), remaining, value.
 -- The newest budget wins: a later reset, or in the same window fewer requests left. Kept until its reset.
+-- A spent one (a 429's hold until its Retry-After is over) also replaces one that is not, whatever its reset.
 only(KEYS[1], 'string')
 local old = redis.call('GET', KEYS[1])
 if old then
@@ -95,7 +96,8 @@ if old then
   if reset then
     local new_reset, new_remaining = tonumber(ARGV[1]), tonumber(ARGV[2])
     reset, remaining = tonumber(reset), tonumber(remaining)
-    if new_reset < reset or (new_reset == reset and new_remaining >= remaining) then return 0 end
+    local holds = new_remaining == 0 and remaining > 0
+    if not holds and (new_reset < reset or (new_reset == reset and new_remaining >= remaining)) then return 0 end
   end
 end
 redis.call('SET', KEYS[1], ARGV[3])
