@@ -182,16 +182,19 @@ async def main(show_calls: bool) -> int:
     print(f"{'':24} {'floor':6} {totals['f']:9,} {totals['f']:9,}")
     setup = next(iter(runs.values()))
     print(
-        f"session start, not counted above: ours {len(setup['ours'].setup)} request(s) "
+        f"once per session, not counted above: ours {len(setup['ours'].setup)} request(s) "
         f"({', '.join(setup['ours'].setup) or 'none'}), naive {len(setup['naive'].setup)}"
     )
     print()
     print("Ratios")
     for line in ratio_lines:
         print(line)
+    # The five tasks in one session: its once-per-session requests are spent once.
+    session_total = totals["or"] + len(setup["ours"].setup)
     print(
         f"{'all tasks':24} ours/floor text {ratio(totals['ot'], totals['f'])}  sc {ratio(totals['os'], totals['f'])}   "
-        f"requests ours/naive {totals['or']}/{totals['nr']} = {ratio(totals['or'], totals['nr'])}"
+        f"requests ours/naive {session_total}/{totals['nr']} = {ratio(session_total, totals['nr'])} "
+        "(one session: its scope lookup included once)"
     )
     for note in wrong_notes:
         print(f"note: {note}")
@@ -220,10 +223,10 @@ async def main(show_calls: bool) -> int:
         f"all tasks text {totals['ot'] / totals['f']:.3f}, sc {totals['os'] / totals['f']:.3f}"
         + (f"; over in: {', '.join(token_over)}" if token_over else "")
     )
-    total_ok = totals["or"] <= totals["nr"]
+    total_ok = session_total <= totals["nr"]
     print(
         f"verdict requests (total <= naive; per task <= naive + 1 per toggle write): "
-        f"{'met' if total_ok and per_task_ok else 'not met'}: total {totals['or']} vs naive {totals['nr']} "
+        f"{'met' if total_ok and per_task_ok else 'not met'}: total {session_total} vs naive {totals['nr']} "
         f"({'ok' if total_ok else 'over'}), per task {'ok' if per_task_ok else 'over in: ' + ', '.join(request_over)}"
     )
     return 0

@@ -347,15 +347,20 @@ TASKS = (
 # --- running a task on a fresh workspace --------------------------------------------------------------
 
 
+SESSION_REQUESTS = frozenset({"GET /auth"})
+"""Requests a session sends once for its key, not for a task (the scope that narrows the tool list)."""
+
+
 @dataclass
 class TaskRun:
     task: str
     target: Target
     replies: list[Reply]
     requests: int
-    """Upstream requests the task sent (the session's start is counted apart, in ``setup``)."""
+    """Upstream requests the task sent (the session's own, once per process, are counted apart, in ``setup``)."""
     setup: list[str]
-    """Requests the session sent before the task (ours: the background ``GET /auth`` scope lookup)."""
+    """Requests the session sends once, whenever they fall (ours: the ``GET /auth`` scope lookup after the key's
+    first successful call)."""
     toggles: int
     wrong_engaged: list[str]
     """sourceIds the agent engaged that were not engaged right after."""
@@ -393,9 +398,9 @@ async def run_task(task: Task, target: Target, operations: list[Operation]) -> T
     sandbox = new_sandbox()
     async with _session(target, sandbox, operations) as client:
         await client.list_tools()
-        await _settle(sandbox)
-        setup = [request.operation for request in sandbox.requests]
         agent = Agent(client, sandbox, Ours() if target == "ours" else Naive())
         await task.workflow(agent)
+        await _settle(sandbox)
+        setup = [request.operation for request in sandbox.requests if request.operation in SESSION_REQUESTS]
         requests = len(sandbox.requests) - len(setup)
     return TaskRun(task.name, target, agent.replies, requests, setup, agent.toggles, agent.wrong_engaged)

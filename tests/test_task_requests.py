@@ -17,10 +17,10 @@ from tests.task_workflows import TASKS, Task, bridge_operations, run_task
 pytestmark = pytest.mark.anyio
 
 PINNED = {
-    "morning triage": 8,
+    "morning triage": 5,
     "negative report": 4,
     "competitor monitoring": 4,
-    "triage 3x in 10 min": 20,
+    "triage 3x in 10 min": 13,
     "search + read 2": 1,
 }
 """Upstream requests of each task through our server (the session's start, a background GET /auth, apart)."""
@@ -42,7 +42,8 @@ async def test_all_tasks_together_spend_no_more_than_the_naive_bridge() -> None:
     operations = await bridge_operations()
     ours = [await run_task(task, "ours", operations) for task in TASKS]
     naive = [await run_task(task, "naive", operations) for task in TASKS]
-    assert sum(run.requests for run in ours) <= sum(run.requests for run in naive)
+    # In one session the scope lookup (once per key) is spent once.
+    assert sum(run.requests for run in ours) + len(ours[0].setup) <= sum(run.requests for run in naive)
 
 
 @pytest.mark.parametrize("task", TASKS, ids=[task.name for task in TASKS])
