@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import connect, fails, ok, sent
+from tests.conftest import connect, fails, ok, records, sent
 
 pytestmark = pytest.mark.anyio
 
@@ -121,7 +121,7 @@ async def test_feedback_on_a_listed_mention_reads_it_only_for_what_no_answer_sta
     client: Client, sandbox: Sandbox
 ) -> None:
     listed = await ok(client, "list_mentions", {"limit": 10})
-    sid = listed["data"][1]["sourceId"]
+    sid = records(listed)[1]["sourceId"]
     mention = next(m for m in sandbox.mentions if m["sourceId"] == sid)
     given = {
         "sourceId": sid,

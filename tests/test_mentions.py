@@ -195,7 +195,7 @@ async def test_filter_wizard_feed_grammar_is_translated(sandbox: Sandbox) -> Non
 
 async def test_relevance_after_a_list_sends_only_the_patch(client: Client, sandbox: Sandbox) -> None:
     listed = await ok(client, "list_mentions", {"limit": 5})  # compact: no id shown, but remembered
-    sid = listed["data"][2]["sourceId"]
+    sid = records(listed)[2]["sourceId"]
     mention = next(m for m in sandbox.mentions if m["sourceId"] == sid)
     done = await ok(client, "update_mention", {"sourceId": sid, "relevance": "high"})
     assert done == {"ok": True, "sourceId": sid, "action": "relevance", "relevanceScore": 0}
