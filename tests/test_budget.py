@@ -11,8 +11,8 @@ import pytest
 from mcp import Client
 
 from octolens_mcp.mcp.tokens import estimate_tokens
-from octolens_sandbox import Sandbox
-from tests.conftest import call, connect, fails, ok, records
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
+from tests.conftest import CANARY_KEY, call, connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
@@ -183,3 +183,35 @@ async def test_a_cut_search_result_resumes_with_get_search_and_an_offset(sandbox
                 break
             resume = more["truncated"]["resume"]
     assert len(expected) > 10 and seen == expected
+
+
+@pytest.mark.parametrize("tool", ["list_mentions", "get_search"])
+async def test_a_huge_field_beside_the_items_leaves_them_room_and_the_list_resumes_exactly(tool: str) -> None:
+    # An unknown top-level field as large as the whole budget: it is cut first, to a quarter of the budget,
+    # so whole items still come, and going on from the result neither repeats nor skips one.
+    sandbox = FaultySandbox(keys={CANARY_KEY: "admin"})
+    for mention in sandbox.mentions:
+        mention["body"] = LONG_BODY[:2000]
+    field = "mentions" if tool == "get_search" else "data"
+    async with connect(sandbox, result_tokens=1_000_000) as whole:
+        done = await ok(whole, "run_search", {"query": "analytics", "maxResults": 500, "minRelevance": "low"})
+        arguments = {"searchId": done["searchId"]} if tool == "get_search" else {"limit": 60, "includeAll": True}
+        everything = [m["sourceId"] for m in records(await ok(whole, tool, arguments), field)]
+    sandbox.faults.append(Fault("add_field", times=1000, name="x_huge", value="z " * 20_000))
+    async with connect(sandbox, result_tokens=4000) as client:
+        seen: list[str] = []
+        for _ in range(40):
+            page = await ok(client, tool, arguments)
+            shown = [m["sourceId"] for m in records(page, field)]
+            assert shown, "the items had room"
+            assert "[cut " in page["x_huge"]
+            seen += shown
+            more = page.get("truncated", {}).get("resume", {}).get("arguments") or {}
+            cursor = (page.get("pagination") or {}).get("nextCursor")
+            if tool == "get_search" and more:
+                arguments = more
+            elif tool == "list_mentions" and cursor and len(seen) < 60:
+                arguments = {"limit": 60 - len(seen), "includeAll": True, "cursor": cursor}
+            else:
+                break
+    assert seen == everything[: len(seen)] and len(seen) >= min(len(everything), 20)

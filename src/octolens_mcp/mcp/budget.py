@@ -37,6 +37,8 @@ the fence, and the structured form's own notice field."""
 MAX_DEPTH = 16
 """Containers nested deeper than this (no Octolens answer is) are replaced by a marker."""
 ROUNDS = 4
+SHELL_SHARE = 0.25
+"""The most of the budget a list's other fields may take before they are cut (``fit_shell``)."""
 MIN_STRING_TOKENS = 24
 """A string cut to less than this keeps only its marker."""
 DEEP_MARKER = "[cut: nested too deeply]"
@@ -142,6 +144,23 @@ def fit_items(
         out["truncated"] = truncation(len(kept), len(rows) - len(kept), budget_tokens)
         return out, len(kept)
     return out, None
+
+
+def fit_shell(answer: dict[str, Any], field: str, budget_tokens: int, measure: Measure) -> dict[str, Any]:
+    """A list answer whose other fields take more than ``SHELL_SHARE`` of the budget, with those cut to it.
+
+    The items need the rest: cut first, the fields around them cannot leave the list no room (a cursor that
+    resumes after an item the last cut then dropped would skip it).
+    """
+    shell = {key: value for key, value in answer.items() if key != field}
+    room = int(available(budget_tokens) * SHELL_SHARE)
+    if measure.of(shell) <= room:
+        return answer
+    cut, _ = squeeze(shell, room, measure, BUDGET_HINT)
+    out = dict(cut) if isinstance(cut, dict) else {}
+    if field in answer:
+        out[field] = answer[field]
+    return out
 
 
 def truncation(returned: int, omitted: int, budget_tokens: int) -> dict[str, Any]:

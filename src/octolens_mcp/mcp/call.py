@@ -273,6 +273,7 @@ def _shape(
     if utf8_size(untrusted.fenced(text) if op.untrusted else text) <= budget.available(settings.result_tokens):
         return structured  # no more bytes than the budget has tokens: surely within it
     measure = budget.Measure(fenced=op.untrusted)
+    structured = budget.fit_shell(structured, field, settings.result_tokens, measure)
 
     def hint(row: dict[str, Any], index: int) -> str | None:
         return items.whole(structured, row, offset + index) if items.whole is not None else None

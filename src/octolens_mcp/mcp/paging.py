@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.operation import Api, ItemKind, Operation
 from octolens_mcp.http.errors import OctolensError, refused
-from octolens_mcp.mcp.budget import ItemRoom, Measure, truncation
+from octolens_mcp.mcp.budget import ItemRoom, Measure, fit_shell, truncation
 
 CURSOR_PREFIX = "oc1."
 MAX_IDENTITY_CHARS = 200
@@ -270,6 +270,7 @@ def _take(
 ) -> str | None:
     """Take the page's items that fit; the cursor of the next page, or None when the walk ends here."""
     op, field, kind = listed.op, listed.field, listed.kind
+    answer = fit_shell(answer, field, budget_tokens, state.room.measure)
     rows = answer.get(field)
     state.has_items = state.has_items or isinstance(rows, list)
     start = page.resume.start(rows, kind) if page.resume is not None and isinstance(rows, list) else 0
