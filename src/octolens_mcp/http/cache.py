@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 
@@ -26,6 +26,8 @@ from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
 from octolens_mcp.http.shared.local import Flight
 from octolens_mcp.http.wire import ApiResponse, WireRequest
+
+K = TypeVar("K")
 
 FIRST_POLL = 0.01
 """Seconds a read waiting for another replica's first checks again; doubled up to ``LAST_POLL``."""
@@ -205,6 +207,32 @@ def _json_copy(value: Any) -> Any:
     return value  # str, int, float, bool, None: immutable
 
 
+class _Recent(Generic[K]):
+    """Answers kept a short while, by key: bounded (least recently kept go first), aged, served as copies."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._entries: OrderedDict[K, tuple[float, dict[str, Any]]] = OrderedDict()
+
+    def keep(self, key: K, answer: dict[str, Any]) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = (time.monotonic(), _json_copy(answer))  # the caller's own copy is not shared
+        while len(self._entries) > self._limit:
+            self._entries.popitem(last=False)
+
+    def recall(self, key: K, max_age: float) -> dict[str, Any] | None:
+        """The answer kept for ``key`` at most ``max_age`` seconds ago, as a copy; None otherwise."""
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > max_age:
+            return None
+        copy: dict[str, Any] = _json_copy(entry[1])
+        return copy
+
+    def drop(self, which: Callable[[K], bool]) -> None:
+        for key in [key for key in self._entries if which(key)]:
+            del self._entries[key]
+
+
 class Facts:
     """What answers stated about items, by kind and identity, per API key.
 
@@ -212,50 +240,31 @@ class Facts:
       used items beyond ``limit`` are forgotten.
     - Whole records, briefly (``recall``): a mention listed a moment ago answers a read of that mention
       alone for a short while, unless a write of ours may have changed it (``forget``).
+    - List pages a result was cut inside, briefly, by the request that read them: their resume reads them.
     """
 
     def __init__(self, limit: int = 20_000, records: int = 2_000, pages: int = 8) -> None:
         self._limit = limit
         self._known: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        self._records_limit = records
-        self._records: OrderedDict[tuple[str, str], tuple[float, dict[str, Any]]] = OrderedDict()
-        self._pages_limit = pages
-        self._pages: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._records: _Recent[tuple[str, str]] = _Recent(records)
+        self._pages: _Recent[str] = _Recent(pages)
 
     def keep_page(self, request: str, answer: dict[str, Any]) -> None:
-        """A list page a result was cut inside, by the request that read it: its resume reads it here."""
-        self._pages.pop(request, None)
-        self._pages[request] = (time.monotonic(), _json_copy(answer))
-        while len(self._pages) > self._pages_limit:
-            self._pages.popitem(last=False)
+        self._pages.keep(request, answer)
 
     def recall_page(self, request: str, max_age: float) -> dict[str, Any] | None:
-        entry = self._pages.get(request)
-        if entry is None or time.monotonic() - entry[0] > max_age:
-            return None
-        copy: dict[str, Any] = _json_copy(entry[1])
-        return copy
+        return self._pages.recall(request, max_age)
 
     def keep(self, kind: str, identity: str, record: dict[str, Any]) -> None:
-        """``record`` as an answer stated it just now (the caller's own copy is not shared)."""
-        key = (kind, identity)
-        self._records.pop(key, None)
-        self._records[key] = (time.monotonic(), _json_copy(record))
-        while len(self._records) > self._records_limit:
-            self._records.popitem(last=False)
+        """``record`` as an answer stated it just now."""
+        self._records.keep((kind, identity), record)
 
     def recall(self, kind: str, identity: str, max_age: float) -> dict[str, Any] | None:
-        """The record an answer stated at most ``max_age`` seconds ago, as a copy; None otherwise."""
-        entry = self._records.get((kind, identity))
-        if entry is None or time.monotonic() - entry[0] > max_age:
-            return None
-        copy: dict[str, Any] = _json_copy(entry[1])
-        return copy
+        return self._records.recall((kind, identity), max_age)
 
     def forget(self, kinds: frozenset[str]) -> None:
         """Drop the records of ``kinds`` (a write may have changed them); immutable facts stay."""
-        for key in [key for key in self._records if key[0] in kinds]:
-            del self._records[key]
+        self._records.drop(lambda key: key[0] in kinds)
 
     def remember(self, kind: str, identity: str, facts: dict[str, Any]) -> None:
         key = (kind, identity)
