@@ -115,6 +115,10 @@ class Items:
     """Compact results show the items as one table, ``columns`` and ``rows`` (each row the values in column
     order), instead of an object per item repeating every key; ``detail: "full"`` keeps the objects."""
 
+    def read_whole(self, result: dict[str, Any], item: Any, position: int) -> str | None:
+        """How to read ``item`` (at ``position`` in the whole list) whole, per ``whole``; None where none does."""
+        return self.whole(result, item, position) if self.whole is not None and isinstance(item, dict) else None
+
 
 @dataclass(frozen=True)
 class CursorPages:

@@ -276,7 +276,7 @@ def _shape(
     structured = budget.fit_shell(structured, field, settings.result_tokens, measure)
 
     def hint(row: dict[str, Any], index: int) -> str | None:
-        return items.whole(structured, row, offset + index) if items.whole is not None else None
+        return items.read_whole(structured, row, offset + index)
 
     out, kept = budget.fit_items(structured, field, settings.result_tokens, measure, hint)
     if kept is not None and isinstance(op.paging, OffsetResume):
@@ -304,8 +304,7 @@ def _compacted(
         return structured
 
     def whole(row: dict[str, Any], index: int) -> str:
-        said = items.whole(structured, row, offset + index) if items.whole is not None else None
-        return said or "detail=full returns it whole"
+        return items.read_whole(structured, row, offset + index) or "detail=full returns it whole"
 
     rows = structured.get(field)
     if not isinstance(rows, list):

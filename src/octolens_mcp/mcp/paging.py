@@ -184,8 +184,7 @@ class _List:
         return cls(op, items.field, items.kind, paging.page_max, paging.cursor_at)
 
     def hint(self, shell: dict[str, Any], row: Any, index: int) -> str | None:
-        whole = self.op.items.whole if self.op.items is not None else None
-        return whole(shell, row, index) if whole is not None and isinstance(row, dict) else None
+        return self.op.items.read_whole(shell, row, index) if self.op.items is not None else None
 
 
 def _first_page(op: Operation, cursor: str | None, page_max: int | None) -> tuple[_Page, bool]:
