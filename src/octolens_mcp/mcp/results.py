@@ -101,7 +101,7 @@ def success(
     payload = _payload(op, structured)
     # The same room the items were fitted to: the envelope the budget keeps free holds the notices. A text
     # of no more bytes than that is surely within it (a token is at least a byte); only a larger one is counted.
-    room = settings.result_tokens - budget.ENVELOPE_TOKENS
+    room = budget.available(settings.result_tokens)
     if utf8_size(payload) > room:
         structured = _within(structured, room, budget.Measure(fenced=op.untrusted))
         payload = _payload(op, structured)
@@ -155,7 +155,7 @@ def failure(
     # The hint may quote the API's details (field paths): cleaned and scrubbed with the envelope.
     body = redact_value(untrusted.clean_value({"error": envelope, "hint": visibility.render(hint(op, error))}))
     notices = [DEMO_NOTICE] if settings.demo else []
-    room = settings.result_tokens - budget.ENVELOPE_TOKENS
+    room = budget.available(settings.result_tokens)
     if utf8_size(json_text(body)) > room:
         body = _within(body, room, budget.Measure(fenced=False))
     text = "\n".join([*notices, json_text(body)])
