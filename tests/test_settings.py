@@ -35,6 +35,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "allowed_origins": ("https://a.example", ("https://a.example",)),
     "max_request_bytes": ("2048", 2048),
     "shutdown_grace": ("3", 3.0),
+    "public_url": ("https://mcp.example.com", "https://mcp.example.com"),
 }
 """A value for each setting that is not its default, as written and as read."""
 

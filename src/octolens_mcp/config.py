@@ -72,6 +72,8 @@ class Settings:
     """Largest HTTP request body accepted; a larger one is answered 413 before it is parsed."""
     shutdown_grace: float = 20.0
     """Seconds SIGTERM waits for in-flight HTTP calls before closing their connections."""
+    public_url: str | None = None
+    """The team server's public base URL (as clients and Octolens reach it); None where it has none."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -333,6 +335,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds SIGTERM waits for calls in flight",
         "In whole seconds, at least 1.",
         zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "public_url",
+        "OCTOLENS_PUBLIC_URL",
+        "--public-url",
+        "url",
+        "The team server's public base URL, as clients and Octolens reach it",
+        "For example `https://octolens-mcp.example.com`; features that hand out this server's address need it.",
+        shown="none",
         http=True,
     ),
 )
