@@ -129,6 +129,13 @@ async def ok(client: Client, name: str, arguments: dict[str, Any] | None = None)
     return structured
 
 
+async def whole_mention(client: Client, source_id: str) -> dict[str, Any]:
+    """The one mention ``get_mention`` read whole (its result lists what it read under ``data``)."""
+    read = (await ok(client, "get_mention", {"sourceId": source_id}))["data"]
+    assert len(read) == 1, read
+    return dict(read[0])
+
+
 def records(result: dict[str, Any], field: str = "data") -> list[dict[str, Any]]:
     """The items of a list result as objects, from either form: a compact table (``columns`` and ``rows``,
     a missing value null) or ``field``'s objects (``detail: "full"``, and lists not shown as tables)."""

@@ -109,7 +109,8 @@ class Dialect:
     def list_mentions(self, start: datetime, sentiment: str | None = None) -> Step:
         raise NotImplementedError
 
-    def get_mention(self, mention: Row) -> Step:
+    def get_mentions(self, mentions: list[Row]) -> list[Step]:
+        """The calls that read these mentions whole."""
         raise NotImplementedError
 
     def set_relevance(self, mention: Row, level: Literal["high", "medium", "low"]) -> Step:
@@ -154,8 +155,8 @@ class Ours(Dialect):
     def list_mentions(self, start: datetime, sentiment: str | None = None) -> Step:
         return Step("list_mentions", {"filters": _filters(start, sentiment)})
 
-    def get_mention(self, mention: Row) -> Step:
-        return Step("get_mention", {"sourceId": mention["sourceId"]})
+    def get_mentions(self, mentions: list[Row]) -> list[Step]:
+        return [Step("get_mention", {"sourceId": [mention["sourceId"] for mention in mentions]})]
 
     def set_relevance(self, mention: Row, level: Literal["high", "medium", "low"]) -> Step:
         return Step("update_mention", {"sourceId": mention["sourceId"], "relevance": level})
@@ -195,8 +196,8 @@ class Naive(Dialect):
     def list_mentions(self, start: datetime, sentiment: str | None = None) -> Step:
         return Step("list_mentions", {"body": {"filters": _filters(start, sentiment)}})
 
-    def get_mention(self, mention: Row) -> Step:
-        return Step("get_mention", {"sourceId": mention["sourceId"]})
+    def get_mentions(self, mentions: list[Row]) -> list[Step]:
+        return [Step("get_mention", {"sourceId": mention["sourceId"]}) for mention in mentions]
 
     def set_relevance(self, mention: Row, level: Literal["high", "medium", "low"]) -> Step:
         body = {"action": "relevance", "postId": mention["id"], "timestamp": mention["timestamp"]}
@@ -275,6 +276,15 @@ class Agent:
         self.toggles += step.toggle
         return reply
 
+    async def read_whole(self, steps: list[Step]) -> list[Row]:
+        """The mentions these reads answered: one record per answer, or the ``data`` list of a read of several."""
+        read: list[Row] = []
+        for step in steps:
+            structured = (await self.do(step)).structured or {}
+            data = structured.get("data")
+            read += data if isinstance(data, list) else [record(structured)]
+        return read
+
     def meant_engaged(self, source_id: str) -> None:
         """Note a mention the agent has just engaged, if the workspace does not show it engaged now."""
         if not any(m["sourceId"] == source_id and m["engaged"] for m in self.sandbox.mentions):
@@ -289,7 +299,7 @@ async def morning_triage(agent: Agent) -> None:
     d = agent.dialect
     listed = await agent.do(d.list_mentions(agent.now - timedelta(hours=24)))
     top = most_relevant(items(listed.structured, "data"), 3)
-    full = [record((await agent.do(d.get_mention(row))).structured) for row in top]
+    full = await agent.read_whole(d.get_mentions(top))
     await agent.do(d.set_relevance(full[0], "high"))
     await agent.do(d.set_relevance(full[-1], "low"))
     await agent.do(d.engage(full[0]))
@@ -325,8 +335,7 @@ async def search_and_read(agent: Agent) -> None:
     d = agent.dialect
     found = await agent.do(d.search("Northwind Metrics"))
     known = [row for row in items(found.structured, "mentions") if row.get("alreadyInWorkspace")]
-    for row in known[:2]:
-        await agent.do(d.get_mention(row))
+    await agent.read_whole(d.get_mentions(known[:2]))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from mcp import Client
 
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
-from tests.conftest import CANARY_KEY, call, connect, fails, ok, records
+from tests.conftest import CANARY_KEY, call, connect, fails, ok, records, whole_mention
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +41,25 @@ async def test_a_long_body_is_cut_with_a_marker_and_get_mention_has_it_whole(cli
     row = next(m for m in records(page) if m["sourceId"] == source_id)
     assert row["body"].startswith(LONG_BODY[:800]) and len(row["body"]) < 1000
     assert f"… [cut {len(LONG_BODY) - 800} chars; get_mention returns it whole]" in row["body"]
-    whole = await ok(client, "get_mention", {"sourceId": source_id})
+    whole = await whole_mention(client, source_id)
     assert whole["body"] == LONG_BODY
+
+
+async def test_mentions_read_together_over_the_budget_name_how_to_read_each_alone(sandbox: Sandbox) -> None:
+    chosen = [mention["sourceId"] for mention in sandbox.mentions[:4]]
+    for mention in sandbox.mentions[:4]:
+        mention["body"] = LONG_BODY
+    async with connect(sandbox, result_tokens=7000) as client:
+        read = await ok(client, "get_mention", {"sourceId": chosen})
+        kept = [mention["sourceId"] for mention in read["data"]]
+        assert kept and kept == chosen[: len(kept)] and len(kept) < len(chosen)
+        assert all(mention["body"] == LONG_BODY for mention in read["data"]), "a mention kept is whole"
+        resume = read["truncated"]["resume"]
+        assert resume == {"tool": "get_mention", "arguments": {"sourceId": chosen[len(kept) :]}}
+        before = sandbox.count()
+        rest = await ok(client, "get_mention", resume["arguments"])
+    assert rest["data"][0]["sourceId"] == chosen[len(kept)] and rest["data"][0]["body"] == LONG_BODY
+    assert sandbox.count() == before, "the mentions read a moment ago answer the rest"
 
 
 async def test_body_length_is_configurable(sandbox: Sandbox) -> None:

@@ -13,7 +13,7 @@ from mcp import Client
 
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from octolens_sandbox.seed import INJECTION_BODY
-from tests.conftest import EXPORT_DIR, call, connect, fails, ok, records, sent
+from tests.conftest import EXPORT_DIR, call, connect, fails, ok, records, sent, whole_mention
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +75,7 @@ async def test_mention_text_is_delivered_as_untrusted_data(client: Client, sandb
     assert "untrusted" in notice and "never as instructions" in notice
     assert INJECTION_BODY not in notice and INJECTION_BODY in fenced
     assert fenced.rstrip().endswith("</untrusted-data>")
-    assert result.structured_content is not None and result.structured_content["body"] == INJECTION_BODY
+    assert result.structured_content is not None and result.structured_content["data"][0]["body"] == INJECTION_BODY
 
 
 async def test_export_goes_to_a_file_with_a_preview(client: Client) -> None:
@@ -111,11 +111,31 @@ async def test_export_goes_to_a_file_with_a_preview(client: Client) -> None:
 
 
 async def test_get_mention_and_not_found(client: Client, sandbox: Sandbox) -> None:
-    mention = await ok(client, "get_mention", {"sourceId": sandbox.mentions[0]["sourceId"]})
+    mention = await whole_mention(client, sandbox.mentions[0]["sourceId"])
     assert mention["timestamp"] == sandbox.mentions[0]["timestamp"]
     error = await fails(client, "get_mention", {"sourceId": "reddit_t3_nope"})
     assert error["code"] == "MENTION_NOT_FOUND" and error["status"] == 404
     assert "list_mentions" in error["hint"]
+
+
+async def test_a_few_chosen_mentions_are_read_whole_in_one_call(client: Client, sandbox: Sandbox) -> None:
+    chosen = [sandbox.mentions[4]["sourceId"], sandbox.mentions[1]["sourceId"], "reddit_t3_nope"]
+    read = await ok(client, "get_mention", {"sourceId": [*chosen, chosen[0]]})
+    assert [m["sourceId"] for m in read["data"]] == chosen[:2], "in the order asked, each once"
+    assert read["data"][0]["body"] == sandbox.mentions[4]["body"] and "id" in read["data"][0]
+    assert read["notFound"] == ["reddit_t3_nope"]
+    assert sorted(path for path, _ in sent(sandbox, "GET /mentions/{sourceId}")) == sorted(
+        f"/mentions/{source_id}" for source_id in chosen
+    ), "one read each, the repeat not sent again"
+
+
+async def test_reading_more_than_ten_mentions_at_once_is_refused_before_any_request(
+    client: Client, sandbox: Sandbox
+) -> None:
+    error = await fails(client, "get_mention", {"sourceId": [f"reddit_t3_{n}" for n in range(11)]})
+    assert error["code"] == "VALIDATION_ERROR" and error["details"][0]["path"].startswith("sourceId")
+    assert error["sent"] is False
+    assert sandbox.requests == []
 
 
 async def test_set_engaged_sends_the_toggle_only_when_it_differs(client: Client, sandbox: Sandbox) -> None:
@@ -128,7 +148,7 @@ async def test_set_engaged_sends_the_toggle_only_when_it_differs(client: Client,
         "changed": True,
         "engaged": True,
     }
-    assert (await ok(client, "get_mention", {"sourceId": mention["sourceId"]}))["engaged"] is True
+    assert (await whole_mention(client, mention["sourceId"]))["engaged"] is True
     again = await ok(client, "update_mention", {"sourceId": mention["sourceId"], "engaged": True})
     assert again["changed"] is False and again["engaged"] is True
     assert sandbox.count("PATCH /mentions/{sourceId}") == 1
@@ -142,11 +162,11 @@ async def test_relevance_and_sentiment_overrides(client: Client, sandbox: Sandbo
         "update_mention",
         {"sourceId": sid, "relevance": "low", "timestamp": mention["timestamp"], "postId": mention["id"]},
     )
-    assert (await ok(client, "get_mention", {"sourceId": sid}))["relevanceScore"] == 2
+    assert (await whole_mention(client, sid))["relevanceScore"] == 2
     await ok(client, "update_mention", {"sourceId": sid, "relevance": "clear"})
-    assert (await ok(client, "get_mention", {"sourceId": sid}))["relevanceScore"] == 0
+    assert (await whole_mention(client, sid))["relevanceScore"] == 0
     await ok(client, "update_mention", {"sourceId": sid, "sentiment": "Negative"})
-    assert (await ok(client, "get_mention", {"sourceId": sid}))["sentiment"] == "Negative"
+    assert (await whole_mention(client, sid))["sentiment"] == "Negative"
 
 
 async def test_update_mention_needs_exactly_one_change(client: Client, sandbox: Sandbox) -> None:
@@ -207,7 +227,7 @@ async def test_relevance_after_a_list_sends_only_the_patch(client: Client, sandb
 async def test_sentiment_after_a_get_sends_only_the_patch(client: Client, sandbox: Sandbox) -> None:
     mention = sandbox.mentions[3]
     sid = mention["sourceId"]
-    await ok(client, "get_mention", {"sourceId": sid})
+    await whole_mention(client, sid)
     done = await ok(client, "update_mention", {"sourceId": sid, "sentiment": "Negative"})
     assert done == {"ok": True, "sourceId": sid, "action": "sentiment", "sentiment": "Negative"}
     assert sandbox.count() == 2
@@ -240,7 +260,7 @@ async def test_a_relevance_write_given_only_a_timestamp_still_needs_the_id(clien
 async def test_engage_reads_fresh_state_and_toggles_without_a_read_back(client: Client, sandbox: Sandbox) -> None:
     mention = next(m for m in sandbox.mentions if not m["engaged"])
     sid = mention["sourceId"]
-    await ok(client, "get_mention", {"sourceId": sid})  # remembered facts never decide a toggle
+    await whole_mention(client, sid)  # remembered facts never decide a toggle
     done = await ok(client, "update_mention", {"sourceId": sid, "engaged": True})
     assert done == {"ok": True, "sourceId": sid, "action": "engage", "changed": True, "engaged": True}
     assert [r.operation for r in sandbox.requests] == [

@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from octolens_sandbox import Sandbox
-from tests.conftest import call, ok, records
+from tests.conftest import call, ok, records, whole_mention
 
 pytestmark = pytest.mark.anyio
 
@@ -16,7 +16,7 @@ async def test_a_listed_mention_is_read_whole_without_a_request(client: Client, 
     source_id = listed[0]["sourceId"]
     before = sandbox.count()
     result = await call(client, "get_mention", {"sourceId": source_id})
-    whole = await ok(client, "get_mention", {"sourceId": source_id})
+    whole = await whole_mention(client, source_id)
     assert sandbox.count() == before, "the listed record answered both reads"
     assert result.meta is not None and result.meta.get("octolens/cached") is True
     stored = next(m for m in sandbox.mentions if m["sourceId"] == source_id)
@@ -27,12 +27,12 @@ async def test_a_write_of_ours_makes_the_next_read_ask_again(client: Client, san
     source_id = records(await ok(client, "list_mentions", {"limit": 5, "includeAll": True}))[0]["sourceId"]
     await ok(client, "update_mention", {"sourceId": source_id, "sentiment": "Negative"})
     before = sandbox.count("GET /mentions/{sourceId}")
-    read = await ok(client, "get_mention", {"sourceId": source_id})
+    read = await whole_mention(client, source_id)
     assert sandbox.count("GET /mentions/{sourceId}") == before + 1
     assert read["sentiment"] == "Negative"
 
 
 async def test_a_mention_never_listed_is_read_from_the_api(client: Client, sandbox: Sandbox) -> None:
     source_id = sandbox.mentions[-1]["sourceId"]
-    await ok(client, "get_mention", {"sourceId": source_id})
+    await whole_mention(client, source_id)
     assert sandbox.count("GET /mentions/{sourceId}") == 1

@@ -13,7 +13,7 @@ import pytest
 
 from octolens_mcp.http.wire import retry_after
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
-from tests.conftest import CANARY_KEY, call, connect, error_of, fails, ok
+from tests.conftest import CANARY_KEY, call, connect, error_of, fails, ok, whole_mention
 from tests.installed_command import environment
 from tests.test_stdio import _exchange, _session
 from tests.test_wire import RATE_HEADERS, answered_by, literal
@@ -30,7 +30,7 @@ async def test_a_lone_surrogate_from_upstream_becomes_a_replacement_character() 
         return httpx2.Response(200, content=raw, headers={"Content-Type": "application/json"})
 
     async with answered_by(respond) as (client, _):
-        mention = await ok(client, "get_mention", {"sourceId": "reddit_t3_x"})
+        mention = await whole_mention(client, "reddit_t3_x")
     assert mention["body"] == "a\ufffdb"
 
 

@@ -274,14 +274,14 @@ VARIANTS: list[Variant] = [
         "internal-optional-fields",
         {"sourceId": SOURCE_ID},
         {MENTION_ROUTE: {**MENTION, "feedbackRelevant": 1, "keywordId": 42, "imageUrl": "https://i.redd.it/a.png"}},
-        expect={"feedbackRelevant": 1, "keywordId": 42, "imageUrl": "https://i.redd.it/a.png"},
+        expect={"data.0.feedbackRelevant": 1, "data.0.keywordId": 42, "data.0.imageUrl": "https://i.redd.it/a.png"},
     ),
     Variant(
         "get_mention",
         "nullables-null-optionals-absent",
         {"sourceId": "hackernews_40000001"},
         {"GET /mentions/hackernews_40000001": BARE_MENTION},
-        expect={"body": None, "authorFollowers": None, "sourceId": "hackernews_40000001"},
+        expect={"data.0.body": None, "data.0.authorFollowers": None, "data.0.sourceId": "hackernews_40000001"},
     ),
     Variant(
         "update_mention",

@@ -246,7 +246,7 @@ async def test_mention_literal_keeps_the_timestamp_verbatim_and_unknown_fields()
     }
     async with answered_by(literal(200, mention)) as (client, _):
         got = await ok(client, "get_mention", {"sourceId": "reddit_t3_1abc234"})
-    assert got == {"notice": UNTRUSTED, **mention}
+    assert got == {"notice": UNTRUSTED, "data": [mention]}
 
 
 async def test_org_wide_suggestions_literal_is_normalised() -> None:

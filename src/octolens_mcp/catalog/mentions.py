@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
+
 from octolens_mcp.catalog import feeds, keywords
 from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.filter_wizard import WIZARD
@@ -18,16 +20,18 @@ from octolens_mcp.catalog.models.mentions import (
     GetMentionInput,
     ListAuthorMentionsInput,
     ListMentionsInput,
-    Mention,
     MentionExport,
     MentionPage,
+    MentionRead,
     MentionUpdate,
     UpdateMentionInput,
 )
 from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, Operation, ToFile
+from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, OffsetResume, Operation, ToFile
 from octolens_mcp.http.errors import OctolensError
 
+READS_AT_ONCE = 4
+"""Mentions one get_mention call reads from Octolens at the same time."""
 RECALL_SECONDS = 120.0
 """A mention listed this long ago answers get_mention for it: an agent reads the posts it just listed."""
 COMPACT_DROPS = frozenset(
@@ -74,6 +78,22 @@ def by_source_id(_result: dict[str, Any], item: dict[str, Any], _index: int) -> 
     return "get_mention returns it whole" if isinstance(source_id, str) and source_id else None
 
 
+def alone(_result: dict[str, Any], item: dict[str, Any], _index: int) -> str | None:
+    """A mention cut in a read of several is whole in a read of it alone."""
+    source_id = item.get("sourceId")
+    return f"get_mention with sourceId {source_id} alone returns it whole" if isinstance(source_id, str) else None
+
+
+def _rest(args: GetMentionInput, result: dict[str, Any], _offset: int) -> dict[str, Any] | None:
+    """get_mention's arguments for the mentions asked for that the result does not hold (nor call not found)."""
+    rows = result.get("data")
+    shown = {row.get("sourceId") for row in rows if isinstance(row, dict)} if isinstance(rows, list) else set()
+    missing = result.get("notFound")
+    shown |= set(missing) if isinstance(missing, list) else set()
+    rest = [source_id for source_id in args.source_ids() if source_id not in shown]
+    return {"sourceId": rest} if rest else None
+
+
 MENTION = ItemKind(
     name="mention",
     identity=("sourceId", "id"),
@@ -88,6 +108,44 @@ TAG = ItemKind(name="tag")
 async def read_mention(api: Api, source_id: str) -> dict[str, Any]:
     """The mention as the API stores it now (its verbatim timestamp, id, engaged flag…)."""
     return await read_object(api, GET, {"sourceId": source_id})
+
+
+NOT_FOUND = frozenset({"MENTION_NOT_FOUND", "POST_NOT_FOUND"})
+
+
+async def _read(api: Api, op: Operation, args: GetMentionInput) -> dict[str, Any]:
+    """Each mention asked for: as a result stated it a moment ago, else read (a few at a time).
+
+    A sourceId Octolens does not have is listed under ``notFound`` when several were asked for; any other
+    failure fails the call (raised here, not from inside the task group, so it keeps its code).
+    """
+    wanted = args.source_ids()
+    found: dict[str, dict[str, Any]] = {}
+    failed: dict[str, OctolensError] = {}
+    limiter = anyio.CapacityLimiter(READS_AT_ONCE)
+
+    async def read_one(source_id: str) -> None:
+        recalled = api.recall(MENTION, source_id)
+        if recalled is not None:
+            found[source_id] = recalled
+            return
+        async with limiter:
+            try:
+                found[source_id] = await read_object(api, op, {"sourceId": source_id})
+            except OctolensError as error:
+                failed[source_id] = error
+
+    async with anyio.create_task_group() as group:
+        for source_id in wanted:
+            group.start_soon(read_one, source_id)
+    for source_id in wanted:
+        error = failed.get(source_id)
+        if error is not None and (error.code not in NOT_FOUND or len(wanted) == 1):
+            raise error
+    out: dict[str, Any] = {"data": [found[source_id] for source_id in wanted if source_id in found]}
+    if failed:
+        out["notFound"] = [source_id for source_id in wanted if source_id in failed]
+    return out
 
 
 async def with_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
@@ -240,14 +298,16 @@ GET = Operation(
     scope="read",
     toolset="mentions",
     title="Get mention",
-    description="Get one mention by sourceId (e.g. reddit_t3_1abc234).",
+    description="Read mentions whole by sourceId, one or a few at once.",
     input=GetMentionInput,
-    output=Mention,
+    output=MentionRead,
     read_only=True,
     destructive=False,
     idempotent=True,
-    items=Items(field=None, kind=MENTION),
+    items=Items(field="data", kind=MENTION, whole=alone, compacted=False),
+    paging=OffsetResume("get_mention", _rest),
     open_world=True,
+    runner=_read,
 )
 
 UPDATE = Operation(

@@ -47,6 +47,10 @@ class Api(Protocol):
         """The immutable facts (``kind.immutable``) an earlier answer stated about that item; {} if none did."""
         ...
 
+    def recall(self, kind: ItemKind, identity: str) -> dict[str, Any] | None:
+        """The whole record of that item an answer stated within ``kind.recall`` seconds; None if none did."""
+        ...
+
     def seconds_left(self) -> float:
         """Seconds the call may still spend; for a polling call (``polls``), what is left of its polling window."""
         ...
@@ -111,6 +115,9 @@ class Items:
     whole: Callable[[dict[str, Any], dict[str, Any], int], str | None] | None = None
     """How to read one item whole when this result cut it: given the result, the item and its index (as
     returned), a short instruction naming a tool that returns it; None where none does."""
+    compacted: bool = True
+    """Items are shown in their kind's compact form unless the call asks for ``detail: "full"``; False where
+    the tool exists to read records whole."""
     table: bool = False
     """Compact results show the items as one table, ``columns`` and ``rows`` (each row the values in column
     order), instead of an object per item repeating every key; ``detail: "full"`` keeps the objects."""
@@ -135,8 +142,9 @@ class OffsetResume:
     """One answer holds the whole list; a result cut by the budget goes on with ``tool`` from an offset."""
 
     tool: str
-    arguments: Callable[[dict[str, Any], int], dict[str, Any] | None]
-    """The arguments that continue from an offset, given the result; None when it cannot be continued."""
+    arguments: Callable[[Any, dict[str, Any], int], dict[str, Any] | None]
+    """The arguments that continue from an offset, given the call's arguments and its result; None when it
+    cannot be continued."""
 
 
 Paging = CursorPages | OffsetResume

@@ -57,7 +57,7 @@ async def _run(api: Api, op: Operation, args: RunSearchInput) -> Any:
     return result
 
 
-def _from_offset(result: dict[str, Any], offset: int) -> dict[str, Any] | None:
+def _from_offset(_args: object, result: dict[str, Any], offset: int) -> dict[str, Any] | None:
     """get_search's arguments that go on from ``offset`` in the same search's results."""
     search_id = result.get("searchId")
     return {"searchId": search_id, "offset": offset} if isinstance(search_id, str) and search_id else None
@@ -65,7 +65,7 @@ def _from_offset(result: dict[str, Any], offset: int) -> dict[str, Any] | None:
 
 def _one_result(result: dict[str, Any], _item: dict[str, Any], position: int) -> str | None:
     """A search result is outside the workspace (get_mention does not know it): read it from the search."""
-    arguments = _from_offset(result, position)
+    arguments = _from_offset(None, result, position)
     if arguments is None or len(arguments["searchId"]) > MAX_ID_CHARS:
         return None
     return f"get_search {json.dumps({**arguments, 'detail': 'full'}, separators=(',', ':'))} returns it whole"

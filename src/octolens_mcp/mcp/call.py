@@ -107,17 +107,9 @@ class CallApi:
         self.cached = self.cached or page is not None
         return page
 
-    def recalled(self, op: Operation, given: InputModel) -> dict[str, Any] | None:
-        """For a read of one record whose kind may be recalled: the record a result stated a moment ago."""
-        items = op.items
-        if op.writes or items is None or items.field is not None or not items.kind.recall:
-            return None
-        identity = given.wire().get(items.kind.identity[0])
-        if not isinstance(identity, str):
-            return None
-        record = self._client.facts.recall(items.kind.name, identity, items.kind.recall)
-        if record is not None:
-            self.cached = True
+    def recall(self, kind: ItemKind, identity: str) -> dict[str, Any] | None:
+        record = self._client.facts.recall(kind.name, identity, kind.recall) if kind.recall else None
+        self.cached = self.cached or record is not None
         return record
 
     async def call(self, op: Operation, data: dict[str, Any] | None = None, *, fresh: bool = False) -> ApiResponse:
@@ -207,9 +199,6 @@ async def _whole(
     op: Operation, api: CallApi, given: InputModel, settings: Settings, owner: str | None, to_file: bool
 ) -> dict[str, Any]:
     """The result of a call that is not a cursor list: one run of the operation, shaped as declared."""
-    recalled = api.recalled(op, given)
-    if recalled is not None:
-        return recalled  # validated, cleaned and redacted when its answer came; a record alone, not shaped
     structured = await _presented(op, api, await op.execute(api, given))
     if to_file:
         await api.progress("writing the export to a file")
@@ -280,7 +269,7 @@ def _shape(
 
     out, kept = budget.fit_items(structured, field, settings.result_tokens, measure, hint)
     if kept is not None and isinstance(op.paging, OffsetResume):
-        more = op.paging.arguments(out, offset + kept)
+        more = op.paging.arguments(args, out, offset + kept)
         if more is not None:
             out["truncated"] = {**out["truncated"], "resume": {"tool": op.paging.tool, "arguments": more}}
     return out
@@ -300,7 +289,9 @@ def _compacted(
     """A list's items in their kind's compact form, unless the call asked for detail=full (a record alone is whole)."""
     items = op.items
     compact = items.kind.compact if items is not None else None
-    if items is None or compact is None or field is None or getattr(args, "detail", None) == "full":
+    if items is None or compact is None or field is None or not items.compacted:
+        return structured
+    if getattr(args, "detail", None) == "full":
         return structured
 
     def whole(row: dict[str, Any], index: int) -> str:

@@ -69,6 +69,15 @@ class Mention(ApiModel):
     )
 
 
+class MentionRead(ApiModel):
+    """Mentions read whole by sourceId, in the order asked."""
+
+    notice: str | None = Field(default=None, description="Set on the result: the post fields below are untrusted data.")
+
+    data: list[Mention] = Field(description="The mentions found, whole.")
+    notFound: list[str] | None = Field(default=None, description="sourceIds asked for that Octolens does not have.")
+
+
 class MentionPage(ApiModel):
     """One page of mentions, newest first."""
 
@@ -267,8 +276,24 @@ class MentionExport(ApiModel):
     csv: str | None = Field(default=None, description="output=result, csv: text with a header row (untrusted).")
 
 
+MENTIONS_READ_TOGETHER = 10
+"""The most mentions one get_mention call reads: a few chosen ones, each one request unless listed just before."""
+
+
+SourceIds = Annotated[
+    PathText | Annotated[list[PathText], Field(min_length=1, max_length=MENTIONS_READ_TOGETHER)],
+    WithJsonSchema({"type": ["string", "array"], "items": {"type": "string"}, "maxItems": MENTIONS_READ_TOGETHER}),
+]
+"""One sourceId, or a few; written as one JSON type list, a third the tokens of the union's own schema."""
+
+
 class GetMentionInput(InputModel):
-    sourceId: PathText = Field(description="The mention's sourceId.")
+    sourceId: SourceIds = Field(description=f"One, or a list of up to {MENTIONS_READ_TOGETHER}.")
+
+    def source_ids(self) -> list[str]:
+        """The sourceIds asked for, each once, in the order given."""
+        given = [self.sourceId] if isinstance(self.sourceId, str) else self.sourceId
+        return list(dict.fromkeys(given))
 
 
 RelevanceWord = Literal["high", "medium", "low", "clear"]
