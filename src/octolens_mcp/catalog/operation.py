@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from octolens_mcp.catalog.models.common import InputModel
+from octolens_mcp.catalog.models.common import InputModel, NameOf
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
@@ -184,6 +184,8 @@ class Operation:
     """It spends more than a request (search quota): offered only when its toolset is named, never by default."""
     lists_ids: tuple[str, ...] = ()
     """For a list: the not-found codes whose valid ids it gives (the hint of such an error names it)."""
+    resolves: NameOf | None = None
+    """For a list: the reference whose names it turns into ids, wherever an input declares one (``catalog.names``)."""
     timeout: float = 30.0
     runner: Runner | None = None
     shape: Callable[[Any], Any] | None = None

@@ -5,9 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, Number, PassThroughModel
+from octolens_mcp.catalog.models.common import (
+    KEYWORD_NAME,
+    ApiModel,
+    FeedRef,
+    InputModel,
+    NameOf,
+    Number,
+    PassThroughModel,
+    title_sentiments,
+)
 
 ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
@@ -15,6 +31,16 @@ ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 class SimpleCondition(PassThroughModel):
     field: str = Field(min_length=1, description="Case-sensitive field name, e.g. Keywords, Source, Tags.")
     values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
+
+    @field_validator("values")
+    @classmethod
+    def _stored_spelling(cls, values: str, info: ValidationInfo) -> str:
+        """Sentiment values are stored in Title case (§4.3); an agent may write them in any case."""
+        return title_sentiments(values) if info.data.get("field") == "Sentiment" else values
+
+    def names_in_values(self) -> NameOf | None:
+        """A Keywords condition's values are keyword ids, or exact names resolved to them (``catalog.names``)."""
+        return KEYWORD_NAME if self.field == "Keywords" else None
 
 
 class SimpleFeedFilters(PassThroughModel):
@@ -169,7 +195,7 @@ class ListFeedsInput(InputModel):
 
 
 class FeedIdInput(InputModel):
-    id: int = Field(description="Feed id.")
+    id: FeedRef = Field(description="Feed id or exact name.")
 
 
 class DeleteFeedInput(FeedIdInput):
@@ -191,7 +217,7 @@ class CreateFeedInput(InputModel):
 
 
 class UpdateFeedInput(InputModel):
-    id: int = Field(description="Feed id.")
+    id: FeedRef = Field(description="Feed id or exact name.")
     name: str | None = Field(default=None, min_length=1)
     icon: str | None = None
     simpleFilters: SimpleFeedFilters | None = None
