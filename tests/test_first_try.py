@@ -142,6 +142,15 @@ async def test_an_unknown_feed_name_lists_close_feeds(client: Client, sandbox: S
     assert sandbox.count("GET /feeds/{id}") == 0
 
 
+async def test_a_name_like_none_lists_feeds_to_choose_from(client: Client, sandbox: Sandbox) -> None:
+    error = await fails(client, "delete_feed", {"id": "zzz"})
+    detail = error["details"][0]
+    assert (
+        detail["path"] == "id" and detail["candidates"] and all("id" in c and "name" in c for c in detail["candidates"])
+    )
+    assert sandbox.count("DELETE /feeds/{id}") == 0
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments", "operation", "expected"),
     [

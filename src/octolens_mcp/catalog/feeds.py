@@ -24,8 +24,8 @@ DEFAULT_ICON = "BellIcon"
 _FEED_GRAMMAR = (
     'Feed filters use their own grammar: simpleFilters {conditions:[{field,values:"a,b"}]} or advancedFilters '
     "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids or "
-    "exact names), "
-    "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
+    "exact names), Source, Sentiment (positive, neutral, negative; any case), Language, Tags, RelevanceScore, "
+    "TimeRange…"
 )
 
 

@@ -26,6 +26,8 @@ from octolens_mcp.http.errors import refusal
 
 M = TypeVar("M", bound=BaseModel)
 
+CANDIDATES = 5
+"""A name refused lists this many candidates: the closest names, else the first listed."""
 SHOWN_NAME_CHARS = 80
 """A name refused is repeated in the error up to this length (the agent has the rest)."""
 
@@ -88,8 +90,9 @@ class Names:
         hits = [row for row in rows if str(row.get(label, "")).strip().casefold() == wanted]
         if len(hits) == 1 and isinstance(hits[0].get("id"), int):
             return hits[0]["id"]
-        names = [str(row.get(label)) for row in rows if row.get(label) is not None]
-        close = hits or [row for row in rows if str(row.get(label)) in difflib.get_close_matches(value, names, n=5)]
+        names = [str(row.get(label)).strip().casefold() for row in rows if row.get(label) is not None]
+        similar = difflib.get_close_matches(wanted, names, n=CANDIDATES)
+        close = hits or [row for row in rows if str(row.get(label)).strip().casefold() in similar] or rows[:CANDIDATES]
         candidates = [{"id": row.get("id"), label: row.get(label), **_kind_of(row)} for row in close]
         shown = repr(value if len(value) <= SHOWN_NAME_CHARS else value[:SHOWN_NAME_CHARS] + "…")
         why = f"{len(hits)} {ref.kind}s are named {shown}" if hits else f"no {ref.kind} is named {shown}"

@@ -22,7 +22,7 @@ from octolens_mcp.catalog.models.common import (
 class Keyword(ApiModel):
     """A tracked keyword and its collection settings."""
 
-    id: int | None = Field(default=None, description="Keyword id (use in filters, never the name).")
+    id: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="The tracked phrase.")
     context: str | None = Field(default=None, description="Disambiguation sentence for relevance scoring.")
     additionalTerms: str | None = Field(default=None, description="Comma-separated terms required alongside.")
