@@ -22,10 +22,9 @@ from octolens_mcp.http.errors import OctolensError
 DEFAULT_ICON = "BellIcon"
 
 _FEED_GRAMMAR = (
-    'Feed filters use their own grammar: simpleFilters {conditions:[{field,values:"a,b"}]} or advancedFilters '
-    "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids or "
-    "exact names), Source, Sentiment (positive, neutral, negative; any case), Language, Tags, RelevanceScore, "
-    "TimeRange…"
+    "Feed filters have their own grammar (not list_mentions'): each condition's field is one of Keywords (ids or "
+    "exact names), Source, Sentiment (any case), Language, Tags, RelevanceScore, TimeRange… (case-sensitive); "
+    'values is one comma-separated string ("reddit,twitter").'
 )
 
 

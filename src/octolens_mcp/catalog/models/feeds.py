@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
+    StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_serializer,
     model_validator,
@@ -29,8 +31,10 @@ ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 
 class SimpleCondition(PassThroughModel):
-    field: str = Field(min_length=1, description="Case-sensitive field name, e.g. Keywords, Source, Tags.")
-    values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
+    """Its fields are described once, in the feed tools' description (``catalog.feeds``)."""
+
+    field: str = Field(min_length=1)
+    values: str
 
     @field_validator("values")
     @classmethod
@@ -73,6 +77,8 @@ class AdvancedFeedFilters(PassThroughModel):
 
 
 DestinationType = Literal["EMAIL", "SLACK", "WEBHOOK"]
+_HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
+"""A delivery time; checked here, and described (HH:mm) rather than spelled out as a pattern in the schema."""
 
 
 class EmailTarget(ApiModel):
@@ -136,7 +142,9 @@ class DestinationInput(PassThroughModel):
     type: DestinationType
     frequency: str = Field(min_length=1, description="hourly, hourlyAtTopOfHour, daily or weekly.")
     deliveryMode: str | None = Field(default=None, description="batch or individual.")
-    time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:mm, daily/weekly.")
+    time: Annotated[str, StringConstraints(pattern=_HH_MM), WithJsonSchema({"type": "string"})] | None = Field(
+        default=None, description="HH:mm, daily/weekly."
+    )
     timezone: str | None = Field(default=None, min_length=1, description="IANA name or UTC+2:00.")
     dayOfWeek: int | None = Field(default=None, ge=0, le=6, description="0=Sunday; required for weekly.")
     emailDestination: EmailTargetInput | None = None
