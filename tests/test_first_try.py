@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 
 from octolens_sandbox import Sandbox
 from tests.conftest import READ_KEY, connect, fails, ok, sent
@@ -234,6 +234,16 @@ async def test_a_refusal_by_known_scope_does_not_repeat_itself(sandbox: Sandbox)
     hint = error["hint"]
     assert "add_keyword" not in hint, "the message names the tool; the hint says what to do"
     assert "'write' scope" in hint and "Settings → API" in hint
+
+
+async def test_calling_a_tool_the_session_hides_says_how_to_show_it(sandbox: Sandbox) -> None:
+    async with connect(sandbox, toolsets=("mentions",)) as client:
+        with pytest.raises(MCPError, match=r"delete_keyword \(not exposed; .*keywords toolset: --toolsets"):
+            await client.call_tool("delete_keyword", {"id": "Heliograph"})
+    async with connect(sandbox, read_only=True) as client:
+        with pytest.raises(MCPError, match=r"read-only mode: --read-only, OCTOLENS_READ_ONLY"):
+            await client.call_tool("delete_keyword", {"id": "Heliograph"})
+    assert sandbox.count() == 0
 
 
 # --- Tags ----------------------------------------------------------------------------------------

@@ -241,9 +241,9 @@ class OctolensServer:
                 return out_of_scope(
                     BY_NAME[params.name], scope, demo=self.settings.demo, visibility=exposure.visibility(scope)
                 )
-            toolset = exposure.toolset_of(params.name)
-            hint = f"; call enable_toolset with {toolset} first" if exposure.dynamic and toolset else ""
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}{hint}")
+            # A tool this server has but this session hides: say how to show it, as every hint does.
+            why = exposure.visibility(scope).hidden.get(params.name)
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}" + (f" ({why})" if why else ""))
         from octolens_mcp.mcp.call import call_tool
 
         collecting = self.client_log.start()
