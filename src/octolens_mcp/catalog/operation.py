@@ -55,7 +55,9 @@ class Api(Protocol):
 Runner = Callable[[Api, "Operation", Any], Awaitable[Any]]
 """Runs a call whose operation needs more than one request: given the API, its own operation and the arguments."""
 Prepare = Callable[[Api, Any], Awaitable[dict[str, Any]]]
-"""The request data for the arguments where it is more than ``arguments.wire()`` (names resolved to ids…)."""
+"""The request data for the arguments where it is more than ``arguments.wire()`` (a query built from a flag…).
+
+Keyword and feed names are already ids by then: ``catalog.names`` resolves every declared reference first."""
 
 
 def path_segment(value: object, name: str) -> str:
