@@ -154,9 +154,14 @@ def _id_or_name(value: Any) -> int | str:
     """An id (a digit string counts), or a name for ``catalog.names`` to resolve; one message for either mistake."""
     if isinstance(value, str) and is_digits(value):
         return int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or _no_name(value):
         raise ValueError("must be an id (an integer) or an exact name")
     return value
+
+
+def _no_name(value: int | str) -> bool:
+    """Blank, or ``.``/``..``: no keyword or feed is called that, and a path would leave its route (no read for it)."""
+    return isinstance(value, str) and value.strip() in {"", ".", ".."}
 
 
 _ID_OR_NAME = WithJsonSchema({"type": ["integer", "string"]})
