@@ -2,12 +2,11 @@
 
 The API takes ids only (§2.12). Tools also take a keyword's or feed's exact name wherever an id is taken:
 each input field declared with a ``NameOf`` (``KeywordRef``, ``FeedRef``), at any depth of the arguments,
-and the comma-separated ``values`` of a model whose ``names_in_values()`` names one (a feed's ``Keywords``
-condition). ``resolve`` is the one place they become ids, for every tool, before its call runs. The names
-are looked up in the list operation that declares ``resolves=`` that reference: for a read the short
-reference-data cache may serve it; for a write it is read fresh. A name must match exactly one item,
-case-insensitively; otherwise the call is refused before its own request, naming the field and listing
-the closest candidates.
+and the comma-separated string a model's ``comma_names()`` declares (a feed's ``Keywords`` condition).
+``resolve`` is the one place they become ids, for every tool, before its call runs. The names are looked
+up in the list operation that declares ``resolves=`` that reference: for a read the short reference-data
+cache may serve it; for a write it is read fresh. A name must match exactly one item, case-insensitively;
+otherwise the call is refused before its own request, naming the field and listing the closest candidates.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import types
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -35,6 +34,15 @@ SHOWN_NAME_CHARS = 80
 async def resolve(api: Api, op: Operation, given: M) -> M:
     """``given`` with every declared keyword or feed name replaced by its id (fresh lists when ``op`` writes)."""
     return await Names(api, fresh=op.writes).model(given, "")
+
+
+@runtime_checkable
+class CommaNames(Protocol):
+    """A model whose references sit in one comma-separated string (a feed condition's ``values``)."""
+
+    def comma_names(self) -> tuple[str, NameOf] | None:
+        """The field that holds them and the reference they are, or None where this one holds none."""
+        ...
 
 
 class Names:
@@ -58,13 +66,12 @@ class Names:
             new = await (self._ids(ref, value, where) if ref is not None else self._within(value, where))
             if new != value:
                 updates[name] = new
-        in_values = getattr(model, "names_in_values", None)
-        ref = in_values() if callable(in_values) else None
-        values = getattr(model, "values", None)
-        if isinstance(ref, NameOf) and isinstance(values, str):
-            parts = [part.strip() for part in values.split(",") if part.strip()]
-            ids = [await self._id(ref, part, f"{path}.values") for part in parts]
-            updates["values"] = ",".join(str(i) for i in ids)
+        declared = model.comma_names() if isinstance(model, CommaNames) else None
+        if declared is not None and isinstance(getattr(model, declared[0], None), str):
+            name, ref = declared
+            parts = [part.strip() for part in getattr(model, name).split(",") if part.strip()]
+            ids = [await self._id(ref, part, f"{path}.{name}") for part in parts]
+            updates[name] = ",".join(str(i) for i in ids)
         return model.model_copy(update=updates) if updates else model
 
     async def _within(self, value: Any, path: str) -> Any:

@@ -42,9 +42,10 @@ class SimpleCondition(PassThroughModel):
         """Sentiment values are stored in Title case (§4.3); an agent may write them in any case."""
         return title_sentiments(values) if info.data.get("field") == "Sentiment" else values
 
-    def names_in_values(self) -> NameOf | None:
-        """A Keywords condition's values are keyword ids, or exact names resolved to them (``catalog.names``)."""
-        return KEYWORD_NAME if self.field == "Keywords" else None
+    def comma_names(self) -> tuple[str, NameOf] | None:
+        """The field holding comma-separated references, and of what: a Keywords condition's ``values`` are
+        keyword ids, or exact names that ``catalog.names`` resolves to them."""
+        return ("values", KEYWORD_NAME) if self.field == "Keywords" else None
 
 
 class SimpleFeedFilters(PassThroughModel):
