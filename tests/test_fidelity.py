@@ -80,14 +80,14 @@ async def test_hints_name_hidden_tools_with_how_to_get_them() -> None:
     envelope = {"error": {"code": "KEYWORD_NOT_FOUND", "message": "no such keyword", "status": 404}}
     async with answered_by(literal(404, envelope), toolsets=("feeds",)) as (client, _):
         body = error_of(await client.call_tool("get_feed", {"id": 7}))
-    assert "list_keywords (not exposed; start the server with the keywords toolset)" in body["hint"]
+    assert "list_keywords (not exposed; start the server with the keywords toolset: --toolsets" in body["hint"]
 
 
 async def test_hints_in_read_only_mode_say_the_write_tool_is_hidden() -> None:
     envelope = {"error": {"code": "QUOTA_EXCEEDED", "message": "quota spent", "status": 402}}
     async with answered_by(literal(402, envelope), read_only=True) as (client, _):
         body = error_of(await client.call_tool("list_searches", {}))
-    assert "create_upgrade_link (a write tool, hidden by read-only mode)" in body["hint"]
+    assert "create_upgrade_link (a write tool, hidden by read-only mode: --read-only" in body["hint"]
 
 
 async def test_verify_of_a_lost_write_names_only_reachable_tools(sandbox: FaultySandbox) -> None:

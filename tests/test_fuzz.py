@@ -30,7 +30,7 @@ BY_NAME = {tool.name: tool for tool in TOOLS}
         ("delete_keyword", {"id": 3}, False),
         ("delete_keyword", {"id": "42"}, False),
         ("delete_keyword", {"id": True}, True),
-        ("delete_keyword", {"id": " 7"}, True),
+        ("delete_keyword", {"id": " 7"}, False),  # a name (ids are digits only): resolved, or refused with candidates
         ("delete_keyword", {"id": 1.5}, True),
         ("delete_keyword", {"id": None}, True),
         ("list_searches", {"cursor": None}, False),

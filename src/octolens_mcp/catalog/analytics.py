@@ -6,7 +6,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from octolens_mcp.catalog import feeds, keywords
 from octolens_mcp.catalog.models.analytics import (
     AnalyticsQuery,
     AnalyticsWindow,
@@ -18,21 +17,9 @@ from octolens_mcp.catalog.models.analytics import (
     VolumeInput,
 )
 from octolens_mcp.catalog.models.common import InputModel
-from octolens_mcp.catalog.names import Names
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Operation
 
 _AGENTS_NOTE = "Agents plan: UPGRADE_REQUIRED."
-
-
-async def _query(api: Api, op: Operation, args: InputModel) -> Any:
-    """Analytics take the sentiment in UPPERCASE on the wire (our input takes any case), and keyword ids."""
-    data = args.wire()
-    if isinstance(data.get("sentiment"), str):
-        data["sentiment"] = data["sentiment"].upper()
-    if "keywordIds" in data:
-        data["keywordIds"] = await Names(api, keywords.LIST, feeds.LIST).keyword_ids(data["keywordIds"], "keywordIds")
-    body = (await api.call(op, data)).body
-    return op.shape(body) if op.shape is not None else body
 
 
 def _unwrap(section: Any) -> Any:
@@ -62,7 +49,6 @@ def _analytics(
         read_only=True,
         destructive=False,
         idempotent=True,
-        runner=_query,
     )
 
 
@@ -112,7 +98,6 @@ DASHBOARD = Operation(
     destructive=False,
     idempotent=True,
     shape=_dashboard,
-    runner=_query,
 )
 
 OPERATIONS = (VOLUME, SENTIMENT, SOURCES, KEYWORDS, DASHBOARD)

@@ -7,6 +7,9 @@ The argument rules, one for every tool (the README states them):
 - Types are strict. The only coercions: an integer argument accepts a string of ASCII digits
   (``"42"``), an object or array argument accepts its JSON text (some hosts send them as text), and a
   keyword's ``platforms`` accepts a comma-separated string, like the API's other comma fields.
+- Where the meaning is unambiguous, the forms an agent tries first are understood: a sentiment in any
+  case (each field sends the API's spelling), a language's name for its code, a keyword's or feed's exact
+  name for its id (``catalog.names``).
   A boolean never becomes a number, a number never becomes a string or a boolean, ``"true"`` is text.
 - Text must be valid Unicode: a lone surrogate is refused.
 
@@ -40,7 +43,12 @@ def parse(model: type[M], arguments: dict[str, Any] | None, schema: dict[str, An
         return model.model_validate(_integers_from_digits(given, schema, schema))
     except ValidationError as exc:
         details = [
-            {"path": _path(error["loc"]), "message": _message(error["msg"]), "type": error["type"]}
+            {
+                "path": _path(error["loc"]),
+                "message": _message(error["msg"]),
+                "type": error["type"],
+                **_candidates(error.get("ctx")),
+            }
             for error in exc.errors(include_url=False, include_input=False)
         ]
         raise refusal(details) from None
@@ -165,6 +173,12 @@ def _path(loc: tuple[int | str, ...]) -> str:
         else:
             parts.append(("." if parts else "") + item)
     return "".join(parts) or "(arguments)"
+
+
+def _candidates(context: dict[str, Any] | None) -> dict[str, Any]:
+    """The close values a validator suggested (a language name it does not know…), as the detail's candidates."""
+    candidates = (context or {}).get("candidates")
+    return {"candidates": candidates} if isinstance(candidates, list) else {}
 
 
 def _message(message: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog import keywords
 from octolens_mcp.catalog._reads import read_rows
+from octolens_mcp.catalog.models.common import FEED_NAME
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
     DeleteFeedInput,
@@ -16,39 +16,29 @@ from octolens_mcp.catalog.models.feeds import (
     ListFeedsInput,
     UpdateFeedInput,
 )
-from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, ItemKind, Items, Operation, lean
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
 
 _FEED_GRAMMAR = (
-    'Feed filters use their own grammar: simpleFilters {conditions:[{field,values:"a,b"}]} or advancedFilters '
-    "{top_level_operator, groups:[{group_operator, conditions:[{field, operator, values}]}]}; fields Keywords (ids or "
-    "exact names), "
-    "Source, Sentiment (Positive|Neutral|Negative), Language, Tags, RelevanceScore, TimeRange…"
+    "Feed filters have their own grammar (not list_mentions'): each condition's field is one of Keywords (ids or "
+    "exact names), Source, Sentiment (any case), Language, Tags, RelevanceScore, TimeRange… (case-sensitive); "
+    'values is one comma-separated string ("reddit,twitter").'
 )
 
 
 FEED = ItemKind(name="feed", compact=lean("createdAt", "updatedAt"))
 
 
-async def _with_keyword_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
-    names = Names(api, keywords.LIST, LIST, fresh=True)  # the ids are written into the feed
-    for key in ("simpleFilters", "advancedFilters"):
-        if data.get(key) is not None:
-            data[key] = await names.feed_filters(data[key], key)
-    return data
-
-
 async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:
-    data = await _with_keyword_ids(api, args.wire())
+    data = args.wire()
     data.setdefault("icon", DEFAULT_ICON)
     return (await api.call(op, data)).body
 
 
 async def _update(api: Api, op: Operation, args: UpdateFeedInput) -> Any:
-    data = await _with_keyword_ids(api, args.wire())
+    data = args.wire()
     # A stored feed keeps one filter kind: name both keys so the switch is unambiguous.
     if "simpleFilters" in data and data["simpleFilters"] is not None:
         data["advancedFilters"] = None
@@ -84,6 +74,7 @@ LIST = Operation(
     items=Items(field="data", kind=FEED),
     cache="feeds",
     lists_ids=("FEED_NOT_FOUND",),
+    resolves=FEED_NAME,
 )
 
 CREATE = Operation(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from octolens_mcp.catalog._reads import feed_keyword_ids, read_rows
-from octolens_mcp.catalog.models.common import NoInput
+from octolens_mcp.catalog.models.common import KEYWORD_NAME, NoInput, as_id
 from octolens_mcp.catalog.models.keywords import (
     SUGGESTION_PAGE_MAX,
     AcceptSuggestionInput,
@@ -63,23 +63,24 @@ async def _delete(api: Api, op: Operation, args: DeleteKeywordInput) -> Any:
 
 
 async def _pause(api: Api, op: Operation, args: PauseKeywordInput) -> dict[str, Any]:
-    current = next((row for row in await read_rows(api, LIST) if row.get("id") == args.id), None)
+    keyword_id = as_id(args.id)
+    current = next((row for row in await read_rows(api, LIST) if row.get("id") == keyword_id), None)
     if current is None:
-        raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {args.id} in this workspace.", status=404)
+        raise OctolensError("KEYWORD_NOT_FOUND", f"No keyword with id {keyword_id} in this workspace.", status=404)
     was = current.get("paused")
     # The write is a blind toggle: deciding on a state we cannot read could flip it the wrong way.
     if not isinstance(was, bool):
         raise OctolensError(
             "INVALID_RESPONSE",
-            f"list_keywords did not say whether keyword {args.id} is paused; no toggle was sent.",
+            f"list_keywords did not say whether keyword {keyword_id} is paused; no toggle was sent.",
             extra={"sent": False},
         )
     if was == args.paused:
-        return _pause_state(args.id, current, args.paused, changed=False)
+        return _pause_state(keyword_id, current, args.paused, changed=False)
     # The documented API is a bodiless toggle; we only send it when the state differs.
-    body = (await api.call(op, {"id": args.id})).body
+    body = (await api.call(op, {"id": keyword_id})).body
     paused = body.get("paused") if isinstance(body, dict) else None
-    return _pause_state(args.id, current, paused if isinstance(paused, bool) else None, changed=True)
+    return _pause_state(keyword_id, current, paused if isinstance(paused, bool) else None, changed=True)
 
 
 def _pause_state(keyword_id: int, row: dict[str, Any], paused: bool | None, *, changed: bool) -> dict[str, Any]:
@@ -139,6 +140,7 @@ LIST = Operation(
     items=Items(field="data", kind=KEYWORD),
     cache="keywords",
     lists_ids=("KEYWORD_NOT_FOUND",),
+    resolves=KEYWORD_NAME,
 )
 
 ADD = Operation(

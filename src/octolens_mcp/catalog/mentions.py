@@ -7,7 +7,6 @@ from typing import Any
 
 import anyio
 
-from octolens_mcp.catalog import feeds, keywords
 from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.filter_wizard import WIZARD
 from octolens_mcp.catalog.models.common import NoInput
@@ -26,7 +25,6 @@ from octolens_mcp.catalog.models.mentions import (
     MentionUpdate,
     UpdateMentionInput,
 )
-from octolens_mcp.catalog.names import Names
 from octolens_mcp.catalog.operation import Api, CursorPages, ItemKind, Items, OffsetResume, Operation, ToFile
 from octolens_mcp.http.errors import OctolensError
 
@@ -148,23 +146,8 @@ async def _read(api: Api, op: Operation, args: GetMentionInput) -> dict[str, Any
     return out
 
 
-async def with_ids(api: Api, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a list or export body) with keyword names in its filters and a feed name in view made ids."""
-    names = Names(api, keywords.LIST, feeds.LIST)
-    out = dict(data)
-    if "filters" in out:
-        out["filters"] = await names.mention_filters(out["filters"])
-    if "view" in out:
-        out["view"] = await names.feed_id(out["view"], "view")
-    return out
-
-
-async def _list_request(api: Api, args: ListMentionsInput) -> dict[str, Any]:
-    return await with_ids(api, args.wire())
-
-
 async def _export(api: Api, op: Operation, args: ExportMentionsInput) -> dict[str, Any]:
-    data = await with_ids(api, args.wire())
+    data = args.wire()
     await api.progress("requesting the export from Octolens (large ranges take minutes)")
     response = await api.call(op, data)
     fmt = args.format or "json"
@@ -265,7 +248,6 @@ LIST = Operation(
     paging=CursorPages(MENTION_PAGE_MAX),
     lists_ids=("POST_NOT_FOUND", "MENTION_NOT_FOUND"),
     open_world=True,
-    prepare=_list_request,
 )
 
 EXPORT = Operation(
@@ -359,7 +341,10 @@ TAGS = Operation(
     scope="read",
     toolset="mentions",
     title="List tags",
-    description="List the tag names usable in mention filters (tag) and feed Tags conditions.",
+    description=(
+        "List the tag names usable in mention filters (tag) and feed Tags conditions. Octolens assigns tags; "
+        "the API cannot create or set them."
+    ),
     input=NoInput,
     output=TagList,
     read_only=True,

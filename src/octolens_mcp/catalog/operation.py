@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from octolens_mcp.catalog.models.common import InputModel
+from octolens_mcp.catalog.models.common import InputModel, NameOf
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
@@ -59,7 +59,9 @@ class Api(Protocol):
 Runner = Callable[[Api, "Operation", Any], Awaitable[Any]]
 """Runs a call whose operation needs more than one request: given the API, its own operation and the arguments."""
 Prepare = Callable[[Api, Any], Awaitable[dict[str, Any]]]
-"""The request data for the arguments where it is more than ``arguments.wire()`` (names resolved to ids…)."""
+"""The request data for the arguments where it is more than ``arguments.wire()`` (a query built from a flag…).
+
+Keyword and feed names are already ids by then: ``catalog.names`` resolves every declared reference first."""
 
 
 def path_segment(value: object, name: str) -> str:
@@ -192,6 +194,8 @@ class Operation:
     """It spends more than a request (search quota): offered only when its toolset is named, never by default."""
     lists_ids: tuple[str, ...] = ()
     """For a list: the not-found codes whose valid ids it gives (the hint of such an error names it)."""
+    resolves: NameOf | None = None
+    """For a list: the reference whose names it turns into ids, wherever an input declares one (``catalog.names``)."""
     timeout: float = 30.0
     runner: Runner | None = None
     shape: Callable[[Any], Any] | None = None

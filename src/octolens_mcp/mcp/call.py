@@ -27,7 +27,7 @@ import anyio
 from mcp_types import CallToolResult
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from octolens_mcp.catalog import arguments
+from octolens_mcp.catalog import arguments, names
 from octolens_mcp.catalog.inventory import BY_NAME
 from octolens_mcp.catalog.models.common import InputModel
 from octolens_mcp.catalog.operation import ItemKind, OffsetResume, Operation
@@ -167,7 +167,7 @@ async def call_tool(
     api = CallApi(client, op, progress, settings)
     to_file = False
     try:
-        given = arguments.parse(op.input, raw_arguments, input_schema)
+        given = await names.resolve(api, op, arguments.parse(op.input, raw_arguments, input_schema))
         to_file = op.delivery is not None and not op.delivery.inline(given)
         if op.cursor_pages is not None:
             fetch_page = functools.partial(_page, op, api, given, settings)

@@ -111,10 +111,6 @@ class Exposure:
         schema: dict[str, Any] = tool["inputSchema"]
         return schema
 
-    def toolset_of(self, name: str) -> str | None:
-        tool = self._offered.get(name)
-        return str(tool["toolset"]) if tool is not None else None
-
     def visibility(self, scope: str | None = None) -> Visibility:
         visibility = self._visibilities.get(scope)
         if visibility is None:

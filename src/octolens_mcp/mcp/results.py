@@ -151,9 +151,10 @@ def failure(
     """
     envelope = error.envelope()
     if isinstance(envelope.get("verify"), str):
-        envelope["verify"] = visibility.render(envelope["verify"])
+        envelope["verify"] = visibility.render(envelope["verify"], calling=op.name)
     # The hint may quote the API's details (field paths): cleaned and scrubbed with the envelope.
-    body = redact_value(untrusted.clean_value({"error": envelope, "hint": visibility.render(hint(op, error))}))
+    shown = visibility.render(hint(op, error), calling=op.name)
+    body = redact_value(untrusted.clean_value({"error": envelope, "hint": shown}))
     notices = [DEMO_NOTICE] if settings.demo else []
     room = budget.available(settings.result_tokens)
     if utf8_size(json_text(body)) > room:
@@ -186,10 +187,12 @@ def hint(op: Operation, error: OctolensError) -> str:
     if code in FIXED_HINTS:
         return FIXED_HINTS[code]
     if code in {"FORBIDDEN", "ADMIN_SCOPE_REQUIRED"}:
+        create = f"create a key with '{op.scope}' scope (read < write < admin) under Settings → API"
+        if error.extra.get("keyScope"):  # the message already says which scope the key has
+            return f"Retrying will not help: {create}."
         return (
-            f"{op.name} needs an API key with '{op.scope}' scope (read < write < admin), or the plan has no API "
-            f"access. Retrying will not help: call {org.AUTH.name} to see the key's scopes, and create a key with the "
-            "needed scope under Settings → API."
+            f"Retrying will not help. {org.AUTH.name} shows the key's scopes; if they suffice, the plan has no API "
+            f"access, else {create}."
         )
     if code == "VALIDATION_ERROR":
         paths = [str(d.get("path")) for d in error.details or [] if isinstance(d, dict) and d.get("path")]

@@ -1,7 +1,9 @@
 """Which tools this server exposes, so text for the agent never points at a tool it cannot call.
 
-Hints and ``verify`` instructions name other tools ("call list_keywords …"). When the selected
-toolsets or read-only mode hide a named tool, ``render`` says so next to the name, and how to get it.
+Hints and ``verify`` instructions name other tools ("call list_keywords …"). Every one of them is
+rendered here before it reaches the agent: when the selected toolsets, read-only mode or the key's scope
+hide a named tool, ``render`` says so next to the name, and how to show it (the flag and variable, or
+``enable_toolset`` in a dynamic session).
 """
 
 from __future__ import annotations
@@ -42,22 +44,28 @@ class Visibility:
             if scope is not None and not allows(scope, needed):
                 hidden[tool["name"]] = f"needs an API key with {needed} scope; this key has {scope}"
             elif read_only and not tool["annotations"]["readOnlyHint"]:
-                hidden[tool["name"]] = "a write tool, hidden by read-only mode"
+                hidden[tool["name"]] = "a write tool, hidden by read-only mode: --read-only, OCTOLENS_READ_ONLY"
             elif enableable:
                 hidden[tool["name"]] = f"not listed yet; call enable_toolset with {tool['toolset']}"
             else:
-                hidden[tool["name"]] = f"not exposed; start the server with the {tool['toolset']} toolset"
+                hidden[tool["name"]] = (
+                    f"not exposed; start the server with the {tool['toolset']} toolset: --toolsets, OCTOLENS_TOOLSETS"
+                )
         return cls(hidden)
 
     @classmethod
     def everything(cls) -> Visibility:
         return cls({})
 
-    def render(self, text: str) -> str:
-        """``text`` with every hidden tool it names followed by why it is missing."""
-        if not self.hidden or not text:
+    def render(self, text: str, *, calling: str | None = None) -> str:
+        """``text`` with every hidden tool it names followed by why it is missing and how to show it.
+
+        ``calling``: the tool whose result this is. The agent has just called it, so naming it needs no note.
+        """
+        hidden = {name: why for name, why in self.hidden.items() if name != calling}
+        if not hidden or not text:
             return text
-        return _names(tuple(sorted(self.hidden))).sub(lambda m: f"{m.group(0)} ({self.hidden[m.group(0)]})", text)
+        return _names(tuple(sorted(hidden))).sub(lambda m: f"{m.group(0)} ({hidden[m.group(0)]})", text)
 
 
 _patterns: dict[tuple[str, ...], re.Pattern[str]] = {}

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from octolens_mcp.catalog.models.common import (
     ApiModel,
     InputModel,
     IsoDateTime,
-    NonEmpty,
+    KeywordRef,
     Number,
+    QuerySentiment,
     Score,
     Slug,
     window_days,
@@ -24,8 +25,8 @@ MAX_WINDOW_DAYS = 365
 class AnalyticsWindow(InputModel):
     startDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with endDate (default: last 30 days).")
     endDate: IsoDateTime | None = Field(default=None, description="ISO 8601; with startDate, ≤365 days span.")
-    keywordIds: list[int | NonEmpty] | None = Field(
-        default=None, min_length=1, description="Keyword ids (or exact names): restrict the posts counted."
+    keywordIds: list[KeywordRef] | None = Field(
+        default=None, min_length=1, description="Keyword ids or exact names: restrict the posts counted."
     )
 
     @model_validator(mode="after")
@@ -44,13 +45,8 @@ class AnalyticsWindow(InputModel):
 class AnalyticsQuery(AnalyticsWindow):
     platforms: list[Slug] | None = Field(default=None, min_length=1, description="Platform slugs, e.g. reddit.")
     tag: str | None = Field(default=None, min_length=1)
-    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    sentiment: QuerySentiment | None = None
     relevance: list[Score] | None = Field(default=None, min_length=1, description="Default [0,1].")
-
-    @field_validator("sentiment", mode="before")
-    @classmethod
-    def _any_case(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
 
 
 class VolumeInput(AnalyticsQuery):

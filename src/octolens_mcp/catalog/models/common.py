@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 KNOWN_SOURCES = (
     "reddit, twitter, linkedin, youtube, tiktok, bluesky, hackernews, github, stackoverflow, dev, news, newsletter, "
@@ -18,8 +31,65 @@ NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Slug = NonEmpty
 """A platform slug, language code or similar open value: the API decides which it accepts."""
 
-TitleSentiment = Literal["Positive", "Neutral", "Negative"]
-LowerSentiment = Literal["positive", "neutral", "negative"]
+
+def _cased(spelling: Callable[[str], str]) -> BeforeValidator:
+    return BeforeValidator(lambda value: spelling(value.strip()) if isinstance(value, str) else value)
+
+
+_SENTIMENT_SCHEMA = WithJsonSchema({"type": "string", "description": "positive, neutral or negative; any case."})
+"""One schema wherever a sentiment is taken: the agent may write it in any case; each field sends the API's own."""
+FilterSentiment = Annotated[Literal["positive", "neutral", "negative"], _cased(str.lower), _SENTIMENT_SCHEMA]
+"""A sentiment of the mention filters (§2.11: lowercase on the wire)."""
+LabelSentiment = Annotated[Literal["Positive", "Neutral", "Negative"], _cased(str.capitalize), _SENTIMENT_SCHEMA]
+"""A sentiment label written to a mention (§2.11: Title case on the wire)."""
+QuerySentiment = Annotated[Literal["POSITIVE", "NEUTRAL", "NEGATIVE"], _cased(str.upper), _SENTIMENT_SCHEMA]
+"""A sentiment of the analytics queries (§2.11: UPPERCASE on the wire)."""
+
+
+def title_sentiments(values: str) -> str:
+    """A feed filter's comma-separated sentiments in the Title case feeds store (§4.3); other text unchanged."""
+    known = {"positive", "neutral", "negative"}
+    parts = [part.strip() for part in values.split(",")]
+    return ",".join(part.capitalize() if part.casefold() in known else part for part in parts)
+
+
+LANGUAGES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "pt": "portuguese",
+    "it": "italian",
+    "nl": "dutch",
+    "ja": "japanese",
+    "ko": "korean",
+    "zh": "chinese",
+}
+"""The ISO 639-1 codes the reference lists for the language filter (§3.1), with the names mentions carry (§5.1)."""
+_LANGUAGE_CODES = {name: code for code, name in LANGUAGES.items()}
+_ISO_639_1 = re.compile(r"[a-z]{2}")
+
+
+def _language_code(value: Any) -> Any:
+    """A language name (``english``, any case) as its code; a two-letter code as it is (the list is open)."""
+    if not isinstance(value, str):
+        return value
+    key = value.strip().casefold()
+    if key in _LANGUAGE_CODES:
+        return _LANGUAGE_CODES[key]
+    if _ISO_639_1.fullmatch(key):
+        return key
+    close = difflib.get_close_matches(key, [*LANGUAGES.values(), *LANGUAGES], n=3, cutoff=0.6)
+    codes = dict.fromkeys(_LANGUAGE_CODES.get(word, word) for word in close) or LANGUAGES
+    raise PydanticCustomError(
+        "language",
+        "not a language name or ISO 639-1 code this server knows; use a code, e.g. one of candidates",
+        {"candidates": [{"code": code, "name": LANGUAGES[code]} for code in codes]},
+    )
+
+
+Language = Annotated[str, BeforeValidator(_language_code), StringConstraints(min_length=1)]
+"""A language filter value: an ISO 639-1 code, or a name the reference maps to one (``english`` → ``en``)."""
 KeywordTag = Literal["own_brand", "competitor", "industry_term"]
 Role = Literal["admin", "member"]
 
@@ -45,8 +115,11 @@ def window_days(start: str, end: str) -> float:
     return (last - first).total_seconds() / 86400
 
 
-MentionTimestamp = Annotated[str, StringConstraints(pattern=MENTION_TIMESTAMP_PATTERN)]
-"""A mention's own ``timestamp``, copied back verbatim (``YYYY-MM-DD HH:mm:ss.SSS``)."""
+MentionTimestamp = Annotated[
+    str, StringConstraints(pattern=MENTION_TIMESTAMP_PATTERN), WithJsonSchema({"type": "string"})
+]
+"""A mention's own ``timestamp``, copied back verbatim (``YYYY-MM-DD HH:mm:ss.SSS``). Still checked, but the
+schema leaves its long pattern out: "the mention's timestamp" says what to send, in fewer tokens."""
 
 
 Number = int | float
@@ -59,6 +132,50 @@ DIGITS = re.compile(r"[0-9]{1,18}")
 
 def is_digits(value: object) -> bool:
     return isinstance(value, str) and DIGITS.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class NameOf:
+    """Declares that a field (or each item of a list field) takes the id of a ``kind``, or its exact name.
+
+    ``catalog.names`` resolves every declared name to its id before a call, from the list operation that
+    declares ``resolves=`` this; ``label`` is the listed field that holds the name.
+    """
+
+    kind: str
+    label: str
+
+
+KEYWORD_NAME = NameOf("keyword", "keyword")
+FEED_NAME = NameOf("feed", "name")
+
+
+def _id_or_name(value: Any) -> int | str:
+    """An id (a digit string counts), or a name for ``catalog.names`` to resolve; one message for either mistake."""
+    if isinstance(value, str) and is_digits(value):
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or _no_name(value):
+        raise ValueError("must be an id (an integer) or an exact name")
+    return value
+
+
+def _no_name(value: int | str) -> bool:
+    """Blank, or ``.``/``..``: no keyword or feed is called that, and a path would leave its route (no read for it)."""
+    return isinstance(value, str) and value.strip() in {"", ".", ".."}
+
+
+_ID_OR_NAME = WithJsonSchema({"type": ["integer", "string"]})
+KeywordRef = Annotated[int | str, PlainValidator(_id_or_name), _ID_OR_NAME, KEYWORD_NAME]
+"""A keyword id, or the keyword's exact name (any case)."""
+FeedRef = Annotated[int | str, PlainValidator(_id_or_name), _ID_OR_NAME, FEED_NAME]
+"""A feed id, or the feed's exact name (any case)."""
+
+
+def as_id(value: int | str) -> int:
+    """A declared id field after ``catalog.names`` resolved it (a name left here is a bug, not the agent's)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an id field still holds {value!r}: its name was not resolved")
+    return value
 
 
 def _no_bool(value: Any) -> Any:

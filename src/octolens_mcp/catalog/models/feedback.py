@@ -6,14 +6,25 @@ from typing import Literal
 
 from pydantic import Field
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, MentionTimestamp, Number, PathText, Score, Slug
+from octolens_mcp.catalog.models.common import (
+    ApiModel,
+    InputModel,
+    KeywordRef,
+    MentionTimestamp,
+    Number,
+    PathText,
+    Score,
+    Slug,
+)
 
 
 class SubmitFeedbackInput(InputModel):
     sourceId: PathText = Field(description="The mention's sourceId.")
     feedbackType: Literal["RELEVANT", "NOT_RELEVANT"]
     feedbackReason: str | None = Field(default=None, description="Why; read by the relevance model.")
-    keywordId: int | None = Field(default=None, description="Keyword judged; default: the mention's first.")
+    keywordId: KeywordRef | None = Field(
+        default=None, description="Keyword (id or name) judged; default: the mention's first."
+    )
     timestamp: MentionTimestamp | None = Field(default=None, description="Mention timestamp; read if omitted.")
     postId: int | None = Field(default=None, description="Mention id; read if omitted.")
     source: Slug | None = Field(default=None, description="Platform slug; read if omitted.")
@@ -54,7 +65,7 @@ class FeedbackDeletion(ApiModel):
 
 
 class FeedbackStatsInput(InputModel):
-    keywordId: int | None = Field(default=None, description="Narrow to one keyword.")
+    keywordId: KeywordRef | None = Field(default=None, description="Narrow to one keyword (id or name).")
 
 
 class FeedbackStats(ApiModel):

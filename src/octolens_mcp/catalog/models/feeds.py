@@ -3,18 +3,49 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, Number, PassThroughModel
+from octolens_mcp.catalog.models.common import (
+    KEYWORD_NAME,
+    ApiModel,
+    FeedRef,
+    InputModel,
+    NameOf,
+    Number,
+    PassThroughModel,
+    title_sentiments,
+)
 
 ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 
 class SimpleCondition(PassThroughModel):
-    field: str = Field(min_length=1, description="Case-sensitive field name, e.g. Keywords, Source, Tags.")
-    values: str = Field(description='One comma-separated string, e.g. "reddit,twitter".')
+    """Its fields are described once, in the feed tools' description (``catalog.feeds``)."""
+
+    field: str = Field(min_length=1)
+    values: str
+
+    @field_validator("values")
+    @classmethod
+    def _stored_spelling(cls, values: str, info: ValidationInfo) -> str:
+        """Sentiment values are stored in Title case (§4.3); an agent may write them in any case."""
+        return title_sentiments(values) if info.data.get("field") == "Sentiment" else values
+
+    def comma_names(self) -> tuple[str, NameOf] | None:
+        """The field holding comma-separated references, and of what: a Keywords condition's ``values`` are
+        keyword ids, or exact names that ``catalog.names`` resolves to them."""
+        return ("values", KEYWORD_NAME) if self.field == "Keywords" else None
 
 
 class SimpleFeedFilters(PassThroughModel):
@@ -47,6 +78,8 @@ class AdvancedFeedFilters(PassThroughModel):
 
 
 DestinationType = Literal["EMAIL", "SLACK", "WEBHOOK"]
+_HH_MM = r"^([01]\d|2[0-3]):[0-5]\d$"
+"""A delivery time; checked here, and described (HH:mm) rather than spelled out as a pattern in the schema."""
 
 
 class EmailTarget(ApiModel):
@@ -110,7 +143,9 @@ class DestinationInput(PassThroughModel):
     type: DestinationType
     frequency: str = Field(min_length=1, description="hourly, hourlyAtTopOfHour, daily or weekly.")
     deliveryMode: str | None = Field(default=None, description="batch or individual.")
-    time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:mm, daily/weekly.")
+    time: Annotated[str, StringConstraints(pattern=_HH_MM), WithJsonSchema({"type": "string"})] | None = Field(
+        default=None, description="HH:mm, daily/weekly."
+    )
     timezone: str | None = Field(default=None, min_length=1, description="IANA name or UTC+2:00.")
     dayOfWeek: int | None = Field(default=None, ge=0, le=6, description="0=Sunday; required for weekly.")
     emailDestination: EmailTargetInput | None = None
@@ -169,7 +204,7 @@ class ListFeedsInput(InputModel):
 
 
 class FeedIdInput(InputModel):
-    id: int = Field(description="Feed id.")
+    id: FeedRef = Field(description="Feed id or exact name.")
 
 
 class DeleteFeedInput(FeedIdInput):
@@ -191,7 +226,7 @@ class CreateFeedInput(InputModel):
 
 
 class UpdateFeedInput(InputModel):
-    id: int = Field(description="Feed id.")
+    id: FeedRef = Field(description="Feed id or exact name.")
     name: str | None = Field(default=None, min_length=1)
     icon: str | None = None
     simpleFilters: SimpleFeedFilters | None = None

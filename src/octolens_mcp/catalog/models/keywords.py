@@ -11,6 +11,7 @@ from octolens_mcp.catalog.models.common import (
     WALK_PAGES,
     ApiModel,
     InputModel,
+    KeywordRef,
     KeywordTag,
     Number,
     PagingReport,
@@ -21,7 +22,7 @@ from octolens_mcp.catalog.models.common import (
 class Keyword(ApiModel):
     """A tracked keyword and its collection settings."""
 
-    id: int | None = Field(default=None, description="Keyword id (use in filters, never the name).")
+    id: int | None = Field(default=None, description="Keyword id.")
     keyword: str | None = Field(default=None, description="The tracked phrase.")
     context: str | None = Field(default=None, description="Disambiguation sentence for relevance scoring.")
     additionalTerms: str | None = Field(default=None, description="Comma-separated terms required alongside.")
@@ -83,7 +84,7 @@ class AddKeywordInput(KeywordSettings):
 
 
 class UpdateKeywordInput(KeywordSettings):
-    id: int = Field(description="Keyword id.")
+    id: KeywordRef = Field(description="Keyword id or exact name.")
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateKeywordInput:
@@ -93,7 +94,7 @@ class UpdateKeywordInput(KeywordSettings):
 
 
 class KeywordIdInput(InputModel):
-    id: int = Field(description="Keyword id.")
+    id: KeywordRef = Field(description="Keyword id or exact name.")
 
 
 class DeleteKeywordInput(KeywordIdInput):
@@ -101,7 +102,7 @@ class DeleteKeywordInput(KeywordIdInput):
 
 
 class PauseKeywordInput(InputModel):
-    id: int = Field(description="Keyword id.")
+    id: KeywordRef = Field(description="Keyword id or exact name.")
     paused: bool = Field(default=True, description="true pauses, false resumes.")
 
 
@@ -161,7 +162,7 @@ SUGGESTION_PAGE_MAX = 100
 
 
 class ListSuggestionsInput(InputModel):
-    keywordId: int | None = Field(default=None, description="One keyword's suggestions (whole list).")
+    keywordId: KeywordRef | None = Field(default=None, description="One keyword's (id or name) suggestions, whole.")
     summary: bool | None = Field(default=None, description="true = pending count per keyword only (no keywordId).")
     limit: int | None = Field(
         default=None,
@@ -231,7 +232,7 @@ class SuggestionAccepted(ApiModel):
 
 class RejectSuggestionInput(InputModel):
     suggestionId: int | None = Field(default=None, description="Reject this one.")
-    keywordId: int | None = Field(default=None, description="Reject every pending one of this keyword.")
+    keywordId: KeywordRef | None = Field(default=None, description="Reject all pending of this keyword (id or name).")
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> RejectSuggestionInput:

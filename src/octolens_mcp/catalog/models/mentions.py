@@ -11,18 +11,20 @@ from octolens_mcp.catalog.models.common import (
     WALK_PAGES,
     ApiModel,
     Detail,
+    FeedRef,
+    FilterSentiment,
     InputModel,
     IsoDateTime,
-    LowerSentiment,
+    KeywordRef,
+    LabelSentiment,
+    Language,
     MentionTimestamp,
-    NonEmpty,
     Number,
     Pagination,
     PagingReport,
     PathText,
     Score,
     Slug,
-    TitleSentiment,
     is_digits,
     window_days,
 )
@@ -103,24 +105,17 @@ AUTHOR_PAGE_MAX = 50
 # --- The mention filter grammar (§3) ----------------------------------------------------------
 
 
-def _numeric_ids(value: Any) -> Any:
-    """Keyword ids may arrive as digit strings; other strings are keyword names, resolved before sending."""
-    if not isinstance(value, list):
-        return value
-    return [int(item) if is_digits(item) else item for item in value]
-
-
 def _numeric_scores(value: Any) -> Any:
     if isinstance(value, list):
         return [int(v) if is_digits(v) else v for v in value]
     return value
 
 
-KeywordIds = Annotated[list[int | NonEmpty], BeforeValidator(_numeric_ids), Field(min_length=1)]
+KeywordIds = Annotated[list[KeywordRef], Field(min_length=1)]
 RelevanceScores = Annotated[list[Score], BeforeValidator(_numeric_scores), Field(min_length=1)]
 Sources = Annotated[list[Slug], Field(min_length=1)]
-Sentiments = Annotated[list[LowerSentiment], Field(min_length=1)]
-Languages = Annotated[list[Slug], Field(min_length=1)]
+Sentiments = Annotated[list[FilterSentiment], Field(min_length=1)]
+Languages = Annotated[list[Language], Field(min_length=1)]
 Tags = Annotated[list[str], Field(min_length=1)]
 
 
@@ -211,8 +206,8 @@ def _filter_form(value: Any) -> str:
 _FILTER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": (
-        "Mention filter. Simple: AND-ed keys source[], sentiment[] (lowercase), keyword[] (ids or exact names), "
-        "language[] (ISO 639-1 e.g. en), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
+        "Mention filter. Simple: AND-ed keys source[], sentiment[] (any case), keyword[] (ids or exact names), "
+        "language[] (en or english), tag[], relevance[] (0 high,1 medium,2 low); prefix '!' to exclude "
         '("!tag":["hiring"]); startDate/endDate ISO 8601; minXFollowers/maxXFollowers. '
         "Advanced: {operator:AND|OR, groups:[{operator, conditions:[{one key:value}]}]}, date/follower keys "
         "at the top level or as conditions."
@@ -230,9 +225,7 @@ class MentionQuery(InputModel):
     """Fields shared by list and export."""
 
     filters: MentionFilters | None = None
-    view: int | NonEmpty | None = Field(
-        default=None, description="Feed id (or exact name) whose stored filter also applies."
-    )
+    view: FeedRef | None = Field(default=None, description="Feed id or exact name whose stored filter also applies.")
     includeAll: bool | None = Field(default=None, description="true adds low-relevance mentions (default false).")
 
 
@@ -306,7 +299,7 @@ class UpdateMentionInput(InputModel):
     sourceId: PathText = Field(description="The mention's sourceId.")
     engaged: bool | None = Field(default=None, description="Target engaged state (sent only if it differs).")
     relevance: RelevanceWord | None = Field(default=None, description="Override; clear restores the model's call.")
-    sentiment: TitleSentiment | None = Field(default=None, description="Override the sentiment.")
+    sentiment: LabelSentiment | None = None
     timestamp: MentionTimestamp | None = Field(default=None, description="The mention's timestamp; read if omitted.")
     postId: int | None = Field(default=None, description="The mention's id; read if omitted.")
 

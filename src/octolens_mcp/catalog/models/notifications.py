@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from octolens_mcp.catalog.models.common import ApiModel, InputModel, Number
+from octolens_mcp.catalog.models.common import (
+    ApiModel,
+    FeedRef,
+    InputModel,
+    Number,
+)
 from octolens_mcp.catalog.models.feeds import Destination, DestinationInput, one_per_type
 
 
@@ -33,7 +38,7 @@ class NotificationIdInput(InputModel):
 
 class CreateNotificationInput(InputModel):
     name: str = Field(min_length=1)
-    feedId: int = Field(description="Feed id; a feed has at most one notification.")
+    feedId: FeedRef = Field(description="Feed id or exact name; a feed has at most one notification.")
     destinations: list[DestinationInput] = Field(min_length=1, max_length=3, description="One per type at most.")
     enabled: bool | None = Field(default=None, description="Default true.")
 
@@ -46,7 +51,7 @@ class CreateNotificationInput(InputModel):
 class UpdateNotificationInput(InputModel):
     id: int = Field(description="Notification id.")
     name: str | None = Field(default=None, min_length=1)
-    feedId: int | None = Field(default=None, description="Re-point to another feed.")
+    feedId: FeedRef | None = Field(default=None, description="Re-point to another feed (id or name).")
     enabled: bool | None = Field(default=None, description="false pauses delivery.")
     destinations: list[DestinationInput] | None = Field(
         default=None, max_length=3, description="Replaces the list; send complete objects."
