@@ -9,7 +9,8 @@ of the text blocks and of structuredContent (compact JSON), summed over the task
 requests and the tool calls; and the floor: our results' structured content rendered as compactly as it
 can be (each list of objects a tab-separated table, other values ``key: value`` lines, no notices or
 fences). Targets: ours/floor at most 1.15 in both forms; ours no more requests than naive in all, and per
-task at most one more than naive per toggle write (engage, pause). Also prints the tool lists' tokens.
+task at most one more than naive per write decided on fresh state (a toggle: engage, pause; a create the
+reference says to check the list for first: add_keyword). Also prints the tool lists' tokens.
 Usage: python scripts/bench_tasks.py [--calls]   (--calls: which requests each call sent)
 """
 
@@ -152,7 +153,7 @@ async def main(show_calls: bool) -> int:
         print(f"{name:24} {'ours':6} {ot:9,} {os_:9,} {ours.requests:9} {len(ours.replies):6}")
         print(f"{'':24} {'naive':6} {nt:9,} {ns:9,} {naive.requests:9} {len(naive.replies):6}")
         print(f"{'':24} {'floor':6} {floor:9,} {floor:9,} {'':>9} {'':>6}")
-        allowed = naive.requests + ours.toggles
+        allowed = naive.requests + ours.fresh_writes
         task_ok = ours.requests <= allowed
         per_task_ok &= task_ok
         tokens_fit = ot <= TOKEN_TARGET * floor and os_ <= TOKEN_TARGET * floor
@@ -164,7 +165,7 @@ async def main(show_calls: bool) -> int:
         ratio_lines.append(
             f"{name:24} ours/floor text {ratio(ot, floor)}  sc {ratio(os_, floor)} {'ok' if tokens_fit else 'OVER'}   "
             f"requests ours/naive {ours.requests}/{naive.requests} = {ratio(ours.requests, naive.requests)} "
-            f"(allowed {allowed}: naive + {ours.toggles} toggle{'s' * (ours.toggles != 1)}) "
+            f"(allowed {allowed}: naive + {ours.fresh_writes} fresh-state write{'s' * (ours.fresh_writes != 1)}) "
             f"{'ok' if task_ok else 'OVER'}"
         )
         for label, run in (("ours", ours), ("naive", naive)):
@@ -225,7 +226,7 @@ async def main(show_calls: bool) -> int:
     )
     total_ok = session_total <= totals["nr"]
     print(
-        f"verdict requests (total <= naive; per task <= naive + 1 per toggle write): "
+        f"verdict requests (total <= naive; per task <= naive + 1 per fresh-state write): "
         f"{'met' if total_ok and per_task_ok else 'not met'}: total {session_total} vs naive {totals['nr']} "
         f"({'ok' if total_ok else 'over'}), per task {'ok' if per_task_ok else 'over in: ' + ', '.join(request_over)}"
     )

@@ -99,8 +99,9 @@ def most_relevant(rows: list[Row], count: int) -> list[Row]:
 class Step:
     tool: str
     arguments: Row
-    toggle: bool = False
-    """A toggle write (engage, pause): the naive bridge sends it blindly; ours may read before and after."""
+    fresh: bool = False
+    """A write decided on fresh state: a toggle (engage, pause), or a create the reference says to check the
+    list for first (add_keyword). The naive bridge sends it blindly; ours may read first."""
 
 
 class Dialect:
@@ -162,7 +163,7 @@ class Ours(Dialect):
         return Step("update_mention", {"sourceId": mention["sourceId"], "relevance": level})
 
     def engage(self, mention: Row) -> Step:
-        return Step("update_mention", {"sourceId": mention["sourceId"], "engaged": True}, toggle=True)
+        return Step("update_mention", {"sourceId": mention["sourceId"], "engaged": True}, fresh=True)
 
     def sentiment_breakdown(self, start: datetime, end: datetime) -> Step:
         return Step("get_sentiment_breakdown", {"startDate": iso(start), "endDate": iso(end)})
@@ -174,7 +175,7 @@ class Ours(Dialect):
         return Step("export_mentions", {"filters": _filters(start, sentiment)})
 
     def add_keyword(self, keyword: str, context: str) -> Step:
-        return Step("add_keyword", {"keyword": keyword, "tag": "competitor", "context": context})
+        return Step("add_keyword", {"keyword": keyword, "tag": "competitor", "context": context}, fresh=True)
 
     def create_feed(self, name: str, keyword: Row) -> Step:
         # The id add_keyword just answered (a name works too, at the cost of reading the list to resolve it).
@@ -207,7 +208,7 @@ class Naive(Dialect):
 
     def engage(self, mention: Row) -> Step:
         body = {"action": "engage", "postId": mention["id"], "timestamp": mention["timestamp"]}
-        return Step("update_mention", {"sourceId": mention["sourceId"], "body": body}, toggle=True)
+        return Step("update_mention", {"sourceId": mention["sourceId"], "body": body}, fresh=True)
 
     def sentiment_breakdown(self, start: datetime, end: datetime) -> Step:
         return Step("get_sentiment_breakdown", {"query": {"startDate": iso(start), "endDate": iso(end)}})
@@ -220,7 +221,7 @@ class Naive(Dialect):
         return Step("export_mentions", {"body": {"filters": _filters(start, sentiment), "format": "json"}})
 
     def add_keyword(self, keyword: str, context: str) -> Step:
-        return Step("add_keyword", {"body": {"keyword": keyword, "tag": "competitor", "context": context}})
+        return Step("add_keyword", {"body": {"keyword": keyword, "tag": "competitor", "context": context}}, fresh=True)
 
     def create_feed(self, name: str, keyword: Row) -> Step:
         conditions = [{"field": "Keywords", "values": str(keyword["id"])}]
@@ -260,7 +261,7 @@ class Agent:
     dialect: Dialect
     now: datetime = NOW
     replies: list[Reply] = field(default_factory=list)
-    toggles: int = 0
+    fresh_writes: int = 0
     wrong_engaged: list[str] = field(default_factory=list)
     """sourceIds the agent engaged that were not engaged right after (a blind toggle that turned one off)."""
 
@@ -273,7 +274,7 @@ class Agent:
             raise WorkflowFailed(f"{step.tool} {step.arguments}: {text[-600:]}")
         reply = Reply(step.tool, step.arguments, text, result.structured_content, sent)
         self.replies.append(reply)
-        self.toggles += step.toggle
+        self.fresh_writes += step.fresh
         return reply
 
     async def read_whole(self, steps: list[Step]) -> list[Row]:
@@ -370,7 +371,7 @@ class TaskRun:
     setup: list[str]
     """Requests the session sends once, whenever they fall (ours: the ``GET /auth`` scope lookup after the key's
     first successful call)."""
-    toggles: int
+    fresh_writes: int
     wrong_engaged: list[str]
     """sourceIds the agent engaged that were not engaged right after."""
 
@@ -412,4 +413,4 @@ async def run_task(task: Task, target: Target, operations: list[Operation]) -> T
         await _settle(sandbox)
         setup = [request.operation for request in sandbox.requests if request.operation in SESSION_REQUESTS]
         requests = len(sandbox.requests) - len(setup)
-    return TaskRun(task.name, target, agent.replies, requests, setup, agent.toggles, agent.wrong_engaged)
+    return TaskRun(task.name, target, agent.replies, requests, setup, agent.fresh_writes, agent.wrong_engaged)
