@@ -121,7 +121,7 @@ def planned(host: Host, path: Path, name: str, entry: dict[str, Any]) -> Change:
         if not isinstance(servers, dict):
             raise jsonc.JsoncError(f'"{host.container}" is not an object')
         after = before if servers.get(name) == entry else jsonc.set_member(before, (host.container, name), entry)
-        if host.name == "vscode":
+        if f"${{input:{VSCODE_INPUT}}}" in json.dumps(entry):
             inputs = jsonc.parse(after).value.get("inputs", [])
             if not isinstance(inputs, list):
                 raise jsonc.JsoncError('"inputs" is not an array')

@@ -180,6 +180,32 @@ def _dumped(value: Any, indent: str, unit: str) -> str:
     return text.replace("\n", "\n" + indent)
 
 
+def _after_last(text: str, end: int) -> tuple[int, bool]:
+    """Where to add after a last member or item ending at ``end``: past its comma and a comment on its line.
+
+    Also whether it had a trailing comma, so the addition keeps that style.
+    """
+    at = end
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    comma = text.startswith(",", at)
+    if comma:
+        at += 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[at:line_end].strip()
+    if rest.startswith("//") or (rest.startswith("/*") and rest.endswith("*/")):
+        return line_end, comma
+    return (at if comma else end), comma
+
+
+def _add_after(text: str, end: int, indent: str, addition: str) -> str:
+    at, comma = _after_last(text, end)
+    if comma:
+        return text[:at] + "\n" + indent + addition + "," + text[at:]
+    return text[:end] + "," + text[end:at] + "\n" + indent + addition + text[at:]
+
+
 def _replace(text: str, node: Node, value: Any, unit: str) -> str:
     return text[: node.start] + _dumped(value, _indent_at(text, node.start), unit) + text[node.end :]
 
@@ -223,10 +249,9 @@ def append_item(text: str, path: tuple[str, ...], item: Any) -> str:
     last = node.items[-1]
     if "\n" in text[node.start : node.items[0].start]:
         indent = _indent_at(text, last.start)
-        separator = ",\n" + indent
-    else:
-        indent, separator = _indent_at(text, node.start), ", "
-    return text[: last.end] + separator + _dumped(item, indent, unit) + text[last.end :]
+        return _add_after(text, last.end, indent, _dumped(item, indent, unit))
+    indent = _indent_at(text, node.start)
+    return text[: last.end] + ", " + _dumped(item, indent, unit) + text[last.end :]
 
 
 def _insert(text: str, parent: Node, name: str, value: Any, unit: str) -> str:
@@ -236,8 +261,7 @@ def _insert(text: str, parent: Node, name: str, value: Any, unit: str) -> str:
         indent = _indent_at(text, last.key_start)
         if last.key_start == parent.start + 1 or "\n" not in text[parent.start : last.key_start]:
             indent = _indent_at(text, parent.start) + unit
-        member = f"{json.dumps(name)}: {_dumped(value, indent, unit)}"
-        return text[: last.end] + ",\n" + indent + member + text[last.end :]
+        return _add_after(text, last.end, indent, f"{json.dumps(name)}: {_dumped(value, indent, unit)}")
     outer = _indent_at(text, parent.start)
     indent = outer + unit
     member = f"{json.dumps(name)}: {_dumped(value, indent, unit)}"
