@@ -69,19 +69,19 @@ def _versions() -> Check:
 def _key_shape(key: str | None) -> Check:
     if not key:
         return Check(
-            "key",
+            "key shape",
             "warn",
             f"{KEY_VARIABLE} is not set in this shell (host configurations are checked with their own keys below)",
             f"read -rs {KEY_VARIABLE} && export {KEY_VARIABLE}, then run doctor again to check it",
         )
     if key != key.strip() or key[:1] in "\"'" or not KEY_SHAPE.match(key.strip()):
         return Check(
-            "key",
+            "key shape",
             "fail",
             f"{KEY_VARIABLE} ({shown(key)}) does not look like an Octolens key (ak_…, no spaces or quotes)",
             "copy the whole key from Octolens (Settings → API), without quotes or spaces",
         )
-    return Check("key", "ok", f"{KEY_VARIABLE} is set ({shown(key)}) and has a key's shape")
+    return Check("key shape", "ok", f"{KEY_VARIABLE} is set ({shown(key)}) and has a key's shape")
 
 
 def _reach(found: Probe, base_url: str) -> Check:

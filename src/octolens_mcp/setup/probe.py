@@ -15,13 +15,15 @@ from typing import Any
 
 import httpx2
 
+from octolens_mcp.catalog.org import AUTH
+
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 TIMEOUT = 10.0
 
 
 @dataclass
 class Probe:
-    """What one request to ``GET /auth`` found."""
+    """What one request to the key check (``GET /auth``) found."""
 
     url: str
     status: int | None = None
@@ -121,7 +123,7 @@ async def probe(
     base_url: str, key: str | None, transport: httpx2.AsyncBaseTransport | None = None, timeout: float = TIMEOUT
 ) -> Probe:
     """``GET {base_url}/auth`` with ``key`` (without one, a 401 still proves the API is there)."""
-    url = base_url.rstrip("/") + "/auth"
+    url = base_url.rstrip("/") + AUTH.path
     result = Probe(url)
     headers = {"Accept": "application/json", "User-Agent": "octolens-mcp doctor"}
     if key:
