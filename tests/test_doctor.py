@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from octolens_mcp.catalog.inventory import OPERATIONS
 from octolens_mcp.setup.drift import compare
 from octolens_mcp.setup.hosts import HOSTS, KEY_VARIABLE, VSCODE_INPUT, Places
 from octolens_mcp.setup.openapi import declared_document
-from octolens_sandbox import Sandbox
+from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, READ_KEY, SECRETS, TOOL_COUNT, WRITE_KEY
 from tests.http_harness import free_port
 
@@ -36,11 +37,20 @@ KEYS = {CANARY_KEY: "admin", READ_KEY: "read", WRITE_KEY: "write"}
 
 
 @contextmanager
-def served(sandbox: Sandbox) -> Iterator[str]:
-    """``sandbox`` over HTTP on loopback; its base URL. Its Date header is its own clock's (uvicorn's is off)."""
+def served(sandbox: Sandbox, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """``sandbox`` over HTTP on loopback (HTTPS with ``tls``: key and certificate); its base URL. Its Date header
+    is its own clock's (uvicorn's is off)."""
     port = free_port()
     config = uvicorn.Config(
-        sandbox, host="127.0.0.1", port=port, log_level="warning", access_log=False, date_header=False, lifespan="off"
+        sandbox,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        date_header=False,
+        lifespan="off",
+        ssl_keyfile=str(tls[0]) if tls else None,
+        ssl_certfile=str(tls[1]) if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -50,7 +60,7 @@ def served(sandbox: Sandbox) -> Iterator[str]:
         assert time.monotonic() < deadline, "the sandbox did not start"
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/api/v2"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}/api/v2"
     finally:
         server.should_exit = True
         thread.join(10)
@@ -192,6 +202,35 @@ def test_a_proxy_in_the_way_is_named(tmp_path: Path) -> None:
     assert status == 1 and reach["status"] == "fail"
     assert "HTTP_PROXY=http://***@127.0.0.1" in reach["detail"] and "secret" not in json.dumps(document)
     assert "check the proxy" in reach["fix"]
+
+
+def test_tls_interception_is_explained(tmp_path: Path) -> None:
+    key, certificate = tmp_path / "key.pem", tmp_path / "cert.pem"
+    self_signed = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(
+        ["openssl", *self_signed, "-keyout", str(key), "-out", str(certificate)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    with served(Sandbox(keys=dict(KEYS)), tls=(key, certificate)) as url:  # type: ignore[arg-type]
+        status, document, _ = doctor(tmp_path, OCTOLENS_BASE_URL=url, OCTOLENS_API_KEY=CANARY_KEY)
+    reach = one(document, "reachability")
+    assert status == 1 and reach["status"] == "fail" and "TLS failed with 127.0.0.1" in reach["detail"]
+    assert "SSL_CERT_FILE" in reach["fix"] and "never turn verification off" in reach["fix"]
+
+
+def test_an_expiring_key_and_a_spent_budget_are_reported(tmp_path: Path) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    sandbox = FaultySandbox(keys=dict(KEYS), rate_limit=1)
+    sandbox.faults.append(Fault("add_field", route="GET /auth", name="expiresAt", value=soon))
+    with served(sandbox) as url:
+        status, document, _ = doctor(tmp_path, OCTOLENS_BASE_URL=url, OCTOLENS_API_KEY=CANARY_KEY)
+    key = one(document, "key")
+    assert key["status"] == "warn" and "expires in 3 days" in key["detail"] and "Settings → API" in key["fix"]
+    budget = one(document, "rate budget")
+    assert status == 1 and budget["status"] == "fail" and "0 of 1 requests left" in budget["detail"]
+    assert budget["fix"].startswith("wait ")
 
 
 def test_a_skewed_clock_is_reported_with_its_fix(tmp_path: Path) -> None:
