@@ -159,6 +159,15 @@ def test_a_wrong_key_is_reported_with_its_fix(api: tuple[Sandbox, str], tmp_path
     assert "✗ key" in text and "fix: create a key" in text
 
 
+def test_a_plan_without_api_access_is_reported(api: tuple[Sandbox, str], tmp_path: Path) -> None:
+    sandbox, url = api
+    sandbox.plan_active = False
+    status, document, _ = doctor(tmp_path, OCTOLENS_BASE_URL=url, OCTOLENS_API_KEY=CANARY_KEY)
+    key = one(document, "key")
+    assert status == 1 and key["status"] == "fail" and "403 FORBIDDEN" in key["detail"] and "upgrade" in key["detail"]
+    assert "active plan" in key["fix"]
+
+
 def test_a_key_of_the_wrong_shape_is_reported(api: tuple[Sandbox, str], tmp_path: Path) -> None:
     _, url = api
     status, document, _ = doctor(tmp_path, OCTOLENS_BASE_URL=url, OCTOLENS_API_KEY=f'"{CANARY_KEY}"')

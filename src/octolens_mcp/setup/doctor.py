@@ -126,8 +126,8 @@ def _key_checks(found: Probe, key: str, settings: Settings, where: str = "") -> 
             Check(
                 label,
                 "fail",
-                f"the API refuses {shown(key)} (403 {found.code}): the plan has no API access",
-                "renew the workspace's plan (octolens-mcp tool get_upgrade_link, or the web app)",
+                f"the API refuses {shown(key)} (403 {found.code}): {_message(found) or 'no API access'}",
+                "API access needs an active plan: renew the workspace's plan in the Octolens web app",
             )
         ]
     if found.status != 200:
@@ -160,6 +160,11 @@ def _key_checks(found: Probe, key: str, settings: Settings, where: str = "") -> 
             )
         )
     return checks
+
+
+def _message(found: Probe) -> str | None:
+    error = found.body.get("error") if isinstance(found.body, dict) else None
+    return str(error["message"]) if isinstance(error, dict) and error.get("message") else None
 
 
 def _expiry_days(expires: str | None) -> float | None:

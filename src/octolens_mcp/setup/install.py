@@ -256,6 +256,8 @@ def _install(host: Host, args: argparse.Namespace, places: Places) -> int:
             file=sys.stderr,
         )
     command, arguments = launcher()[0], server_args(args)
+    if host is CLAUDE_CODE and args.project:
+        raise InstallError("for a project's .mcp.json, run `claude mcp add-json --scope project` in it")
     if host is CLAUDE_CODE and not args.config:
         env = {} if args.demo else {KEY_VARIABLE: f"${KEY_VARIABLE}"}
         return install_claude_code(args, host.entry(command, arguments, env), places)
