@@ -10,10 +10,15 @@ comments and other servers survive. The key is never printed.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import select
 import subprocess
 import sys
+import termios
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +205,57 @@ async def test_vscode_asks_for_the_key_with_a_password_prompt(tmp_path: Path) ->
     entry = document["servers"]["octolens"]
     assert entry["env"] == {KEY_VARIABLE: f"${{input:{VSCODE_INPUT}}}"}
     assert "list_mentions" in await started_tools(entry, tmp_path, {VSCODE_INPUT: PROMPTED_KEY})
+
+
+def _read_until(master: int, done: Callable[[bytes], bool], seen: bytes = b"") -> bytes:
+    deadline = time.monotonic() + 60
+    while not done(seen) and time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_in_a_terminal_the_key_is_asked_for_and_not_echoed(tmp_path: Path) -> None:
+    master, slave = os.openpty()
+
+    def own_terminal() -> None:  # the pseudo-terminal becomes the process's terminal, as a shell's is
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "octolens_mcp", "install", "zed"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=environment(tmp_path),
+        preexec_fn=own_terminal,
+    )
+    os.close(slave)
+    try:
+        shown = _read_until(master, lambda out: b"not shown as you type" in out)
+        assert b"not shown as you type" in shown, shown
+        os.write(master, CANARY_KEY.encode() + b"\n")
+        shown = _read_until(master, lambda out: False, shown)
+        assert process.wait(timeout=60) == 0, shown
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    assert CANARY_KEY.encode() not in shown, "the key was echoed"
+    assert entry_in(tmp_path, "zed")["env"] == {KEY_VARIABLE: CANARY_KEY}
+
+
+def test_an_unknown_toolset_is_refused(tmp_path: Path) -> None:
+    done = install(tmp_path, "cursor", "--demo", "--toolsets", "mentions,nope")
+    assert done.returncode == 1 and "unknown toolset nope" in done.stderr
+    assert not config_file(tmp_path, "cursor").exists()
 
 
 def test_without_a_key_or_a_terminal_it_says_how_to_give_one(tmp_path: Path) -> None:

@@ -56,9 +56,14 @@ def launcher() -> tuple[str, list[str]]:
 
 
 def server_args(args: argparse.Namespace) -> list[str]:
+    from octolens_mcp.catalog.toolsets import TOOLSETS
+
     _, base = launcher()
     extra = ["--demo"] if args.demo else []
     if args.toolsets:
+        unknown = [name for name in args.toolsets.split(",") if name.strip() not in {*TOOLSETS, "all"}]
+        if unknown:
+            raise InstallError(f"unknown toolset {', '.join(unknown)}: choose from {', '.join(TOOLSETS)}, or all")
         extra += ["--toolsets", args.toolsets]
     if args.read_only:
         extra.append("--read-only")
