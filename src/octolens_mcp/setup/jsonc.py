@@ -1,10 +1,10 @@
 """Read JSON with comments (JSONC) and change one member by splicing text, so comments and layout survive.
 
 Zed's ``settings.json`` and VS Code's ``mcp.json`` are JSONC: ``//`` and ``/* */`` comments, trailing
-commas. The JSON5 round-trip libraries on PyPI (json-five, json5kit) parse a wider grammar into their own
-models, and the younger JSONC editors are bindings with little use behind them; what an installer needs is
-small: find one member's text span and replace it, or insert a member before an object's closing brace.
-Everything outside the span is left byte for byte.
+commas. On PyPI, the libraries that keep comments either round-trip JSON5 through a model of their own
+(json-five, json5kit) or are recent releases with little use yet (jsonc-edit, jsonc-document). What an
+installer needs is small: find one member's text span and replace it, or add a member after an object's
+last one. Everything outside that span is left byte for byte.
 """
 
 from __future__ import annotations
