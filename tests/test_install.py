@@ -398,3 +398,38 @@ def test_each_platform_has_its_hosts_files(tmp_path: Path) -> None:
     assert (
         Places.from_env({"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "x")}).config_home == tmp_path / "x"
     )
+
+
+# ---------------------------------------------------------------- the splice itself
+
+SPLICES = [
+    ("", {"s": {"o": 1}}),
+    ("// only a comment\n", {"s": {"o": 1}}),
+    (
+        '{"a": "// not a comment", "b": "/* nor this */"}',
+        {"a": "// not a comment", "b": "/* nor this */", "s": {"o": 1}},
+    ),
+    ('\ufeff{\n\t"s": {\n\t\t"x": [1, 2,],\n\t},\n}\n', {"s": {"x": [1, 2], "o": 1}}),
+    ('{\n  "s": {\n    "x": 1 // last, no comma\n  }\n}\n', {"s": {"x": 1, "o": 1}}),
+    ('{\n  "s": {\n    "o": {"old": true}, /* replaced */\n    "y": 2\n  }\n}\n', {"s": {"o": 1, "y": 2}}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPLICES)
+def test_the_splice_sets_one_member_and_keeps_the_rest(text: str, expected: dict[str, Any]) -> None:
+    spliced = jsonc.set_member(text, ("s", "o"), 1)
+    assert jsonc.parse(spliced).value == expected
+    for comment in ("// only a comment", "// last, no comma", "/* replaced */"):
+        if comment in text:
+            assert comment in spliced
+    if "\t" in text:
+        assert '\t\t"o": 1' in spliced, "the file's tab indentation is kept"
+    assert jsonc.set_member(spliced, ("s", "o"), 1) == spliced, "setting the same value again changes nothing"
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": 1,, }', '{"a": 1', '{"a": }', "[1]", '{"a": 1, "a": 2}', "{/* open", '{"a": 1} x', "{'a': 1}"]
+)
+def test_what_is_not_jsonc_is_refused(text: str) -> None:
+    with pytest.raises(jsonc.JsoncError):
+        jsonc.parse(text)

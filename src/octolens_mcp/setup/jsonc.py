@@ -73,7 +73,8 @@ class _Parser:
         if char == "[":
             return self.array()
         if char == '"':
-            return Node(start, self.at, self.string())
+            text = self.string()
+            return Node(start, self.at, text)
         for word, literal in _LITERALS.items():
             if self.text.startswith(word, start):
                 self.at += len(word)
@@ -216,8 +217,8 @@ def set_member(text: str, path: tuple[str, ...], value: Any) -> str:
     A member that exists has its value's text replaced; missing objects on the way are created. Only that
     span changes: comments, order and layout elsewhere stay as they were.
     """
-    if not text.strip():
-        text = "{}\n" if not text else text + "{}\n"
+    if parse(text).start == len(text):  # nothing but whitespace and comments: the object goes after them
+        text = text + ("" if not text or text.endswith("\n") else "\n") + "{}\n"
     unit = _unit(text)
     node = parse(text)
     for depth, name in enumerate(path):
