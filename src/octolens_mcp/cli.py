@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from dataclasses import replace
@@ -27,6 +28,13 @@ To try every tool without a key, on demo data: octolens-mcp --demo
 
 FACTS = {"toolsets": ", ".join(TOOLSETS), "default_toolsets": ",".join(DEFAULT_TOOLSETS)}
 """What the settings' texts leave to be filled in: the catalog's toolsets."""
+
+
+COMMANDS: dict[str, str] = {
+    "install": "octolens_mcp.setup.install",
+    "doctor": "octolens_mcp.setup.doctor",
+}
+"""Subcommands: name → module whose ``main(argv) -> int`` runs it, imported only when asked for."""
 
 
 def filled(text: str) -> str:
@@ -109,6 +117,10 @@ def _demo_upstream() -> tuple[str, str, httpx2.AsyncBaseTransport]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in COMMANDS:
+        command: int = importlib.import_module(COMMANDS[args[0]]).main(args[1:])
+        return command
     try:
         settings = settings_from(argv)
     except ConfigError as exc:

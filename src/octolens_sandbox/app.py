@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import formatdate
 from typing import Any, Literal, cast
 
 from octolens_sandbox import seed
@@ -120,6 +121,8 @@ class Sandbox:
         covers one poll per ``search_retry_after`` seconds (at least 1) of it."""
         self.search_retry_after = 2
         self.wizard_grammar: Literal["mention", "feed"] = "mention"
+        self.openapi: dict[str, Any] | None = None
+        """The document ``GET /openapi.json`` serves (public, no key); None answers 404."""
         self.rate_limit = rate_limit
         self._window = -1
         self._used = 0
@@ -220,7 +223,10 @@ class Sandbox:
         except ValueError:
             logged_body = raw.decode("utf-8", "replace")
         self.requests.append(LoggedRequest(method, self._template(method, path), path, query, logged_body))
-        return await self._serve(method, path, query, headers, raw)
+        response = await self._serve(method, path, query, headers, raw)
+        # The answer's time by the workspace's clock, as the real API's Date header: a skewed clock shows here.
+        response.headers.setdefault("Date", formatdate(self.clock(), usegmt=True))
+        return response
 
     async def _serve(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
@@ -243,6 +249,10 @@ class Sandbox:
     def _dispatch(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], raw: bytes
     ) -> Response:
+        if method == "GET" and path == "/openapi.json":
+            if self.openapi is None:
+                raise ApiError(404, "NOT_FOUND", "No OpenAPI document here")
+            return Response(body=self.openapi)
         auth = headers.get("authorization", "")
         key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         if key not in self.keys:
