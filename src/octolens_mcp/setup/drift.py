@@ -134,7 +134,7 @@ class _Document:
                 if inner is not None:
                     values |= inner
                     closed = True
-            elif branch.get("type") not in {None, "null"} and not any(k in branch for k in ("anyOf", "oneOf", "allOf")):
+            elif _typed(branch) and not any(k in branch for k in ("anyOf", "oneOf", "allOf")):
                 return None  # a branch that takes any string (or number…) leaves the set open
         return values if closed else None
 
@@ -272,3 +272,10 @@ def _answer(name: str, tool: str, theirs: dict[str, Field], mine: dict[str, Fiel
             )
         )
     return findings
+
+
+def _typed(schema: dict[str, Any]) -> bool:
+    """Whether ``schema`` names a type other than null (``type`` may be one name or a list of them)."""
+    named = schema.get("type")
+    types = named if isinstance(named, list) else [named]
+    return any(kind not in (None, "null") for kind in types)
