@@ -69,6 +69,8 @@ async def session(settings: Settings) -> AsyncIterator[Client]:
 
 def run(argv: list[str], parser: argparse.ArgumentParser, body: Callable[[argparse.Namespace, Settings], int]) -> int:
     """Parse, set up logging, run ``body``; a refusal or a bad setting is one line on stderr and status 2."""
+    from octolens_mcp.mcp.server import UnknownToolset
+
     args = parser.parse_args(argv)
     try:
         settings = settings_of(args)
@@ -77,7 +79,7 @@ def run(argv: list[str], parser: argparse.ArgumentParser, body: Callable[[argpar
     except BrokenPipeError:  # `| head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the interpreter flushes it at exit, not us)
         return 0
-    except (ConfigError, Refused) as exc:
+    except (ConfigError, Refused, UnknownToolset) as exc:
         text = str(exc)
         print(text if text.startswith("octolens-mcp") else f"{parser.prog}: {text}", file=sys.stderr)
         return 2
