@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
     wanted = {path: readme_with_tables(now) for path, now in files.items()}
     wanted[SERVER_JSON_PATH], files[SERVER_JSON_PATH] = server, server_now
     if "--check" in argv:
-        stale = [path.relative_to(REPO) for path, now in files.items() if now != wanted[path]]
+        stale = [str(path.relative_to(REPO)) for path, now in files.items() if now != wanted[path]]
         for name in stale:
             print(f"{name} is stale: run python scripts/generate_settings.py", file=sys.stderr)
         return 1 if stale else 0
