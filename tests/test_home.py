@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from octolens_mcp.mcp.exports import default_directory
 from tests.conftest import HOME, leftovers
-from tests.installed_command import run_command
+from tests.installed_command import COMMAND, environment
 
 
 def test_the_run_has_an_empty_home_of_its_own(home_left_as_found: Path) -> None:
@@ -35,6 +36,14 @@ def test_the_tour_writes_nothing(tmp_path: Path) -> None:
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
-    done = run_command("tour", HOME=str(home), TMPDIR=str(work))
+    done = subprocess.run(
+        [COMMAND, "tour"],
+        env=environment(HOME=str(home), TMPDIR=str(work)),
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert leftovers(home) == [] and leftovers(work) == []
