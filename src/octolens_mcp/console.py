@@ -104,7 +104,7 @@ def _tools(args: argparse.Namespace, settings: Settings) -> int:
         hints = tool.annotations
         kind = "read" if hints is not None and hints.read_only_hint else "write"
         print(f"{tool.name:<{name_width}}  {kind:<5}  {first_sentence(tool.description or tool.title or '')}")
-    print(f"\n{len(listed)} tools. `octolens-mcp call TOOL --help` shows how to call one; --json prints the schemas.")
+    print(f"\n{len(listed)} tools. --json prints their arguments; octolens-mcp call TOOL --arg KEY=VALUE calls one.")
     return 0
 
 
