@@ -1,4 +1,4 @@
-"""Regenerate src/octolens_mcp/mcp/tools.json and the README's tool table from the catalog.
+"""Regenerate src/octolens_mcp/mcp/tools.json and the tool table in docs/tools.md from the catalog.
 
 Usage: python scripts/generate_manifest.py [--check]
 --check writes nothing and exits 1 when either is stale (a test runs it).
@@ -12,13 +12,14 @@ from pathlib import Path
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.manifest import ToolEntry
 
-README_PATH = Path(__file__).resolve().parents[1] / "README.md"
+README_PATH = Path(__file__).resolve().parents[1] / "docs" / "tools.md"
+"""Where the tool table is (once the README's; the name is kept for the tests that import it)."""
 TABLE_START = "<!-- tools:start -->"
 TABLE_END = "<!-- tools:end -->"
 
 
 def readme_table(tools: list[ToolEntry]) -> str:
-    """The README's tool table, in catalog order."""
+    """The tool table, in catalog order."""
     lines = [TABLE_START, "| Tool | Toolset | Operation | Scope | Hints |", "|---|---|---|---|---|"]
     for tool in tools:
         hints = tool["annotations"]
@@ -55,7 +56,7 @@ def main(argv: list[str]) -> int:
             name
             for name, current, wanted in (
                 ("src/octolens_mcp/mcp/tools.json", manifest.MANIFEST_PATH.read_text(encoding="utf-8"), snapshot),
-                ("README.md tool table", README_PATH.read_text(encoding="utf-8"), readme),
+                ("docs/tools.md tool table", README_PATH.read_text(encoding="utf-8"), readme),
             )
             if current != wanted
         ]
@@ -64,7 +65,7 @@ def main(argv: list[str]) -> int:
         return 1 if stale else 0
     manifest.MANIFEST_PATH.write_text(snapshot, encoding="utf-8")
     README_PATH.write_text(readme, encoding="utf-8")
-    print(f"wrote {len(tools)} tools to {manifest.MANIFEST_PATH} and the README table", file=sys.stderr)
+    print(f"wrote {len(tools)} tools to {manifest.MANIFEST_PATH} and the table in docs/tools.md", file=sys.stderr)
     return 0
 
 

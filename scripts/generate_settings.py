@@ -1,4 +1,4 @@
-"""Regenerate the README's configuration tables and server.json's variables from ``config.SETTINGS``.
+"""Regenerate the configuration tables (README.md, docs/team-server.md) and server.json's variables from SETTINGS.
 
 Usage: python scripts/generate_settings.py [--check]
 --check writes nothing and exits 1 when either is stale (a test runs it).
@@ -16,12 +16,15 @@ from octolens_mcp.config import SETTINGS, Setting, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 README_PATH = REPO / "README.md"
+TEAM_SERVER_PATH = REPO / "docs" / "team-server.md"
 SERVER_JSON_PATH = REPO / "server.json"
 TABLES = {
     "settings": lambda s: not s.http,
     "http-settings": lambda s: s.http,
 }
-"""README marker name → which settings its table lists."""
+"""Marker name → which settings its table lists."""
+DOCUMENTS = {"settings": README_PATH, "http-settings": TEAM_SERVER_PATH}
+"""Marker name → the document its table is in."""
 FORMATS = {"bool": "boolean", "float": "number", "int": "number", "path": "filepath"}
 
 
@@ -46,8 +49,11 @@ def readme_table(name: str) -> str:
 
 
 def readme_with_tables(readme: str) -> str:
+    """``readme`` (any document) with each table whose markers it holds made anew."""
     for name in TABLES:
         start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start not in readme:
+            continue
         before, rest = readme.split(start, 1)
         readme = before + readme_table(name) + rest.split(end, 1)[1]
     return readme
@@ -82,22 +88,21 @@ def server_json(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    readme_now = README_PATH.read_text(encoding="utf-8")
     server_now = SERVER_JSON_PATH.read_text(encoding="utf-8")
-    readme = readme_with_tables(readme_now)
     server = json.dumps(server_json(json.loads(server_now)), indent=2, ensure_ascii=False) + "\n"
+    files = {path: path.read_text(encoding="utf-8") for path in sorted(set(DOCUMENTS.values()))}
+    for name, path in DOCUMENTS.items():
+        assert f"<!-- {name}:start -->" in files[path], f"{path} has lost the {name} table's markers"
+    wanted = {path: readme_with_tables(now) for path, now in files.items()}
+    wanted[SERVER_JSON_PATH], files[SERVER_JSON_PATH] = server, server_now
     if "--check" in argv:
-        stale = [
-            name
-            for name, now, wanted in (("README.md", readme_now, readme), ("server.json", server_now, server))
-            if now != wanted
-        ]
+        stale = [str(path.relative_to(REPO)) for path, now in files.items() if now != wanted[path]]
         for name in stale:
             print(f"{name} is stale: run python scripts/generate_settings.py", file=sys.stderr)
         return 1 if stale else 0
-    README_PATH.write_text(readme, encoding="utf-8")
-    SERVER_JSON_PATH.write_text(server, encoding="utf-8")
-    print("wrote the README's configuration tables and server.json's variables", file=sys.stderr)
+    for path, text in wanted.items():
+        path.write_text(text, encoding="utf-8")
+    print("wrote the configuration tables and server.json's variables", file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,41 @@ REFERENCE_OPERATIONS: list[dict[str, Any]] = json.loads((DATA / "octolens-operat
 TOOL_COUNT = len(REFERENCE_OPERATIONS)
 """Tools listed with every toolset: one per reference operation (list_toolsets and enable_toolset come on top
 only with dynamic toolsets)."""
+
+
+HOME = Path(tempfile.mkdtemp(prefix="octolens-mcp-test-home-"))
+"""The ``$HOME`` of the whole test run and of every process it starts: found empty, it must be left empty."""
+HOME_DEFAULTS = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+"""Variables that would move a home directory's parts elsewhere: unset, so each falls back to ``$HOME``."""
+
+
+def leftovers(home: Path) -> list[str]:
+    """Everything under ``home``, relative to it."""
+    return sorted(str(path.relative_to(home)) for path in home.rglob("*"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home_left_as_found() -> Iterator[Path]:
+    """Tests keep out of the user's home: the run gets an empty ``$HOME`` and fails if anything wrote into it.
+
+    Whatever defaults to the home directory (the export directory, caches, a tool's settings) lands there,
+    from this process or any it starts, and the session's last teardown names it; the user's own home is
+    never touched.
+    """
+    saved = {name: os.environ.get(name) for name in ("HOME", *HOME_DEFAULTS)}
+    os.environ["HOME"] = str(HOME)
+    for name in HOME_DEFAULTS:
+        os.environ.pop(name, None)
+    try:
+        yield HOME
+        left = leftovers(HOME)
+        assert not left, f"the test run wrote into $HOME ({HOME}): {left[:20]}"
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.mcp.http_app import uvicorn_config
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import SANDBOX_BASE_URL, Sandbox, SandboxTransport
+from tests.conftest import EXPORT_DIR
 
 
 def free_port() -> int:
@@ -49,7 +50,14 @@ class KeyedUpstream(httpx2.AsyncBaseTransport):
 
 
 def http_settings(**overrides: Any) -> Settings:
-    base = Settings(base_url=SANDBOX_BASE_URL, toolsets=("all",), transport="http", port=free_port(), timeout=10)
+    base = Settings(
+        base_url=SANDBOX_BASE_URL,
+        toolsets=("all",),
+        transport="http",
+        port=free_port(),
+        timeout=10,
+        export_dir=str(EXPORT_DIR),
+    )
     return replace(base, **overrides)
 
 

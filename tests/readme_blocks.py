@@ -1,4 +1,4 @@
-"""README.md read as data: its fenced blocks with their sections, the host configurations, the commands.
+"""README.md and the docs read as data: fenced blocks with their sections, the host configurations, the commands.
 
 Used by ``test_readme_hosts.py`` so the install and host instructions cannot drift from what the server does.
 """
@@ -44,11 +44,13 @@ class Block:
     """The ``##`` heading it is under ("" before the first)."""
     subsection: str
     """The ``###`` heading it is under within that section ("" when none)."""
+    file: str = "README.md"
+    """The document, relative to the repository."""
 
     @property
     def where(self) -> str:
         heading = " / ".join(h for h in (self.section, self.subsection) if h)
-        return f"README.md:{self.line} ({heading})"
+        return f"{self.file}:{self.line} ({heading})"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Readme:
         return [span.replace("\n", " ") for span in _CODE_SPAN.findall(self.prose)]
 
 
-def parse(markdown: str) -> Readme:
+def parse(markdown: str, file: str = "README.md") -> Readme:
     blocks: list[Block] = []
     prose: list[str] = []
     sections: dict[str, list[str]] = {}
@@ -76,7 +78,7 @@ def parse(markdown: str) -> Readme:
         if fence is not None:
             ticks, lang, start, body = fence
             if line.strip() == ticks:
-                blocks.append(Block(lang, "\n".join(body) + "\n", start, section, subsection))
+                blocks.append(Block(lang, "\n".join(body) + "\n", start, section, subsection, file))
                 fence = None
             else:
                 body.append(line)
@@ -92,7 +94,7 @@ def parse(markdown: str) -> Readme:
         elif line.startswith("### "):
             subsection = line[4:].strip()
     if fence is not None:
-        raise ValueError(f"README.md:{fence[2]}: a fenced block is never closed")
+        raise ValueError(f"{file}:{fence[2]}: a fenced block is never closed")
     return Readme(tuple(blocks), "\n".join(prose), {k: "\n".join(v) for k, v in sections.items()})
 
 

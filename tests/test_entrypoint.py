@@ -105,6 +105,10 @@ def replay_build(root: Path) -> tuple[tuple[str, ...], ...]:
     """Carry out the build stage's WORKDIR, ENV, COPY and RUN in ``root``; return the commands run."""
     workdir = root
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OCTOLENS_", "PYTHON", "VIRTUAL_ENV"))}
+    # The build stage runs as root, in a home of its own (/root): what the tools it runs keep there (a
+    # Rust toolchain's settings, when pip builds a package from source) stays in the replay's tree.
+    env["HOME"] = str(root / "root")
+    (root / "root").mkdir(exist_ok=True)
     ran: list[tuple[str, ...]] = []
     for instruction in stages()[0][1:]:
         if instruction.keyword == "WORKDIR":

@@ -32,7 +32,7 @@ from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
-from tests.conftest import CANARY_KEY, SECRETS, error_of
+from tests.conftest import CANARY_KEY, EXPORT_DIR, SECRETS, error_of
 from tests.hostile_upstream import (
     Body,
     Handler,
@@ -72,7 +72,7 @@ async def connect_to(
     *,
     max_response_bytes: int = 8 * MiB,
     api_key: str = CANARY_KEY,
-    export_dir: str | None = None,
+    export_dir: str | None = str(EXPORT_DIR),
 ) -> AsyncIterator[Client]:
     """An MCP session with a server whose real HTTP client points at ``upstream``."""
     settings = Settings(

@@ -160,12 +160,12 @@ def test_server_json_matches_the_package() -> None:
     assert f"mcp-name: {server['name']}" in (REPO / "README.md").read_text()
 
 
-def test_readme_documents_every_code_we_mint() -> None:
+def test_the_docs_document_every_code_we_mint() -> None:
     from octolens_mcp.http import errors
 
     # The errors module's docstring is where the codes this server mints are listed, next to the code.
     minted = set(re.findall(r"^([A-Z][A-Z_]+) ", errors.__doc__ or "", flags=re.MULTILINE))
     assert "VALIDATION_ERROR" in minted and "INTERNAL_ERROR" in minted
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    table = readme.split("Codes minted by octolens-mcp itself:", 1)[1].split("###", 1)[0]
+    behaviour = (REPO / "docs" / "behaviour.md").read_text(encoding="utf-8")
+    table = behaviour.split("Codes minted by octolens-mcp itself:", 1)[1].split("\n## ", 1)[0]
     assert set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE)) == minted

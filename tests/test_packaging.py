@@ -17,6 +17,7 @@ import copy
 import json
 import re
 import shlex
+import subprocess
 import tomllib
 from dataclasses import dataclass, fields
 from functools import cache
@@ -445,3 +446,13 @@ def test_dockerignore_sends_what_the_build_copies_and_nothing_else() -> None:
         "server.json",
     ):
         assert dockerignored(left_out), left_out
+
+
+def test_the_hypothesis_database_is_ignored_so_the_sdist_leaves_it_out() -> None:
+    # hatchling's sdist takes the tree minus what .gitignore ignores; hypothesis keeps its examples in
+    # .hypothesis/ of the directory pytest ran in.
+    for path in (".hypothesis/examples/0a1b/2c3d", ".hypothesis/unicode_data/15.0.0/charmap.json.gz"):
+        ignored = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False)
+        assert ignored.returncode == 0, f"{path} is not ignored"
+    sdist = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    assert "sdist" not in sdist.get("targets", {}), "an sdist target of its own would need to exclude it too"

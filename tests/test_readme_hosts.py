@@ -1,10 +1,11 @@
-"""README.md's install and host instructions, run, so they cannot drift from the server.
+"""The install and host instructions (README.md, docs/hosts.md, docs/team-server.md), run, so they cannot drift.
 
 Every ``json``/``jsonc`` block parses; every server entry in it has the shape its host expects and carries no
-key; every stdio configuration (and every server command of the install, host and debugging sections) starts
-the installed ``octolens-mcp`` with ``--demo`` and answers ``list_keywords``; every configuration that connects
-by URL reaches ``octolens-mcp --transport http --demo`` with its own header; the Python example runs. No
-command line anywhere in the README carries a key.
+key; every stdio configuration (and every server command of the README's start and host sections, of
+docs/hosts.md and of the team server's section) starts the installed ``octolens-mcp`` with ``--demo`` and
+answers ``list_keywords``; every configuration that connects by URL reaches ``octolens-mcp --transport http
+--demo`` with its own header; the Python example runs; the README's ``tools``, ``call`` and ``tour`` lines
+run. No command line anywhere in these documents carries a key.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from octolens_mcp.cli import COMMANDS
 from octolens_mcp.config import Settings
 from tests.conftest import REPO
 from tests.http_harness import http_process
+from tests.installed_command import run_command
 from tests.readme_blocks import (
     BEARER_PLACEHOLDER,
     PLACEHOLDER_KEY,
@@ -50,11 +53,23 @@ from tests.readme_blocks import (
     strip_jsonc,
 )
 
-README = parse((REPO / "README.md").read_text(encoding="utf-8"))
-INSTALL = "Install and run"
+DOCS = ("docs/hosts.md", "docs/team-server.md")
+"""Where the host details and the team server went: their commands and configurations are run too."""
+DOCUMENTS = {name: parse((REPO / name).read_text(encoding="utf-8"), name) for name in ("README.md", *DOCS)}
+README = DOCUMENTS["README.md"]
+START = "Start here"
 HOSTS = "Connect your host"
-OURS = (INSTALL, HOSTS, "Debugging")
-"""The sections whose commands this file runs; key hygiene holds for the whole README."""
+TEAM = "A shared HTTP server"
+OURS = {("README.md", START), ("README.md", HOSTS), ("README.md", "The demo tour"), ("docs/team-server.md", TEAM)}
+"""The sections whose commands this file runs (and all of docs/hosts.md); key hygiene holds everywhere."""
+BLOCKS = [block for document in DOCUMENTS.values() for block in document.blocks]
+SUBCOMMANDS = {*COMMANDS, "install", "doctor"}
+"""``octolens-mcp`` words that are not the server (install and doctor: docs/install.md, docs/doctor.md)."""
+
+
+def ours(block: Block) -> bool:
+    return block.file == "docs/hosts.md" or (block.file, block.section) in OURS
+
 
 COMMAND = str(Path(sys.executable).with_name("octolens-mcp"))
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -69,8 +84,8 @@ DUMMY_KEY = "readme-test-key"
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
 SHELL_REFERENCE = re.compile(r"\$\{[^}]+\}|\$[A-Za-z_]\w*|" + re.escape(PLACEHOLDER_KEY))
 
-JSON_BLOCKS = [block for block in README.blocks if block.lang in {"json", "jsonc"}]
-SHELL_BLOCKS = [block for block in README.blocks if block.lang in SHELL_LANGUAGES]
+JSON_BLOCKS = [block for block in BLOCKS if block.lang in {"json", "jsonc"}]
+SHELL_BLOCKS = [block for block in BLOCKS if block.lang in SHELL_LANGUAGES]
 
 
 def _documents() -> list[tuple[Block, Any]]:
@@ -84,7 +99,7 @@ def _documents() -> list[tuple[Block, Any]]:
 
 
 ENTRIES = [entry for block, document in _documents() for entry in entries(block, document)]
-OUR_COMMANDS = [command for block in SHELL_BLOCKS if block.section in OURS for command in commands(block)]
+OUR_COMMANDS = [command for block in SHELL_BLOCKS if ours(block) for command in commands(block)]
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -192,6 +207,8 @@ def server_launcher(command: Command) -> tuple[list[str], dict[str, str]] | None
     if rest is not None:
         return (rest, {}) if rest and "--cli" not in rest else None
     program = _program(argv[0])
+    if program == "octolens-mcp" and argv[1:2] and argv[1] in SUBCOMMANDS:
+        return None
     if program in {"uvx", "octolens-mcp"} or (program in {"pipx", "docker"} and argv[1:2] == ("run",)):
         return list(argv), {}
     return None
@@ -245,21 +262,34 @@ def test_jsonc_comments_are_stripped_outside_strings_only() -> None:
 def test_the_readme_configures_every_host() -> None:
     hosts = README.sections[HOSTS]
     for place in (
-        "~/Library/Application Support/Claude/claude_desktop_config.json",
-        "%APPDATA%\\Claude\\claude_desktop_config.json",
+        "octolens-mcp install claude-desktop",
+        "claude-code, cursor, vscode, windsurf, zed",
+        "docs/install.md",
+        "octolens-mcp doctor",
         ".cursor/mcp.json",
         ".vscode/mcp.json",
         "~/.codeium/windsurf/mcp_config.json",
+        "~/.config/zed/settings.json",
+        "docs/hosts.md",
+    ):
+        assert place in hosts, f"the README's host section no longer says {place!r}"
+    details = DOCUMENTS["docs/hosts.md"].prose
+    for place in (
+        "~/Library/Application Support/Claude/claude_desktop_config.json",
+        "%APPDATA%\\Claude\\claude_desktop_config.json",
         "which uvx",
     ):
-        assert place in hosts, f"the host section no longer says {place!r}"
-    ours = [e.config for e in ENTRIES if e.block.section == HOSTS and isinstance(e.config, dict)]
-    assert {e.container for e in ENTRIES if e.block.section == HOSTS} == {"mcpServers", "servers", "context_servers"}
-    commands_used = [str(config.get("command", "")) for config in ours]
-    assert {"uvx", "docker"} <= {_program(command) for command in commands_used}
-    assert any(PurePosixPath(command).is_absolute() for command in commands_used), "no absolute-path variant"
-    assert any("url" in config for config in ours), "no configuration that connects by URL"
-    assert len([b for b in README.blocks if b.section == HOSTS and b.lang == "python"]) == 1
+        assert place in details, f"docs/hosts.md no longer says {place!r}"
+    readme = [e for e in ENTRIES if e.block.file == "README.md" and e.block.section == HOSTS]
+    assert {e.container for e in readme} == {"mcpServers", "servers", "context_servers"}
+    for entry in readme:  # from a checkout: the absolute path install writes, as a GUI host needs
+        command = str(entry.config.get("command", ""))
+        assert PurePosixPath(command).is_absolute() and _program(command) == "octolens-mcp", entry.where
+    by_hand = [str(e.config.get("command", "")) for e in ENTRIES if e.block.file == "docs/hosts.md"]
+    assert {"uvx", "docker"} <= {_program(command) for command in by_hand}
+    assert any(PurePosixPath(command).is_absolute() for command in by_hand), "no absolute-path variant"
+    assert any("url" in e.config for e in ENTRIES if ours(e.block)), "no configuration that connects by URL"
+    assert len([b for b in BLOCKS if ours(b) and b.lang == "python"]) == 1
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: f"line{e.block.line}-{e.container}-{e.name}")
@@ -320,13 +350,42 @@ def test_docker_image_is_this_version_and_runs_octolens_mcp() -> None:
     assert dockerfile_entrypoint() == ["octolens-mcp"]
 
 
-def test_the_install_section_leads_with_uvx() -> None:
+def test_the_readme_starts_with_the_two_commands_and_says_what_they_need() -> None:
     first = README.blocks[0]
-    assert first.section == INSTALL, f"the README's first code block is in {first.section!r}, not {INSTALL!r}"
-    assert commands(first)[0].argv[:2] == ("uvx", "octolens-mcp"), f"{first.where}: the first command is uvx"
-    section = README.sections[INSTALL]
+    assert first.section == START, f"the README's first code block is in {first.section!r}, not {START!r}"
+    assert [c.argv for c in commands(first)] == [("python3", "scripts/demo"), ("./scripts/check",)], first.where
+    section = README.sections[START]
+    assert "Python 3.11 or newer" in section
     order = [section.find(s) for s in ("uvx octolens-mcp", "pipx run octolens-mcp", "pip install octolens-mcp")]
-    assert -1 not in order and order == sorted(order), "install with uvx, then pipx run, then pip install"
+    assert -1 not in order and order == sorted(order), "once published: uvx, then pipx run, then pip install"
+
+
+def test_uvx_is_only_offered_as_what_works_once_published() -> None:
+    for paragraph in README.prose.split("\n\n"):
+        if "uvx" in paragraph:
+            assert "published" in paragraph, f"README.md: uvx, not said to need the published package:\n{paragraph}"
+    for document in DOCS:
+        intro = " ".join(DOCUMENTS[document].prose.split("\n## ", 1)[0].replace("**", "").split())
+        assert "once the package is published on PyPI" in intro, f"{document}: its uvx commands need the package"
+
+
+SUBCOMMAND_LINES = [
+    command
+    for command in OUR_COMMANDS
+    if _program(command.argv[0]) == "octolens-mcp" and command.argv[1:2] and command.argv[1] in COMMANDS
+]
+
+
+def test_the_readme_shows_tools_call_and_the_tour() -> None:
+    assert {command.argv[1] for command in SUBCOMMAND_LINES} == {"tools", "call"}
+    assert "octolens-mcp tour" in README.sections["The demo tour"]
+
+
+@pytest.mark.parametrize("command", SUBCOMMAND_LINES, ids=lambda c: " ".join(c.argv[1:3]))
+def test_every_tools_and_call_line_runs(command: Command) -> None:
+    done = run_command(*command.argv[1:])
+    assert done.returncode == 0, f"{command.where}: {done.stderr[-2000:]}"
+    assert done.stdout.strip(), command.where
 
 
 def _literal_secret(line: str) -> str | None:
@@ -350,8 +409,8 @@ def test_no_command_line_carries_a_key(block: Block) -> None:
 
 
 def test_every_claude_mcp_add_takes_the_key_from_a_variable() -> None:
-    lines = [c.line for block in README.blocks if block.lang in SHELL_LANGUAGES for c in commands(block)]
-    lines += [span for span in README.code_spans() if "claude mcp add" in span]
+    lines = [c.line for block in SHELL_BLOCKS for c in commands(block)]
+    lines += [span for document in DOCUMENTS.values() for span in document.code_spans() if "claude mcp add" in span]
     adds = [line for line in lines if "claude mcp add" in line]
     assert adds, "the README shows no claude mcp add"
     for line in adds:
@@ -362,7 +421,10 @@ def test_every_claude_mcp_add_takes_the_key_from_a_variable() -> None:
     stdio = [p for p in parsed if p.transport == "stdio"]
     http = [p for p in parsed if p.transport == "http"]
     assert stdio and all(p.env.get("OCTOLENS_API_KEY") == "$OCTOLENS_API_KEY" for p in stdio)
-    assert [p.target for p in stdio] == ["uvx"] * len(stdio)
+    for added in stdio:  # uvx once published; the checkout's absolute path until then
+        assert added.target == "uvx" or (
+            PurePosixPath(added.target).is_absolute() and _program(added.target) == "octolens-mcp"
+        ), added.target
     assert http and all(p.headers == ("Authorization: Bearer $OCTOLENS_API_KEY",) for p in http)
 
 
@@ -409,7 +471,7 @@ def url_sources() -> list[UrlSource]:
     sources = [
         UrlSource(e.where, e.config["url"], tuple(e.config.get("headers", {}).items()))
         for e in ENTRIES
-        if isinstance(e.config, dict) and "url" in e.config and e.block.section in OURS
+        if isinstance(e.config, dict) and "url" in e.config and ours(e.block)
     ]
     for command in OUR_COMMANDS:
         argv = command.argv
@@ -494,7 +556,7 @@ async def test_the_header_is_what_lets_a_request_in(http_server: str) -> None:
 
 
 def test_the_python_example_runs_against_the_http_server(http_server: str) -> None:
-    (block,) = [b for b in README.blocks if b.section == HOSTS and b.lang == "python"]
+    (block,) = [b for b in BLOCKS if ours(b) and b.lang == "python"]
     assert block.text.count(DEFAULT_URL) == 1, f"{block.where}: the example connects to {DEFAULT_URL}"
     code = block.text.replace(DEFAULT_URL, f"http://{http_server}/mcp")
     with tempfile.TemporaryDirectory() as workdir:

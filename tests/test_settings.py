@@ -1,5 +1,6 @@
-"""Each setting is declared once (``config.SETTINGS``): its variable and its flag both work, and the README's
-configuration tables and server.json's variables are exactly what the declaration generates."""
+"""Each setting is declared once (``config.SETTINGS``): its variable and its flag both work, and the
+configuration tables (README.md, docs/team-server.md) and server.json's variables are exactly what the
+declaration generates."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from mcp import Client
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import Sandbox
-from tests.conftest import CANARY_KEY, connect, fails, ok, records
+from tests.conftest import CANARY_KEY, EXPORT_DIR, connect, fails, ok, records
 
 pytestmark = pytest.mark.anyio
 
@@ -156,7 +156,11 @@ async def answered_by(responder: Responder, **overrides: Any) -> AsyncIterator[t
 
     # These tests count what reaches the wire; the background GET /auth has its own tests (test_scope_filter).
     settings = Settings(
-        api_key=CANARY_KEY, base_url="https://app.octolens.test/api/v2", toolsets=("all",), scope_filter=False
+        api_key=CANARY_KEY,
+        base_url="https://app.octolens.test/api/v2",
+        toolsets=("all",),
+        scope_filter=False,
+        export_dir=str(EXPORT_DIR),
     )
     from dataclasses import replace
 

@@ -26,15 +26,24 @@ Create one in Octolens under Settings -> API (choose read, write or admin scope)
 To try every tool without a key, on demo data: octolens-mcp --demo
 """
 
+COMMANDS = {
+    "tour": "octolens_mcp.tour:main",
+    "tools": "octolens_mcp.console:tools",
+    "call": "octolens_mcp.console:call",
+    "install": "octolens_mcp.setup.install:main",
+    "doctor": "octolens_mcp.setup.doctor:main",
+}
+"""Subcommand → ``module:function``, a ``(argv: list[str]) -> int`` given the words after the subcommand's
+name; imported only when named, so serving never pays for it."""
+
+WAITING = (
+    "octolens-mcp: waiting for an MCP host on stdin (this terminal is not one; Ctrl+C stops).\n"
+    "  Try it: octolens-mcp tour, octolens-mcp tools --demo; connect a host: octolens-mcp install HOST.\n"
+)
+"""Said on stderr when a person starts the stdio server in a terminal."""
+
 FACTS = {"toolsets": ", ".join(TOOLSETS), "default_toolsets": ",".join(DEFAULT_TOOLSETS)}
 """What the settings' texts leave to be filled in: the catalog's toolsets."""
-
-
-COMMANDS: dict[str, str] = {
-    "install": "octolens_mcp.setup.install",
-    "doctor": "octolens_mcp.setup.doctor",
-}
-"""Subcommands: name → module whose ``main(argv) -> int`` runs it, imported only when asked for."""
 
 
 def filled(text: str) -> str:
@@ -117,10 +126,11 @@ def _demo_upstream() -> tuple[str, str, httpx2.AsyncBaseTransport]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in COMMANDS:
-        command: int = importlib.import_module(COMMANDS[args[0]]).main(args[1:])
-        return command
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in COMMANDS:
+        module, _, function = COMMANDS[argv[0]].partition(":")
+        status: int = getattr(importlib.import_module(module), function)(argv[1:])
+        return status
     try:
         settings = settings_from(argv)
     except ConfigError as exc:
@@ -144,5 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_http(server, settings)
         return 0
+    if sys.stdin.isatty():
+        print(WAITING, file=sys.stderr, end="", flush=True)
     anyio.run(serve_stdio, server, settings.dynamic_toolsets or (settings.scope_filter and not settings.demo))
     return 0

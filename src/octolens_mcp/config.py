@@ -109,7 +109,7 @@ class Setting:
     required: bool = False
     """Required over stdio, the transport every registry entry declares."""
     http: bool = False
-    """The HTTP server's: its own README table; only the image's registry entry declares it."""
+    """The HTTP server's: its own table (docs/team-server.md); only the image's registry entry declares it."""
     image_default: str | None = None
     """The image's own default (its Dockerfile ENV), when it differs from the program's."""
 

@@ -1,6 +1,6 @@
 """Validates a tool's raw arguments against its input model, with errors that name each field.
 
-The argument rules, one for every tool (the README states them):
+The argument rules, one for every tool (docs/behaviour.md states them):
 
 - ``null`` for an argument, at any depth inside objects, means "not given": the key is dropped. A
   required argument sent as ``null`` is therefore missing.

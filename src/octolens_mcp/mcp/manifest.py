@@ -2,7 +2,7 @@
 
 Building it imports every model, which is the slow part of start-up, so the server lists tools
 from ``tools.json``, a snapshot of ``build()``; a test fails when the snapshot is stale.
-``scripts/generate_manifest.py`` regenerates it (and the README's tool table).
+``scripts/generate_manifest.py`` regenerates it (and the tool table in docs/tools.md).
 """
 
 from __future__ import annotations
