@@ -372,7 +372,7 @@ def test_uvx_is_only_offered_as_what_works_once_published() -> None:
 SUBCOMMAND_LINES = [
     command
     for command in OUR_COMMANDS
-    if _program(command.argv[0]) == "octolens-mcp" and command.argv[1:2] and command.argv[1] in COMMANDS
+    if _program(command.argv[0]) == "octolens-mcp" and command.argv[1:2] and command.argv[1] in ("tools", "call")
 ]
 
 
