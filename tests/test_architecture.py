@@ -67,6 +67,23 @@ DOCUMENTED = {
     # The SDK's docs show this import for Server.streamable_http_app(transport_security=...), the one way to
     # set the DNS-rebinding allow-lists; its module declares no __all__.
     ("mcp.server.transport_security", "TransportSecuritySettings"),
+    # The SDK's authorization-server building blocks, as its own authorization-server example
+    # (examples/servers/simple-auth) imports them; mcp.server.auth and mcp.shared.auth declare no __all__.
+    ("mcp.server.auth.provider", "AccessToken"),
+    ("mcp.server.auth.provider", "AuthorizationCode"),
+    ("mcp.server.auth.provider", "AuthorizationParams"),
+    ("mcp.server.auth.provider", "AuthorizeError"),
+    ("mcp.server.auth.provider", "RefreshToken"),
+    ("mcp.server.auth.provider", "TokenError"),
+    ("mcp.server.auth.provider", "construct_redirect_uri"),
+    ("mcp.server.auth.routes", "cors_middleware"),
+    ("mcp.server.auth.routes", "create_auth_routes"),
+    ("mcp.server.auth.settings", "ClientRegistrationOptions"),
+    ("mcp.server.auth.settings", "RevocationOptions"),
+    ("mcp.shared.auth", "OAuthClientInformationFull"),
+    ("mcp.shared.auth", "OAuthMetadata"),
+    ("mcp.shared.auth", "OAuthToken"),
+    ("mcp.shared.auth", "ProtectedResourceMetadata"),
 }
 
 

@@ -18,14 +18,15 @@ SDK's handler reads the request, since the handler does not pass the token reque
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
-from mcp.server.auth.routes import REVOCATION_PATH, TOKEN_PATH, cors_middleware, create_auth_routes
+from mcp.server.auth.routes import cors_middleware, create_auth_routes
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import OAuthMetadata, ProtectedResourceMetadata
-from pydantic import AnyHttpUrl
-from starlette.responses import JSONResponse
+from pydantic import AnyHttpUrl, BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +42,9 @@ from octolens_mcp.redaction import protect
 logger = logging.getLogger(__name__)
 
 MAX_TOKEN_FORM = 64 * 1024
+TOKEN_PATH = "/token"
+REVOCATION_PATH = "/revoke"
+"""Where the SDK's ``create_auth_routes`` serves its token and revocation endpoints."""
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
 AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server"
 
@@ -116,10 +120,8 @@ class OAuth:
         # The SDK's metadata route is replaced by one that also advertises Client ID Metadata Documents
         # and public clients (token_endpoint_auth_method "none"), and keeps the issuer exactly as configured.
         endpoints = [route for route in sdk if route.path != AUTHORIZATION_SERVER_PATH]
-        about_server = cors_middleware(MetadataHandler(self.metadata()).handle, ["GET", "OPTIONS"])
-        about_resource = cors_middleware(
-            ProtectedResourceMetadataHandler(self.resource_metadata()).handle, ["GET", "OPTIONS"]
-        )
+        about_server = cors_middleware(_document(self.metadata()), ["GET", "OPTIONS"])
+        about_resource = cors_middleware(_document(self.resource_metadata()), ["GET", "OPTIONS"])
         return [
             Route(AUTHORIZATION_SERVER_PATH, endpoint=about_server, methods=["GET", "OPTIONS"]),
             # RFC 9728 §3.1: the path-suffixed URL; the bare one for clients that try it first.
@@ -140,6 +142,16 @@ class OAuth:
 
     async def aclose(self) -> None:
         await self.store.aclose()
+
+
+def _document(model: BaseModel) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint answering ``model`` as JSON (a metadata document), cacheable for an hour."""
+    body = model.model_dump(mode="json", exclude_none=True)
+
+    async def endpoint(_request: Request) -> Response:
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=3600"})
+
+    return endpoint
 
 
 class _Gate:
