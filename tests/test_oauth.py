@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -47,14 +48,23 @@ SECRET = "test-oauth-secret-" + "x" * 32
 REDIRECT = "http://localhost:53682/callback"
 REPO = Path(__file__).resolve().parents[1]
 TS_DRIVER = REPO / "tests" / "ts" / "drive_oauth.mjs"
+CLIENT_LOGGERS = ("httpcore2", "httpx2", "mcp.client")
 
 
-def workspaces() -> KeyedUpstream:
-    alpha = FaultySandbox(keys={READ_KEY: "read"})
-    beta = FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11)
-    assert beta.org is not None
-    beta.org["name"] = "Beta Workspace"
-    return KeyedUpstream({READ_KEY: alpha, CANARY_KEY: beta})
+class Upstream(KeyedUpstream):
+    """Workspace A (a read key) and B (an admin key, "Beta Workspace"), noting every credential sent to them."""
+
+    def __init__(self) -> None:
+        alpha = FaultySandbox(keys={READ_KEY: "read"})
+        beta = FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11)
+        assert beta.org is not None
+        beta.org["name"] = "Beta Workspace"
+        super().__init__({READ_KEY: alpha, CANARY_KEY: beta})
+        self.sent: set[str] = set()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        self.sent.add(request.headers.get("authorization", ""))
+        return await super().handle_async_request(request)
 
 
 def oauth_settings(directory: Path, **overrides: Any) -> Settings:
@@ -63,8 +73,8 @@ def oauth_settings(directory: Path, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def served(settings: Settings) -> AsyncIterator[Settings]:
-    async with running(check(settings), workspaces()):
+async def served(settings: Settings, upstream: Upstream | None = None) -> AsyncIterator[Settings]:
+    async with running(check(settings), upstream or Upstream()):
         yield settings
 
 
@@ -264,7 +274,22 @@ async def python_sdk_org(settings: Settings, auth: OAuthClientProvider) -> tuple
         return str(result.structured_content["name"]), tools
 
 
-async def test_the_python_sdk_client_signs_in_and_calls_tools(server: Settings) -> None:
+async def test_the_python_sdk_client_signs_in_and_calls_tools(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    upstream = Upstream()
+    async with served(oauth_settings(tmp_path), upstream) as server:
+        await python_sdk_signs_in(server)
+    # The key never travels to the client, and the server's tokens never travel to Octolens.
+    assert upstream.sent == {f"Bearer {CANARY_KEY}"}
+    assert CANARY_KEY not in caplog.text
+    # The test's own HTTP clients trace the redirects they receive (httpcore2); the server logs no credential.
+    server_log = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(CLIENT_LOGGERS))
+    assert "uvicorn" in "".join(r.name for r in caplog.records)
+    for prefix in ("olmcp_at_", "olmcp_rt_", "olmcp_ac_"):
+        assert prefix not in server_log
+
+
+async def python_sdk_signs_in(server: Settings) -> None:
     storage, visits = Memory(), list[Visit]()
     name, tools = await python_sdk_org(server, python_client(server, CANARY_KEY, storage, visits))
     assert name == "Beta Workspace"  # the key typed on the consent page is the one the calls run with
@@ -614,13 +639,22 @@ def test_oauth_on_with_a_public_url_is_accepted() -> None:
     assert SECRET not in repr(settings)
 
 
+def start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCTOLENS_")}
+    env |= {"OCTOLENS_OAUTH_SECRET": SECRET, "OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": "1", **variables}
+    command = [sys.executable, "-m", "octolens_mcp"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+
 def test_the_server_refuses_to_start_with_oauth_and_no_public_url(tmp_path: Path) -> None:
-    env = {**os.environ, "OCTOLENS_OAUTH_SECRET": SECRET, "OCTOLENS_TRANSPORT": "http"}
-    env.pop("OCTOLENS_PUBLIC_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "octolens_mcp"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
-    )
-    assert done.returncode != 0 and "OCTOLENS_PUBLIC_URL" in done.stderr and SECRET not in done.stderr
+    done = start(tmp_path)
+    assert done.returncode == 2 and "OCTOLENS_PUBLIC_URL" in done.stderr and SECRET not in done.stderr
+
+
+def test_the_server_refuses_to_start_with_an_oauth_directory_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file, not a directory")
+    done = start(tmp_path, OCTOLENS_PUBLIC_URL="http://127.0.0.1:1", OCTOLENS_OAUTH_DIR=str(tmp_path / "taken"))
+    assert done.returncode == 2 and "OCTOLENS_OAUTH_DIR" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- client ID metadata documents -------------------------------------------------------------------------------

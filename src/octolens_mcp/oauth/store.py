@@ -28,6 +28,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from octolens_mcp.config import BY_FIELD, ConfigError
+
 logger = logging.getLogger(__name__)
 
 REDIS_PREFIX = "octolens-mcp:oauth:"
@@ -194,4 +196,11 @@ def default_directory() -> Path:
 def open_store(redis_url: str | None, directory: str | None) -> Store:
     if redis_url is not None:
         return RedisStore(redis_url)
-    return FileStore(Path(directory) if directory else default_directory())
+    path = Path(directory) if directory else default_directory()
+    try:
+        return FileStore(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"{BY_FIELD['oauth_dir'].named}: {path} cannot be used for the OAuth store ({exc.strerror or exc}); "
+            f"name a writable directory, or set {BY_FIELD['redis_url'].named}"
+        ) from None
