@@ -521,6 +521,14 @@ async def test_redirect_uris_are_validated_exactly(server: Settings) -> None:
             assert answer.status_code == 400 and "location" not in answer.headers
 
 
+async def test_any_scope_a_client_asks_for_is_taken_as_a_label(server: Settings) -> None:
+    # What a token may do is what the key may do; a scope the client did not register is not an error.
+    async with httpx2.AsyncClient(timeout=30) as http:
+        flow = await Flow.start(http, server)
+        answer = await http.get(authorization_url(server, flow.client["client_id"], flow.challenge, scope="claudeai"))
+        assert answer.status_code == 302 and "/oauth/consent?request=" in answer.headers["location"]
+
+
 async def test_deny_sends_access_denied_and_issues_nothing(server: Settings) -> None:
     async with httpx2.AsyncClient(timeout=30) as http:
         flow = await Flow.start(http, server)
@@ -590,11 +598,17 @@ async def test_two_replicas_sharing_redis_honour_every_token(redis: RedisServer,
         flow.settings = two
         assert (await flow.revoke(again["access_token"])).status_code == 200
         assert (await mcp_status(one, again["access_token"])).status_code == 401
+        stored = await redis_values(redis.url)
+        assert any(name.startswith(REDIS_PREFIX + "client:") for name in stored)
+        for secret in (CANARY_KEY, again["access_token"], again["refresh_token"]):
+            assert not any(secret.encode() in value for value in stored.values())
+        # Redis down: an OAuth token cannot be checked (503, try again); a plain key still works.
+        redis.stop()
+        unreachable = await mcp_status(one, again["refresh_token"].replace("_rt_", "_at_"))
+        assert unreachable.status_code == 503 and unreachable.headers["retry-after"] == "5"
+        assert await org_name(one, CANARY_KEY) == "Beta Workspace"
+        redis.start()
     assert not (tmp_path / "one" / FILE_NAME).exists()
-    stored = await redis_values(redis.url)
-    assert any(name.startswith(REDIS_PREFIX + "client:") for name in stored)
-    for secret in (CANARY_KEY, again["access_token"], again["refresh_token"]):
-        assert not any(secret.encode() in value for value in stored.values())
 
 
 def as_text(value: bytes | str) -> str:
@@ -734,5 +748,5 @@ async def test_the_python_sdk_client_signs_in_with_a_client_metadata_document(
         name, _ = await python_sdk_org(settings, auth)
     assert name == "Beta Workspace"
     assert storage.client is not None and storage.client.client_id == DOCUMENT_URL  # no registration
-    assert "Doc Client" in visits[0].pages[0].text
+    assert "Doc Client" in visits[0].pages[0].text and "client.example" in visits[0].pages[0].text
     assert fetched == [DOCUMENT_URL]

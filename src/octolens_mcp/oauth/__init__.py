@@ -36,7 +36,7 @@ from octolens_mcp.mcp.server import KEY_SCOPE
 from octolens_mcp.oauth.cimd import ClientDocuments
 from octolens_mcp.oauth.consent import ConsentPage, KeyCheck
 from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider, same_resource
-from octolens_mcp.oauth.store import Sealer, Store, open_store
+from octolens_mcp.oauth.store import Sealer, Store, StoreUnavailable, open_store
 from octolens_mcp.redaction import protect
 
 logger = logging.getLogger(__name__)
@@ -178,7 +178,13 @@ class _Gate:
             return
         token = bearer_key(scope)
         if token and token.startswith(TOKEN_PREFIX):
-            grant = await self._oauth.provider.grant_for(token)
+            try:
+                grant = await self._oauth.provider.grant_for(token)
+            except StoreUnavailable as exc:
+                logger.warning("the OAuth store could not be read: %s", type(exc).__name__)
+                body = {"error": {"code": "UNAVAILABLE", "message": "Sign-in records are unreachable; try again."}}
+                await JSONResponse(body, status_code=503, headers={"Retry-After": "5"})(scope, receive, send)
+                return
             if grant is None:
                 message = "The access token is invalid, expired or revoked; sign in again."
                 await self._refuse(scope, receive, send, message, invalid=True)

@@ -250,7 +250,9 @@ def _origin(url: str) -> str:
 
 def _client_label(pending: dict[str, Any]) -> str:
     name = pending.get("client_name") or ""
-    return f"<strong>{_e(name)}</strong>" if name else "An app"
+    label = f"<strong>{_e(name)}</strong>" if name else "An app"
+    host = pending.get("client_host")
+    return f"{label} (from <strong>{_e(host)}</strong>)" if host else label
 
 
 def _workspace(answer: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from mcp.server.auth.provider import (
     AccessToken,
@@ -65,6 +65,17 @@ class Grant:
         self.client_id = client_id
 
 
+class Client(OAuthClientInformationFull):
+    """A client as this server sees it: any scope it asks for is granted as a label.
+
+    Scopes mean nothing here: what a token may do is what the person's Octolens key may do (read, write or
+    admin, shown on the consent page), so a client that asks for a scope it did not register is not refused.
+    """
+
+    def validate_scope(self, requested_scope: str | None) -> list[str] | None:
+        return requested_scope.split() if requested_scope else None
+
+
 def same_resource(a: str | None, b: str) -> bool:
     return a is not None and a.rstrip("/") == b.rstrip("/")
 
@@ -102,11 +113,12 @@ class OctolensProvider:
 
     # --- clients -----------------------------------------------------------------------------------
 
-    async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+    async def get_client(self, client_id: str) -> Client | None:
         if is_document_client_id(client_id):
-            return await self.documents.client(client_id)
+            document = await self.documents.client(client_id)
+            return Client.model_validate(document.model_dump()) if document is not None else None
         record = await self._get("client", self.sealer.name(client_id))
-        return OAuthClientInformationFull.model_validate(record) if record is not None else None
+        return Client.model_validate(record) if record is not None else None
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None  # the SDK's registration handler assigns one
@@ -122,6 +134,10 @@ class OctolensProvider:
         pending = {
             "client_id": client.client_id,
             "client_name": client.client_name or "",
+            # A document client is known by its URL's host: the page shows it, since anyone can name a client.
+            "client_host": urlsplit(client.client_id).hostname
+            if is_document_client_id(client.client_id or "")
+            else None,
             "redirect_uri": str(params.redirect_uri),
             "explicit": params.redirect_uri_provided_explicitly,
             "state": params.state,

@@ -159,25 +159,43 @@ class FileStore:
         return None
 
 
+class StoreUnavailable(Exception):
+    """The store could not be reached (Redis down); the message names the error's type only."""
+
+
 class RedisStore:
     """Records in Redis, under ``octolens-mcp:oauth:``, with their TTLs: shared by every replica."""
 
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis
+        from redis.exceptions import RedisError
 
         self._redis = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._errors = (RedisError, OSError)
 
     async def put(self, name: str, value: bytes, ttl: float) -> None:
-        await self._redis.set(REDIS_PREFIX + name, value, px=max(1, int(ttl * 1000)))
+        try:
+            await self._redis.set(REDIS_PREFIX + name, value, px=max(1, int(ttl * 1000)))
+        except self._errors as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
 
     async def get(self, name: str) -> bytes | None:
-        return _as_bytes(await self._redis.get(REDIS_PREFIX + name))
+        try:
+            return _as_bytes(await self._redis.get(REDIS_PREFIX + name))
+        except self._errors as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
 
     async def take(self, name: str) -> bytes | None:
-        return _as_bytes(await self._redis.getdel(REDIS_PREFIX + name))
+        try:
+            return _as_bytes(await self._redis.getdel(REDIS_PREFIX + name))
+        except self._errors as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
 
     async def delete(self, name: str) -> None:
-        await self._redis.delete(REDIS_PREFIX + name)
+        try:
+            await self._redis.delete(REDIS_PREFIX + name)
+        except self._errors as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
 
     async def aclose(self) -> None:
         await self._redis.aclose()
