@@ -74,6 +74,7 @@ DOCUMENTED = {
     ("mcp.server.auth.provider", "AuthorizationParams"),
     ("mcp.server.auth.provider", "AuthorizeError"),
     ("mcp.server.auth.provider", "RefreshToken"),
+    ("mcp.server.auth.provider", "RegistrationError"),
     ("mcp.server.auth.provider", "TokenError"),
     ("mcp.server.auth.provider", "construct_redirect_uri"),
     ("mcp.server.auth.routes", "cors_middleware"),

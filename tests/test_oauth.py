@@ -521,6 +521,41 @@ async def test_redirect_uris_are_validated_exactly(server: Settings) -> None:
             assert answer.status_code == 400 and "location" not in answer.headers
 
 
+@pytest.mark.parametrize(
+    ("redirect_uri", "taken"),
+    [
+        ("https://claude.ai/api/mcp/auth_callback", True),
+        ("http://127.0.0.1:33418/", True),
+        ("http://localhost:6274/oauth/callback", True),
+        ("cursor://anysphere.cursor-retrieval/oauth/user-octolens/callback", True),
+        ("http://evil.example/callback", False),
+        ("javascript:alert(1)", False),
+        ("https://app.example/callback#fragment", False),
+    ],
+)
+async def test_registration_takes_only_redirect_uris_a_browser_can_safely_be_sent_to(
+    server: Settings, redirect_uri: str, taken: bool
+) -> None:
+    async with httpx2.AsyncClient(timeout=30) as http:
+        answer = await http.post(url(server, "/register"), json={"redirect_uris": [redirect_uri]})
+    assert answer.status_code == (201 if taken else 400), answer.text
+    if not taken:
+        assert answer.json()["error"] == "invalid_redirect_uri"
+
+
+async def test_a_full_file_store_turns_new_clients_and_sign_ins_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("octolens_mcp.oauth.store.MAX_FILE_ENTRIES", 2)
+    async with served(oauth_settings(tmp_path)) as settings, httpx2.AsyncClient(timeout=30) as http:
+        flow = await Flow.start(http, settings)
+        await register(http, settings)
+        full = await http.post(url(settings, "/register"), json={"redirect_uris": [REDIRECT]})
+        assert full.status_code == 400 and full.json()["error"] == "invalid_client_metadata"
+        answer = await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge))
+        assert answer.status_code == 302 and "error=temporarily_unavailable" in answer.headers["location"]
+
+
 async def test_any_scope_a_client_asks_for_is_taken_as_a_label(server: Settings) -> None:
     # What a token may do is what the key may do; a scope the client did not register is not an error.
     async with httpx2.AsyncClient(timeout=30) as http:
@@ -717,6 +752,7 @@ async def test_a_client_metadata_document_is_fetched_once_and_kept() -> None:
         (DOCUMENT_URL, GOOD_DOCUMENT, public, 70_000, 200, "larger"),
         (DOCUMENT_URL, {**GOOD_DOCUMENT, "client_id": "https://else.example/c.json"}, public, 0, 200, "client_id"),
         (DOCUMENT_URL, {**GOOD_DOCUMENT, "redirect_uris": []}, public, 0, 200, "redirect_uris"),
+        (DOCUMENT_URL, {**GOOD_DOCUMENT, "redirect_uris": ["http://evil.example/cb"]}, public, 0, 200, "loopback"),
         (DOCUMENT_URL, {**GOOD_DOCUMENT, "token_endpoint_auth_method": "client_secret_post"}, public, 0, 200, "public"),
         (DOCUMENT_URL, GOOD_DOCUMENT, public, 0, 302, "302"),
         ("https://user:pw@client.example/c.json", GOOD_DOCUMENT, public, 0, 200, "user info"),

@@ -28,6 +28,8 @@ import httpx2
 from mcp.shared.auth import OAuthClientInformationFull
 from pydantic import ValidationError
 
+from octolens_mcp.oauth.redirects import unsafe_redirect
+
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 64 * 1024
@@ -110,8 +112,15 @@ class ClientDocuments:
         if document.get("token_endpoint_auth_method", "none") != "none":
             raise DocumentRefused("only public clients (token_endpoint_auth_method none) may use a document")
         redirect_uris = document.get("redirect_uris")
-        if not isinstance(redirect_uris, list) or not redirect_uris:
+        if (
+            not isinstance(redirect_uris, list)
+            or not redirect_uris
+            or not all(isinstance(u, str) for u in redirect_uris)
+        ):
             raise DocumentRefused("it names no redirect_uris")
+        refused = unsafe_redirect(redirect_uris)
+        if refused is not None:
+            raise DocumentRefused(refused)
         try:
             return OAuthClientInformationFull(
                 client_id=client_id,

@@ -22,11 +22,13 @@ from mcp.server.auth.provider import (
     AuthorizationParams,
     AuthorizeError,
     RefreshToken,
+    RegistrationError,
     TokenError,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from octolens_mcp.oauth.cimd import ClientDocuments, is_document_client_id
+from octolens_mcp.oauth.redirects import unsafe_redirect
 from octolens_mcp.oauth.store import Sealer, Store
 
 TOKEN_PREFIX = "olmcp_"
@@ -122,6 +124,11 @@ class OctolensProvider:
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None  # the SDK's registration handler assigns one
+        refused = unsafe_redirect(str(uri) for uri in client_info.redirect_uris or [])
+        if refused is not None:
+            raise RegistrationError("invalid_redirect_uri", refused)
+        if await self.store.crowded():
+            raise RegistrationError("invalid_client_metadata", "this server takes no more registrations for now")
         record = client_info.model_dump(mode="json", exclude_none=True)
         await self._put("client", self.sealer.name(client_info.client_id), record, CLIENT_TTL)
 
@@ -130,6 +137,8 @@ class OctolensProvider:
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource is not None and not same_resource(params.resource, self.resource):
             raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
+        if await self.store.crowded():
+            raise AuthorizeError("temporarily_unavailable", "too many sign-ins are under way; try again later")
         request = secrets.token_urlsafe(32)
         pending = {
             "client_id": client.client_id,

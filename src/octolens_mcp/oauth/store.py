@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 REDIS_PREFIX = "octolens-mcp:oauth:"
 FILE_NAME = "oauth-store.json"
+MAX_FILE_ENTRIES = 20_000
+"""Records the file store holds before it takes no new registrations or sign-ins (each write rewrites the file)."""
 
 
 def derive(secret: str, purpose: str) -> bytes:
@@ -81,6 +83,10 @@ class Store(Protocol):
         ...
 
     async def delete(self, name: str) -> None: ...
+
+    async def crowded(self) -> bool:
+        """Whether new clients and consents should be turned away for now (what exists keeps working)."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -155,6 +161,10 @@ class FileStore:
     async def delete(self, name: str) -> None:
         await self.take(name)
 
+    async def crowded(self) -> bool:
+        now = time.time()
+        return sum(1 for expires, _ in self._entries.values() if expires > now) >= MAX_FILE_ENTRIES
+
     async def aclose(self) -> None:
         return None
 
@@ -196,6 +206,9 @@ class RedisStore:
             await self._redis.delete(REDIS_PREFIX + name)
         except self._errors as exc:
             raise StoreUnavailable(type(exc).__name__) from None
+
+    async def crowded(self) -> bool:
+        return False  # Redis's own memory limit and eviction are the operator's
 
     async def aclose(self) -> None:
         await self._redis.aclose()
