@@ -504,6 +504,11 @@ async def test_the_consent_page_is_framebusting_scriptless_escaped_and_csrf_prot
                 url(server, "/oauth/consent"), data=foreign, headers={"Origin": "https://evil.example"}
             )
             assert cross_site.status_code == 403
+            assert page.headers["referrer-policy"] == "same-origin"  # so the browser's posts name their origin
+            # A browser that sends "Origin: null" (privacy settings) is judged by the CSRF token alone.
+            private = {**form.fields, "api_key": READ_KEY, "action": "check"}
+            shown = await browser.post(url(server, "/oauth/consent"), data=private, headers={"Origin": "null"})
+            assert shown.status_code == 200 and "approve" in read_form(shown.text).buttons
         # Another browser (no cookie) posting this page's fields is refused.
         async with httpx2.AsyncClient(timeout=30) as other:
             stolen = await other.post(

@@ -66,7 +66,8 @@ class Browser {
   async post(url, fields) {
     return this.request(url, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      // As a browser posts a form from its page: with the page's origin.
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(url).origin },
       body: new URLSearchParams(fields).toString(),
     });
   }

@@ -8,7 +8,8 @@ URI (validated exactly by the SDK's ``/authorize`` before this page was reached)
 
 The page has no script, one inline style allowed by its hash (``Content-Security-Policy``), and cannot be
 framed. Every post carries a CSRF token: an HMAC of the consent request and a random cookie set with the
-page (``SameSite=Lax``, ``HttpOnly``), so another site can neither post the form nor read it. Everything
+page (``SameSite=Lax``, ``HttpOnly``), so another site can neither post the form nor read it; a post
+naming another ``Origin`` is refused. Everything
 shown is HTML-escaped; the key is never echoed, logged, or kept outside the sealed store.
 """
 
@@ -31,7 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.mcp.http_app import MAX_KEY_LENGTH
 from octolens_mcp.mcp.scopes import scope_of
-from octolens_mcp.oauth.provider import TOKEN_PREFIX, OctolensProvider
+from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider
 from octolens_mcp.redaction import protect
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,9 @@ class ConsentPage:
         return response
 
     async def _post(self, request: Request) -> Response:
+        # A browser names the page's origin on the post; "null" (privacy settings) leaves it to the CSRF token.
         origin = request.headers.get("origin")
-        if origin is not None and origin != _origin(self._provider.issuer):
+        if origin not in (None, "null", _origin(self._provider.issuer)):
             return self._refused("This form can only be sent from this page.")
         form = await request.form()
         ident, csrf, action = (str(form.get(name) or "") for name in ("request", "csrf", "action"))
@@ -180,7 +182,7 @@ class ConsentPage:
             f"<h1>Connect {client} to Octolens</h1>"
             f"<p>{client} asks to use your Octolens workspace through this server. When you are done, you "
             f"go back to <code>{_e(_form_target(pending['redirect_uri']))}</code>.</p>{problem}"
-            f'<form method="post" action="{_e(self._action())}">{self._hidden(ident, nonce)}'
+            f'<form method="post" action="{CONSENT_PATH}">{self._hidden(ident, nonce)}'
             '<label for="api_key">Your Octolens API key</label>'
             '<input id="api_key" name="api_key" type="password" autocomplete="off" spellcheck="false" required>'
             f'<p class="hint">Create one in Octolens under Settings &rarr; API. It stays on this server, '
@@ -199,15 +201,10 @@ class ConsentPage:
             f"<dl><dt>Workspace</dt><dd>{_e(workspace.get('name') or 'your workspace')}</dd>{plan}"
             f"<dt>Access</dt><dd>{access}</dd>"
             f"<dt>Returns to</dt><dd><code>{_e(_form_target(pending['redirect_uri']))}</code></dd></dl>"
-            f'<form method="post" action="{_e(self._action())}">{self._hidden(ident, nonce)}'
+            f'<form method="post" action="{CONSENT_PATH}">{self._hidden(ident, nonce)}'
             '<button class="primary" type="submit" name="action" value="approve">Allow</button>'
             '<button type="submit" name="action" value="deny">Deny</button></form>'
         )
-
-    def _action(self) -> str:
-        from octolens_mcp.oauth.provider import CONSENT_PATH
-
-        return CONSENT_PATH
 
     def _page(self, body: str, pending: dict[str, Any] | None, *, status: int = 200) -> HTMLResponse:
         document = (
@@ -224,7 +221,8 @@ class ConsentPage:
             "Content-Security-Policy": policy,
             "X-Frame-Options": "DENY",
             "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
+            # Not no-referrer: with it, browsers send "Origin: null" on the page's own posts.
+            "Referrer-Policy": "same-origin",
             "Cache-Control": "no-store",
         }
         return HTMLResponse(document, status_code=status, headers=headers)
