@@ -493,6 +493,8 @@ async def test_the_consent_page_is_framebusting_scriptless_escaped_and_csrf_prot
             assert page.headers["x-frame-options"] == "DENY"
             policy = page.headers["content-security-policy"]
             assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy and "script" not in policy
+            # Browsers check form-action on the redirect after Allow: the client's redirect origin is named.
+            assert "form-action 'self' http://localhost:53682;" in policy
             assert "<script" not in page.text
             assert "Test &lt;Client&gt;" in page.text and "Test <Client>" not in page.text
             form = read_form(page.text)

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import html
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,6 +57,7 @@ STYLE = (
 STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 KeyCheck = Callable[[str], Awaitable[Any]]
+_CSP_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.:\[\]-]+)?")
 
 
 def _e(text: object) -> str:
@@ -212,7 +214,9 @@ class ConsentPage:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Connect to Octolens</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>"
         )
-        targets = "'self'" + (f" {_form_target(pending['redirect_uri'])}" if pending else "")
+        target = _form_target(pending["redirect_uri"]) if pending else ""
+        # Only a plain scheme and host go into the policy: nothing a client registered can add a directive.
+        targets = "'self'" + (f" {target}" if _CSP_SOURCE.fullmatch(target) else "")
         policy = (
             f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; form-action {targets}; "
             "frame-ancestors 'none'; base-uri 'none'"
