@@ -722,7 +722,9 @@ def document_transport(document: Any, *, status: int = 200, size: int = 0) -> tu
     fetched: list[str] = []
 
     def answer(request: httpx2.Request) -> httpx2.Response:
-        fetched.append(str(request.url))
+        # Fetched from the address that was checked, for the name in the URL (Host and TLS SNI).
+        assert request.url.host == "93.184.215.14" and request.extensions["sni_hostname"] == "client.example"
+        fetched.append(str(request.url.copy_with(host=request.headers["host"])))
         body = json.dumps(document).encode() + b" " * size
         return httpx2.Response(status, content=body, headers={"Content-Type": "application/json"})
 

@@ -5,7 +5,8 @@ URL>, "client_name": …, "redirect_uris": […]}`` and this server fetches it w
 Fetching a URL a stranger names is a server-side request made on their behalf, so it is fenced:
 
 - https only, on the default port or another, with no user info or fragment;
-- the name must resolve to public addresses only (no loopback, private, link-local or reserved ones);
+- the name must resolve to public addresses only (no loopback, private, link-local or reserved ones), and
+  the document is fetched from the address that was checked (TLS verifies the name's certificate);
 - no redirects, 5 s in all, at most 64 KiB read;
 - the document must name the same ``client_id`` and at least one redirect URI, and be a public client
   (``token_endpoint_auth_method`` ``none``): there is no secret to check for a document client;
@@ -102,7 +103,7 @@ class ClientDocuments:
             raise DocumentRefused(f"its host could not be resolved ({type(exc).__name__})") from None
         if not addresses or not all(_public(address) for address in addresses):
             raise DocumentRefused("its host resolves to an address that is not public")
-        body = await self._download(client_id)
+        body = await self._download(client_id, host, addresses[0])
         try:
             document = json.loads(body)
         except ValueError:
@@ -134,12 +135,16 @@ class ClientDocuments:
         except ValidationError:
             raise DocumentRefused("its redirect_uris are not URLs") from None
 
-    async def _download(self, url: str) -> bytes:
+    async def _download(self, url: str, host: str, address: str) -> bytes:
+        """GET ``url`` from ``address``, the public address just checked: a name that resolves elsewhere a
+        moment later (DNS rebinding) is not asked again. TLS still verifies the certificate for ``host``."""
+        pinned = httpx2.URL(url).copy_with(host=address)
+        headers = {"Accept": "application/json", "Host": httpx2.URL(url).netloc.decode("ascii")}
         try:
             with anyio.fail_after(TIMEOUT):
                 async with (
                     httpx2.AsyncClient(transport=self._transport, follow_redirects=False, timeout=TIMEOUT) as http,
-                    http.stream("GET", url, headers={"Accept": "application/json"}) as response,
+                    http.stream("GET", pinned, headers=headers, extensions={"sni_hostname": host}) as response,
                 ):
                     if response.status_code != 200:
                         raise DocumentRefused(f"it answered HTTP {response.status_code}")
