@@ -93,6 +93,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "octolens_mcp.http": ("mcp", "mcp_types", "octolens_mcp.catalog", "octolens_mcp.mcp", "octolens_sandbox"),
     "octolens_mcp.catalog": ("mcp", "mcp_types", "octolens_mcp.mcp", "octolens_sandbox"),
     "octolens_mcp.mcp": ("octolens_sandbox",),
+    # OAuth sits beside the MCP layer: it checks keys through the server (mcp.server.whoami), not the catalog.
+    "octolens_mcp.oauth": ("octolens_sandbox", "octolens_mcp.catalog"),
     "octolens_sandbox": ("octolens_mcp",),
 }
 SHARED = ("octolens_mcp/config.py", "octolens_mcp/redaction.py", "octolens_mcp/__init__.py")
