@@ -571,6 +571,28 @@ async def test_any_scope_a_client_asks_for_is_taken_as_a_label(server: Settings)
         assert answer.status_code == 302 and "/oauth/consent?request=" in answer.headers["location"]
 
 
+@pytest.mark.parametrize(
+    ("registered", "used", "taken"),
+    [
+        ("http://127.0.0.1:33418/callback", "http://127.0.0.1:50123/callback", True),
+        ("http://[::1]:33418/callback", "http://[::1]:50123/callback", True),
+        ("http://127.0.0.1:33418/callback", "http://127.0.0.1:50123/other", False),
+        ("http://localhost:33418/callback", "http://localhost:50123/callback", False),
+        ("https://app.example/callback", "https://app.example:8443/callback", False),
+    ],
+)
+async def test_a_loopback_ip_redirect_may_use_any_port_and_nothing_else_varies(
+    server: Settings, registered: str, used: str, taken: bool
+) -> None:
+    async with httpx2.AsyncClient(timeout=30) as http:
+        client = await register(http, server, redirect_uris=[registered])
+        answer = await http.get(authorization_url(server, client["client_id"], pkce()[1], redirect_uri=used))
+    if taken:
+        assert answer.status_code == 302 and "/oauth/consent?request=" in answer.headers["location"]
+    else:
+        assert answer.status_code == 400 and "location" not in answer.headers
+
+
 async def test_deny_sends_access_denied_and_issues_nothing(server: Settings) -> None:
     async with httpx2.AsyncClient(timeout=30) as http:
         flow = await Flow.start(http, server)

@@ -26,6 +26,7 @@ from mcp.server.auth.provider import (
     TokenError,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from pydantic import AnyUrl
 
 from octolens_mcp.oauth.cimd import ClientDocuments, is_document_client_id
 from octolens_mcp.oauth.redirects import unsafe_redirect
@@ -76,6 +77,22 @@ class Client(OAuthClientInformationFull):
 
     def validate_scope(self, requested_scope: str | None) -> list[str] | None:
         return requested_scope.split() if requested_scope else None
+
+    def validate_redirect_uri(self, redirect_uri: AnyUrl | None) -> AnyUrl:
+        """A registered redirect URI, matched exactly; on a loopback IP any port (RFC 8252 §7.3, OAuth 2.1 §8.4.2:
+        an app on the person's machine listens where it can)."""
+        if redirect_uri is not None and redirect_uri.host in LOOPBACK_IPS and redirect_uri.scheme == "http":
+            for registered in self.redirect_uris or []:
+                if _without_port(registered) == _without_port(redirect_uri):
+                    return redirect_uri
+        return super().validate_redirect_uri(redirect_uri)
+
+
+LOOPBACK_IPS = ("127.0.0.1", "[::1]", "::1")
+
+
+def _without_port(uri: AnyUrl) -> tuple[str, str | None, str | None, str | None]:
+    return (uri.scheme, uri.host, uri.path, uri.query)
 
 
 def same_resource(a: str | None, b: str) -> bool:
