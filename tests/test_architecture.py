@@ -67,6 +67,24 @@ DOCUMENTED = {
     # The SDK's docs show this import for Server.streamable_http_app(transport_security=...), the one way to
     # set the DNS-rebinding allow-lists; its module declares no __all__.
     ("mcp.server.transport_security", "TransportSecuritySettings"),
+    # The SDK's authorization-server building blocks, as its own authorization-server example
+    # (examples/servers/simple-auth) imports them; mcp.server.auth and mcp.shared.auth declare no __all__.
+    ("mcp.server.auth.provider", "AccessToken"),
+    ("mcp.server.auth.provider", "AuthorizationCode"),
+    ("mcp.server.auth.provider", "AuthorizationParams"),
+    ("mcp.server.auth.provider", "AuthorizeError"),
+    ("mcp.server.auth.provider", "RefreshToken"),
+    ("mcp.server.auth.provider", "RegistrationError"),
+    ("mcp.server.auth.provider", "TokenError"),
+    ("mcp.server.auth.provider", "construct_redirect_uri"),
+    ("mcp.server.auth.routes", "cors_middleware"),
+    ("mcp.server.auth.routes", "create_auth_routes"),
+    ("mcp.server.auth.settings", "ClientRegistrationOptions"),
+    ("mcp.server.auth.settings", "RevocationOptions"),
+    ("mcp.shared.auth", "OAuthClientInformationFull"),
+    ("mcp.shared.auth", "OAuthMetadata"),
+    ("mcp.shared.auth", "OAuthToken"),
+    ("mcp.shared.auth", "ProtectedResourceMetadata"),
 }
 
 
@@ -75,6 +93,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "octolens_mcp.http": ("mcp", "mcp_types", "octolens_mcp.catalog", "octolens_mcp.mcp", "octolens_sandbox"),
     "octolens_mcp.catalog": ("mcp", "mcp_types", "octolens_mcp.mcp", "octolens_sandbox"),
     "octolens_mcp.mcp": ("octolens_sandbox",),
+    # OAuth sits beside the MCP layer: it checks keys through the server (mcp.server.whoami), not the catalog.
+    "octolens_mcp.oauth": ("octolens_sandbox", "octolens_mcp.catalog"),
     "octolens_sandbox": ("octolens_mcp",),
 }
 SHARED = ("octolens_mcp/config.py", "octolens_mcp/redaction.py", "octolens_mcp/__init__.py")

@@ -40,7 +40,7 @@ from tests.conftest import DATA, REPO
 SCHEMA = DATA / "registry" / "server.schema.2025-12-11.json"
 REPOSITORY = "https://github.com/octolens-mcp/octolens-mcp"
 IMAGE = "ghcr.io/octolens-mcp/octolens-mcp"
-SECRETS = {"OCTOLENS_API_KEY", "OCTOLENS_REDIS_URL"}
+SECRETS = {"OCTOLENS_API_KEY", "OCTOLENS_REDIS_URL", "OCTOLENS_OAUTH_SECRET"}
 """Variables whose value is a credential (a Redis URL may carry a password)."""
 HTTP_ONLY = {
     "OCTOLENS_TRANSPORT",
@@ -52,6 +52,10 @@ HTTP_ONLY = {
     "OCTOLENS_PUBLIC_URL",
     "OCTOLENS_MAX_REQUEST_BYTES",
     "OCTOLENS_SHUTDOWN_GRACE",
+    "OCTOLENS_OAUTH_SECRET",
+    "OCTOLENS_BEARER_API_KEYS",
+    "OCTOLENS_OAUTH_DIR",
+    "OCTOLENS_OAUTH_TOKEN_TTL",
 }
 """The HTTP server's variables: the image declares them, the stdio-only PyPI entry does not."""
 PYTHONS = ("3.11", "3.12", "3.13")

@@ -37,6 +37,9 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_request_bytes": ("2048", 2048),
     "shutdown_grace": ("3", 3.0),
     "public_url": ("https://mcp.example.com", "https://mcp.example.com"),
+    "oauth_secret": ("s" * 40, "s" * 40),
+    "oauth_dir": ("/nonexistent/oauth", "/nonexistent/oauth"),
+    "oauth_token_ttl": ("900", 900.0),
 }
 """A value for each setting that is not its default, as written and as read."""
 

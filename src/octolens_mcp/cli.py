@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     if settings.transport == "http":
         from octolens_mcp.mcp.http_app import serve_http
 
-        serve_http(server, settings)
+        try:
+            serve_http(server, settings)
+        except ConfigError as exc:  # found only once the app is built (an OAuth directory it cannot write)
+            print(f"octolens-mcp: {exc}", file=sys.stderr)
+            return 2
         return 0
     if sys.stdin.isatty():
         print(WAITING, file=sys.stderr, end="", flush=True)

@@ -74,6 +74,14 @@ class Settings:
     """Seconds SIGTERM waits for in-flight HTTP calls before closing their connections."""
     public_url: str | None = None
     """The team server's public base URL (as clients and Octolens reach it); None where it has none."""
+    oauth_secret: str | None = field(default=None, repr=False)
+    """Turns on the HTTP server's own OAuth authorization server; its tokens and stored keys derive from it."""
+    bearer_api_keys: bool = True
+    """Over HTTP, ``Authorization: Bearer <Octolens API key>`` is accepted (OAuth tokens are too, when on)."""
+    oauth_dir: str | None = None
+    """Where OAuth clients, grants and tokens are kept without Redis; None is the user's data directory."""
+    oauth_token_ttl: float = 3600.0
+    """Seconds an OAuth access token lives; refresh tokens live 30 days and rotate on every use."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -347,6 +355,46 @@ SETTINGS: tuple[Setting, ...] = (
         shown="none",
         http=True,
     ),
+    Setting(
+        "oauth_secret",
+        "OCTOLENS_OAUTH_SECRET",
+        None,
+        "text",
+        "Turns on sign-in with OAuth (Claude.ai, ChatGPT and other connectors): the server secret, 32+ characters",
+        "Needs `OCTOLENS_PUBLIC_URL`. The keys people enter are kept encrypted under it, and its tokens are "
+        "checked with it: changing it signs everyone out. See [docs/oauth.md](docs/oauth.md).",
+        shown="unset: OAuth off",
+        secret=True,
+        http=True,
+    ),
+    Setting(
+        "bearer_api_keys",
+        "OCTOLENS_BEARER_API_KEYS",
+        "--no-bearer-api-keys",
+        "bool",
+        "Accept `Authorization: Bearer <Octolens API key>` (off: OAuth tokens only)",
+        "Turning it off needs `OCTOLENS_OAUTH_SECRET`.",
+        http=True,
+    ),
+    Setting(
+        "oauth_dir",
+        "OCTOLENS_OAUTH_DIR",
+        "--oauth-dir",
+        "path",
+        "Directory keeping OAuth clients, grants and tokens when there is no Redis (one file, mode 0600)",
+        "With `OCTOLENS_REDIS_URL` they are kept in Redis, so every replica honours every token.",
+        shown="the user data directory + `octolens-mcp/oauth`",
+        http=True,
+    ),
+    Setting(
+        "oauth_token_ttl",
+        "OCTOLENS_OAUTH_TOKEN_TTL",
+        "--oauth-token-ttl",
+        "float",
+        "Seconds an OAuth access token lives",
+        "Refresh tokens live 30 days and are replaced at every use; a refresh token used twice ends the sign-in.",
+        http=True,
+    ),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 _NUMBER_KINDS = ("float", "int")
@@ -383,7 +431,37 @@ def check(settings: Settings) -> Settings:
         )
     if settings.http_server_key and not settings.api_key:
         raise ConfigError(f"{_named('http_server_key')} needs {_named('api_key')} to be set")
+    _check_oauth(settings)
     return settings
+
+
+MIN_OAUTH_SECRET = 32
+
+
+def _check_oauth(settings: Settings) -> None:
+    if settings.oauth_secret is None:
+        if not settings.bearer_api_keys and settings.transport == "http":
+            raise ConfigError(
+                f"turning {_named('bearer_api_keys')} off needs {_named('oauth_secret')}: no one could sign in"
+            )
+        return
+    if len(settings.oauth_secret) < MIN_OAUTH_SECRET:
+        raise ConfigError(f"{_named('oauth_secret')} must be at least {MIN_OAUTH_SECRET} characters")
+    if settings.transport != "http":
+        return
+    url = settings.public_url
+    if url is None:
+        raise ConfigError(
+            f"{_named('oauth_secret')} turns OAuth on, which needs {_named('public_url')}: the server's public "
+            "base URL names the OAuth issuer and the protected resource (for example https://mcp.example.com)"
+        )
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    loopback = host.split(":")[0] in ("127.0.0.1", "localhost") or host.startswith("[::1]")
+    if scheme != "https" and not (scheme == "http" and loopback):
+        raise ConfigError(f"{_named('public_url')} must be an https:// URL for OAuth (http:// only on loopback)")
+    if path.strip("/") or "?" in rest or "#" in rest or not host:
+        raise ConfigError(f"{_named('public_url')} must be the server's origin, with no path, for OAuth")
 
 
 def _named(field_name: str) -> str:

@@ -88,6 +88,9 @@ class KeyGate:
         if scope["type"] != "http" or scope.get("path", "").rstrip("/") != MCP_PATH:
             await self._app(scope, receive, send)
             return
+        if isinstance(scope.get(KEY_SCOPE), str):  # an OAuth access token's key (octolens_mcp.oauth)
+            await self._app(scope, receive, send)
+            return
         key = bearer_key(scope)
         # The server key stands in only for a request that brings no key: one whose Bearer token is broken
         # meant to use its own, and must not be served with another (possibly wider) one.
@@ -117,19 +120,28 @@ async def _healthz(_request: Any) -> JSONResponse:
 
 
 def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
-    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app) and ``/healthz``."""
+    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app), ``/healthz``, and OAuth when on."""
     # sse-starlette ends every open event stream as soon as uvicorn starts shutting down, which would cut
     # the calls in flight; their streams end with their answers, and uvicorn's grace period bounds them.
     AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+    oauth = None
+    if settings.oauth_secret is not None:  # OAuth sign-in: its routes, and its gate before the key's
+        from octolens_mcp.mcp.server import whoami
+        from octolens_mcp.oauth import OAuth
+
+        oauth = OAuth(settings, whoami(server))
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         max_request_body_size=settings.max_request_bytes,
         transport_security=transport_security(settings),
         host=settings.host,
-        custom_starlette_routes=[Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"])],
+        custom_starlette_routes=[
+            Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"]),
+            *(oauth.routes() if oauth else []),
+        ],
     )
-    return KeyGate(app, settings)
+    return oauth.gate(KeyGate(app, settings)) if oauth else KeyGate(app, settings)
 
 
 def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:

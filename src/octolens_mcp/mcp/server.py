@@ -13,7 +13,8 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,18 @@ def build_server(
     return OctolensServer(settings, transport, upstream).server()
 
 
+_WHOAMI: weakref.WeakKeyDictionary[Server[Any], Callable[[str], Awaitable[Any]]] = weakref.WeakKeyDictionary()
+
+
+def whoami(server: Server[Any]) -> Callable[[str], Awaitable[Any]]:
+    """``GET /auth`` with a given key, through ``server``'s own upstream: the key's workspace and scope.
+
+    The OAuth consent page checks the key a person typed with it. It raises ``OctolensError`` when the
+    upstream refuses the key (status 401) or cannot be reached.
+    """
+    return _WHOAMI[server]
+
+
 def _key_of(ctx: ServerRequestContext[Any]) -> str | None:
     """The request's own API key over HTTP; None over stdio (the server's key)."""
     scope = getattr(ctx.request, "scope", None)
@@ -151,7 +164,7 @@ class OctolensServer:
         with warnings.catch_warnings():
             # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            return Server(
+            server = Server(
                 "octolens",
                 version=__version__,
                 title="Octolens",
@@ -166,6 +179,14 @@ class OctolensServer:
                 on_get_prompt=self.get_prompt,
                 on_set_logging_level=self.set_logging_level,
             )
+        _WHOAMI[server] = self.whoami
+        return server
+
+    async def whoami(self, key: str) -> Any:
+        from octolens_mcp.catalog.org import AUTH
+
+        request = AUTH.request_with({})
+        return (await self.backend.client(key).send(request, write=False, deadline=time.monotonic() + 15)).body
 
     @asynccontextmanager
     async def lifespan(self, _: Server[Any]) -> AsyncIterator[dict[str, Any]]:
