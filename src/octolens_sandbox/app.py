@@ -63,11 +63,11 @@ def _route(method: str, template: str, scope: Scope, handler: Handler) -> Route:
 class Sandbox:
     """One demo workspace and the ASGI app serving it.
 
-    ``organization_id`` names the workspace (``GET /org`` and ``GET /auth`` answer it); sandboxes standing for
-    different workspaces in one test need different ones. ``profile`` picks the seeded workspace (``seed.PROFILES``): ``demo`` (the default) or ``realistic`` (a
-    working team's month, for benchmarks); ``mention_count`` overrides the profile's. ``clock`` is the time
-    the rate-limit window and written timestamps read; with ``now`` and ``seed_value`` fixed, a run is
-    reproducible.
+    ``organization_id`` names the workspace (``GET /org`` and ``GET /auth`` answer it); sandboxes standing
+    for different workspaces in one test need different ones. ``profile`` picks the seeded workspace
+    (``seed.PROFILES``): ``demo`` (the default) or ``realistic`` (a working team's month, for benchmarks);
+    ``mention_count`` overrides the profile's. ``clock`` is the time the rate-limit window and written
+    timestamps read; with ``now`` and ``seed_value`` fixed, a run is reproducible.
     """
 
     def __init__(
