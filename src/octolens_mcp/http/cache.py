@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
 from octolens_mcp.http.shared.local import Flight
 from octolens_mcp.http.wire import ApiResponse, WireRequest
@@ -91,6 +92,7 @@ class ReadCache:
             # process's own entries serve only while it cannot be reached.
             entry = local.fresh(key) if self._shared is None else None
             if entry is not None:
+                METRICS.add("octolens_cache_hits_total")
                 return _copy(entry)
             flight = local.flights.get(key)
             if flight is None:
@@ -104,6 +106,7 @@ class ReadCache:
             if flight.error is not None:
                 raise flight.error
             if flight.response is not None:
+                METRICS.add("octolens_cache_hits_total")
                 return _copy(flight.response)
             # The leading read was cancelled: this caller reads for itself.
         flight = local.flights[key] = Flight(anyio.Event())
@@ -131,6 +134,7 @@ class ReadCache:
             except SharedUnavailable:
                 entry = self._local.fresh(key)
                 if entry is not None:
+                    METRICS.add("octolens_cache_hits_total")
                     return _copy(entry)
         response = await fetch()
         self._keep(key, response, generation)
@@ -165,6 +169,7 @@ class ReadCache:
                 raise _timeout()
             claim = await shared.claim(key, token, deadline=deadline)
         if claim.entry is not None:
+            METRICS.add("octolens_cache_hits_total")
             return claim.entry
         try:
             response = await fetch()

@@ -32,6 +32,14 @@ def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def organization_identity(organization: str) -> str:
+    """What an organization's budget is bound under in a store, in place of a key (``bind``).
+
+    No API key looks like it, so an organization's state never meets a key's.
+    """
+    return f"organization:{organization}"
+
+
 def namespace(api_key: str) -> str:
     """The prefix of every shared key that belongs to ``api_key``'s organization."""
     return f"{NAMESPACE_PREFIX}:{key_hash(api_key)}"
