@@ -51,6 +51,10 @@ HTTP_ONLY = {
     "OCTOLENS_PUBLIC_URL",
     "OCTOLENS_MAX_REQUEST_BYTES",
     "OCTOLENS_SHUTDOWN_GRACE",
+    "OCTOLENS_HTTP_RATE_PER_ADDRESS",
+    "OCTOLENS_HTTP_RATE_PER_KEY",
+    "OCTOLENS_HTTP_UNVERIFIED_PER_ADDRESS",
+    "OCTOLENS_HTTP_STREAMS_PER_KEY",
 }
 """The HTTP server's variables: the image declares them, the stdio-only PyPI entry does not."""
 PYTHONS = ("3.11", "3.12", "3.13")

@@ -36,6 +36,11 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_request_bytes": ("2048", 2048),
     "shutdown_grace": ("3", 3.0),
     "public_url": ("https://mcp.example.com", "https://mcp.example.com"),
+    "log_format": ("JSON", "json"),
+    "http_rate_per_address": ("0", 0.0),
+    "http_rate_per_key": ("12.5", 12.5),
+    "http_unverified_per_address": ("7", 7),
+    "http_streams_per_key": ("2", 2),
 }
 """A value for each setting that is not its default, as written and as read."""
 

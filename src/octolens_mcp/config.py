@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 DEFAULT_BASE_URL = "https://app.octolens.com/api/v2"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 TRANSPORTS = ("stdio", "http")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -74,6 +75,16 @@ class Settings:
     """Seconds SIGTERM waits for in-flight HTTP calls before closing their connections."""
     public_url: str | None = None
     """The team server's public base URL (as clients and Octolens reach it); None where it has none."""
+    log_format: str = "text"
+    """How log lines are written: ``text``, or ``json`` (one object per line)."""
+    http_rate_per_address: float = 400.0
+    """Requests per second one client address may send (bursts of twice that); 0: no limit."""
+    http_rate_per_key: float = 200.0
+    """Requests per second one Bearer token may send (bursts of twice that); 0: no limit."""
+    http_unverified_per_address: int = 100
+    """Requests one address may send with tokens Octolens has not yet accepted, regained at 1 per second."""
+    http_streams_per_key: int = 4
+    """Event streams (``GET /mcp``) one key may hold open at once."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -187,6 +198,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Log level, on stderr",
         "Stdout carries nothing but MCP messages.",
         choices=LOG_LEVELS,
+    ),
+    Setting(
+        "log_format",
+        "OCTOLENS_LOG_FORMAT",
+        "--log-format",
+        "choice",
+        "How log lines are written: `text`, or `json` (one object per line)",
+        "Over HTTP each request also gets one access line (method, path, status, duration, tool, key fingerprint).",
+        choices=LOG_FORMATS,
     ),
     Setting(
         "timeout",
@@ -347,6 +367,44 @@ SETTINGS: tuple[Setting, ...] = (
         shown="none",
         http=True,
     ),
+    Setting(
+        "http_rate_per_address",
+        "OCTOLENS_HTTP_RATE_PER_ADDRESS",
+        "--http-rate-per-address",
+        "float",
+        "Requests per second one client address may send, in bursts of twice that; 0: no limit",
+        "More get `429` with `Retry-After` before any work. The address is the connection's peer.",
+        zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "http_rate_per_key",
+        "OCTOLENS_HTTP_RATE_PER_KEY",
+        "--http-rate-per-key",
+        "float",
+        "Requests per second one Bearer token may send, in bursts of twice that; 0: no limit",
+        "More get `429` with `Retry-After` before any work.",
+        zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "http_unverified_per_address",
+        "OCTOLENS_HTTP_UNVERIFIED_PER_ADDRESS",
+        "--http-unverified-per-address",
+        "int",
+        "Requests one address may send with tokens Octolens has not yet accepted, regained at 1 per second",
+        "More get `429`; a token Octolens refused (401) gets `401` at once for a minute, without any request to it.",
+        http=True,
+    ),
+    Setting(
+        "http_streams_per_key",
+        "OCTOLENS_HTTP_STREAMS_PER_KEY",
+        "--http-streams-per-key",
+        "int",
+        "Event streams (`GET /mcp`) one key may hold open at once",
+        "Only a key Octolens has accepted gets one; others get `405` (no stream offered).",
+        http=True,
+    ),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 _NUMBER_KINDS = ("float", "int")
@@ -361,6 +419,8 @@ def check(settings: Settings) -> Settings:
         ):
             bound = ">= 0" if setting.zero_ok else "> 0"
             raise ConfigError(f"{setting.named} must be a finite number {bound}, not {value!r}")
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigError(f"{_named('log_format')} must be text or json, not {settings.log_format!r}")
     if settings.log_level not in LOG_LEVELS:
         raise ConfigError(f"{_named('log_level')} must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}")
     if not settings.base_url.startswith(("https://", "http://")):

@@ -112,24 +112,30 @@ async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-async def _healthz(_request: Any) -> JSONResponse:
-    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
-
-
 def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
-    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app) and ``/healthz``."""
+    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app), ``/healthz``, ``/readyz``, ``/metrics``.
+
+    ``observability.AccessLog`` logs each request; ``http_guard.Guard`` refuses floods and bad tokens first.
+    """
     # sse-starlette ends every open event stream as soon as uvicorn starts shutting down, which would cut
     # the calls in flight; their streams end with their answers, and uvicorn's grace period bounds them.
     AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+    from octolens_mcp.mcp import observability
+    from octolens_mcp.mcp.http_guard import Guard
+
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         max_request_body_size=settings.max_request_bytes,
         transport_security=transport_security(settings),
         host=settings.host,
-        custom_starlette_routes=[Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"])],
+        custom_starlette_routes=[
+            Route("/healthz", endpoint=observability.healthz, methods=["GET", "HEAD"]),
+            Route("/readyz", endpoint=observability.Readiness(settings.redis_url), methods=["GET", "HEAD"]),
+            Route("/metrics", endpoint=observability.metrics, methods=["GET"]),
+        ],
     )
-    return KeyGate(app, settings)
+    return observability.AccessLog(KeyGate(Guard(app, settings), settings))
 
 
 def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:

@@ -43,6 +43,7 @@ from mcp_types import (
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
+from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.backend import Backend, Upstream, key_id
 from octolens_mcp.mcp.client_log import ClientLog
@@ -50,6 +51,7 @@ from octolens_mcp.mcp.client_log import install as install_client_log
 from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
 from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
+from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.mcp.scopes import ScopeBook
 
 if TYPE_CHECKING:
@@ -70,6 +72,16 @@ INSTRUCTIONS = (
 )
 SHUTDOWN_GRACE = 5.0
 """Seconds a signal waits for in-flight calls to unwind and the HTTP client to close."""
+
+
+def organization_of(body: Any) -> str | None:
+    """The organization id a ``GET /auth`` answer names (``organizationId``, at the top or under ``workspace``)."""
+    for holder in (body, body.get("workspace") if isinstance(body, dict) else None):
+        if isinstance(holder, dict):
+            found = holder.get("organizationId")
+            if isinstance(found, str) and 0 < len(found) <= 200:
+                return found
+    return None
 
 
 class UnknownToolset(ValueError):
@@ -200,9 +212,16 @@ class OctolensServer:
     ) -> None:
         from octolens_mcp.catalog.org import AUTH
 
+        key = _key_of(ctx)
+
         async def lookup() -> Any:
             request = AUTH.request_with({})
-            return (await client.send(request, write=False, deadline=time.monotonic() + 10)).body
+            body = (await client.send(request, write=False, deadline=time.monotonic() + 10)).body
+            organization = organization_of(body)
+            if organization is not None:
+                # The rate budget is the organization's: from now on this key shares it with the others.
+                self.backend.join_organization(key, organization)
+            return body
 
         if await self.scopes.learn(ident, lookup) and own_session:
             # stdio: tell the client its list changed (over stateless HTTP the next list is narrowed).
@@ -248,8 +267,12 @@ class OctolensServer:
 
         collecting = self.client_log.start()
         client = self.backend.client(_key_of(ctx))
+        note = note_of(getattr(ctx.request, "scope", None))
+        if note is not None:
+            note.tool = params.name
+        outcome = "failed"
         try:
-            return await call_tool(
+            result = await call_tool(
                 client,
                 params.name,
                 params.arguments,
@@ -259,7 +282,14 @@ class OctolensServer:
                 visibility=exposure.visibility(scope),
                 owner=_export_owner(ctx),
             )
+            outcome = "error" if result.is_error else "ok"
+            return result
         finally:
+            if note is not None:
+                note.outcome = outcome
+                note.key_answered, note.key_rejected = client.answered, client.rejected
+            METRICS.add("octolens_calls_total", tool=params.name, outcome=outcome)
+            self.backend.settle(_key_of(ctx), client)
             self._learn_scope_once_answered(ctx, client)
             for level, name, message in self.client_log.finish(collecting):
                 with warnings.catch_warnings():

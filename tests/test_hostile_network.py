@@ -1,0 +1,139 @@
+"""The team server under a hostile network, on 127.0.0.1, bounded in time and count: junk tokens, floods, streams."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import replace
+
+import anyio
+import httpx2
+import pytest
+
+from octolens_mcp.mcp.backend import MAX_TRIAL_CLIENTS, Backend
+from octolens_mcp.mcp.http_guard import MAX_TRACKED, Buckets, KeyBook
+from octolens_mcp.mcp.request_note import RequestNote
+from octolens_sandbox import FaultySandbox
+from tests.conftest import READ_KEY, assert_no_secret
+from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running, url
+
+pytestmark = pytest.mark.anyio
+
+MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
+
+def junk() -> str:
+    return f"ak_live_{secrets.token_hex(12)}"
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {**MCP_HEADERS, "Authorization": f"Bearer {key}"}
+
+
+async def test_a_junk_token_costs_one_upstream_request_then_none_and_lists_cost_none() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings()
+    token = junk()
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=10) as http:
+        async with mcp_session(settings, token) as session:
+            assert (await session.list_tools()).tools
+            assert sandbox.requests == [], "a tool list sends nothing upstream (no GET /auth)"
+            refused = await session.call_tool("list_tags")
+            assert refused.is_error
+        assert len(sandbox.requests) == 1, "the first call is sent and answered 401"
+        # From now on the token is refused at the door: 401, no MCP, no upstream request.
+        for _ in range(5):
+            response = await http.post(url(settings), json=INITIALIZE, headers=bearer(token))
+            assert response.status_code == 401
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            assert token not in response.text
+        await anyio.sleep(0.2)
+    assert len(sandbox.requests) == 1
+    assert all(logged.path != "/api/v2/auth" for logged in sandbox.requests)
+
+
+async def test_rotating_tokens_from_one_address_get_429_before_any_work_and_real_keys_go_on() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings(http_unverified_per_address=6)
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=10) as http:
+        # The real key proves itself first (its own unverified requests: initialize, initialized, the call).
+        async with mcp_session(settings, READ_KEY) as session:
+            assert not (await session.call_tool("list_tags")).is_error
+        statuses = []
+        for _ in range(40):
+            response = await http.post(url(settings), json=INITIALIZE, headers=bearer(junk()))
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                assert int(response.headers["retry-after"]) >= 1
+        assert statuses.count(429) >= 35, statuses
+        sent = len(sandbox.requests)
+        # A key Octolens accepted spends none of that budget: it is served at once.
+        async with mcp_session(settings, READ_KEY) as session:
+            result = await session.call_tool("list_tags")
+            assert not result.is_error
+            assert_no_secret(result)
+        assert len(sandbox.requests) <= sent + 1
+
+
+async def test_one_token_over_its_rate_gets_429_with_retry_after() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings(http_rate_per_key=2)
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=10) as http:
+        statuses = [(await http.post(url(settings), json=INITIALIZE, headers=bearer(READ_KEY))).status_code]
+        statuses += [(await http.post(url(settings), json=INITIALIZE, headers=bearer(READ_KEY))).status_code]
+        statuses += [(await http.post(url(settings), json=INITIALIZE, headers=bearer(READ_KEY))).status_code]
+        for _ in range(5):
+            response = await http.post(url(settings), json=INITIALIZE, headers=bearer(READ_KEY))
+            statuses.append(response.status_code)
+        assert statuses[:4] == [200, 200, 200, 200], statuses  # a burst of twice the rate
+        assert 429 in statuses[4:], statuses
+        # Another token is not held back by this one's rate.
+        other = await http.post(url(settings), json=INITIALIZE, headers=bearer(junk()))
+        assert other.status_code == 200
+
+
+async def test_junk_tokens_can_neither_grow_memory_nor_push_out_a_real_keys_client() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = replace(http_settings(), timeout=5)
+    backend = Backend(settings, KeyedUpstream({READ_KEY: sandbox}))
+    try:
+        real = backend.client(READ_KEY)
+        from octolens_mcp.catalog.org import AUTH
+
+        await real.send(AUTH.request_with({}), write=False, deadline=time.monotonic() + 5)
+        backend.settle(READ_KEY, real)
+        for _ in range(MAX_TRIAL_CLIENTS * 4):
+            backend.client(junk())
+        assert backend.client(READ_KEY) is real, "a proven key keeps its client (and what it learned)"
+        assert len(backend._trial) <= MAX_TRIAL_CLIENTS
+    finally:
+        await backend.aclose()
+
+    book = KeyBook()
+    for index in range(MAX_TRACKED + 100):
+        book.settle(f"id-{index}", RequestNote(key_rejected=True))
+    assert len(book._rejected) == MAX_TRACKED
+    buckets = Buckets(1.0, 2.0)
+    for index in range(MAX_TRACKED + 100):
+        buckets.take(f"address-{index}")
+    assert len(buckets._buckets) == MAX_TRACKED
+
+
+async def test_a_refused_token_expires_from_the_negative_cache() -> None:
+    now = [0.0]
+    book = KeyBook(clock=lambda: now[0])
+    book.settle("junk", RequestNote(key_rejected=True))
+    assert book.rejected("junk") and not book.verified("junk")
+    now[0] += 61
+    assert not book.rejected("junk")
+    book.settle("real", RequestNote(key_answered=True))
+    assert book.verified("real")
+    # A revoked key: its next answer is 401, and it is refused from then on.
+    book.settle("real", RequestNote(key_rejected=True))
+    assert book.rejected("real") and not book.verified("real")
