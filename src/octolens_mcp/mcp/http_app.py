@@ -131,7 +131,7 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
         host=settings.host,
         custom_starlette_routes=[
             Route("/healthz", endpoint=observability.healthz, methods=["GET", "HEAD"]),
-            Route("/readyz", endpoint=observability.Readiness(settings.redis_url), methods=["GET", "HEAD"]),
+            Route("/readyz", endpoint=observability.Readiness(settings.redis_url).endpoint, methods=["GET", "HEAD"]),
             Route("/metrics", endpoint=observability.metrics, methods=["GET"]),
         ],
     )

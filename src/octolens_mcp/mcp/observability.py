@@ -100,7 +100,7 @@ class Readiness:
         self._redis_url = redis_url
         self._redis: Any = None
 
-    async def __call__(self, _request: Request) -> Response:
+    async def endpoint(self, _request: Request) -> Response:
         checks: dict[str, str] = {}
         if self._redis_url is not None:
             checks["redis"] = "ok" if await self._redis_answers() else "unreachable"
