@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
+from mcp import MCPError
 
-from octolens_mcp.mcp.backend import MAX_TRIAL_CLIENTS, Backend
+from octolens_mcp.mcp.backend import MAX_TRIAL_CLIENTS, Backend, key_id
+from octolens_mcp.mcp.exports import URI_PREFIX
 from octolens_mcp.mcp.http_guard import MAX_TRACKED, Buckets, KeyBook
 from octolens_mcp.mcp.request_note import RequestNote
 from octolens_sandbox import FaultySandbox
-from tests.conftest import READ_KEY, assert_no_secret
+from tests.conftest import CANARY_KEY, READ_KEY, assert_no_secret
 from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running, url
 
 pytestmark = pytest.mark.anyio
@@ -137,3 +141,55 @@ async def test_a_refused_token_expires_from_the_negative_cache() -> None:
     # A revoked key: its next answer is 401, and it is refused from then on.
     book.settle("real", RequestNote(key_rejected=True))
     assert book.rejected("real") and not book.verified("real")
+
+
+def export_workspaces() -> KeyedUpstream:
+    return KeyedUpstream(
+        {
+            READ_KEY: FaultySandbox(keys={READ_KEY: "read"}),
+            CANARY_KEY: FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11, organization_id="org_2betaDEMO000002"),
+        }
+    )
+
+
+async def test_a_link_planted_in_a_keys_export_folder_is_never_followed(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    secret_file = tmp_path / "elsewhere.txt"
+    secret_file.write_text(f"not an export {CANARY_KEY}")
+    async with running(settings, export_workspaces()):
+        async with mcp_session(settings, READ_KEY) as victim:
+            victim_uri = str((await victim.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+        async with mcp_session(settings, CANARY_KEY) as attacker:
+            own_uri = str((await attacker.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+            folder = tmp_path / key_id(CANARY_KEY)
+            victim_file = tmp_path / key_id(READ_KEY) / victim_uri.removeprefix(URI_PREFIX)
+            stamp = "mentions-20990101-000000-{}.json"
+            targets = {"abcde1": secret_file, "abcde2": victim_file, "abcde3": Path("/proc/self/environ")}
+            for suffix, target in targets.items():
+                (folder / stamp.format(suffix)).symlink_to(target)
+            listed = {str(resource.uri) for resource in (await attacker.list_resources()).resources}
+            assert own_uri in listed
+            for suffix in targets:
+                uri = URI_PREFIX + stamp.format(suffix)
+                assert uri not in listed
+                with pytest.raises(MCPError, match="Unknown resource"):
+                    await attacker.read_resource(uri)
+            # The key's own folder swapped for a link to the victim's: nothing is served through it.
+            own_name = own_uri.removeprefix(URI_PREFIX)
+            (tmp_path / key_id(READ_KEY) / own_name).write_text("{}")
+            moved = tmp_path / "moved"
+            folder.rename(moved)
+            folder.symlink_to(tmp_path / key_id(READ_KEY), target_is_directory=True)
+            with pytest.raises(MCPError, match="Unknown resource"):
+                await attacker.read_resource(own_uri)
+
+
+async def test_what_an_export_read_serves_is_redacted(tmp_path: Path) -> None:
+    settings = http_settings(export_dir=str(tmp_path))
+    async with running(settings, export_workspaces()), mcp_session(settings, CANARY_KEY) as session:
+        uri = str((await session.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+        written = tmp_path / key_id(CANARY_KEY) / uri.removeprefix(URI_PREFIX)
+        written.write_text(json.dumps({"data": [{"body": f"echoed {CANARY_KEY}"}]}))
+        read = await session.read_resource(uri)
+        text = read.contents[0].text  # type: ignore[union-attr]
+        assert "echoed" in text and CANARY_KEY not in text

@@ -143,6 +143,10 @@ class OctolensServer:
         from octolens_mcp.redaction import protect
 
         protect(settings.api_key)
+        if settings.redis_url:
+            from urllib.parse import urlsplit
+
+            protect(urlsplit(settings.redis_url).password)  # never in a log line or anything served
         self.settings = settings
         every_tool = manifest.load()
         # Dynamic toolsets are for stdio, one session per server: what it enabled lives here.
