@@ -158,9 +158,9 @@ async def test_a_link_planted_in_a_keys_export_folder_is_never_followed(tmp_path
     secret_file.write_text(f"not an export {CANARY_KEY}")
     async with running(settings, export_workspaces()):
         async with mcp_session(settings, READ_KEY) as victim:
-            victim_uri = str((await victim.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+            victim_uri = str((await victim.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])
         async with mcp_session(settings, CANARY_KEY) as attacker:
-            own_uri = str((await attacker.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+            own_uri = str((await attacker.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])
             folder = tmp_path / key_id(CANARY_KEY)
             victim_file = tmp_path / key_id(READ_KEY) / victim_uri.removeprefix(URI_PREFIX)
             stamp = "mentions-20990101-000000-{}.json"
@@ -187,7 +187,7 @@ async def test_a_link_planted_in_a_keys_export_folder_is_never_followed(tmp_path
 async def test_what_an_export_read_serves_is_redacted(tmp_path: Path) -> None:
     settings = http_settings(export_dir=str(tmp_path))
     async with running(settings, export_workspaces()), mcp_session(settings, CANARY_KEY) as session:
-        uri = str((await session.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])  # type: ignore[index]
+        uri = str((await session.call_tool("export_mentions", {"limit": 1})).structured_content["uri"])
         written = tmp_path / key_id(CANARY_KEY) / uri.removeprefix(URI_PREFIX)
         written.write_text(json.dumps({"data": [{"body": f"echoed {CANARY_KEY}"}]}))
         read = await session.read_resource(uri)
