@@ -26,6 +26,7 @@ from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
 from octolens_mcp.http.shared.local import Flight
+from octolens_mcp.http.shared.protocol import LEASE_SECONDS
 from octolens_mcp.http.wire import ApiResponse, WireRequest
 
 K = TypeVar("K")
@@ -172,7 +173,7 @@ class ReadCache:
             METRICS.add("octolens_cache_hits_total")
             return claim.entry
         try:
-            response = await fetch()
+            response = await _leased(shared, key, token, deadline, fetch)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await _quietly(shared.release(key, token, deadline=deadline))
@@ -192,6 +193,35 @@ class ReadCache:
             # The caller gets the response itself; the cache keeps its own copy, so nothing the
             # caller does to the body can change what later reads are served.
             self._local.entries[key] = (time.monotonic() + self.ttl, _copy(response))
+
+
+async def _leased(
+    shared: Keyspace, key: Key, token: str, deadline: float, fetch: Callable[[], Awaitable[ApiResponse]]
+) -> ApiResponse:
+    """``fetch()`` while renewing the key's lock, so that it lasts as long as the read and not a lease longer."""
+    outcome: list[ApiResponse | Exception] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_renew, shared, key, token, deadline)
+        try:
+            outcome.append(await fetch())
+        except Exception as exc:  # raised below, outside the group, as it is (not in an exception group)
+            outcome.append(exc)
+        group.cancel_scope.cancel()
+    (done,) = outcome
+    if isinstance(done, Exception):
+        raise done
+    return done
+
+
+async def _renew(shared: Keyspace, key: Key, token: str, deadline: float) -> None:
+    """Every third of a lease, extend the lock; stop once it is lost or the store cannot answer (it then expires)."""
+    while True:
+        await anyio.sleep(LEASE_SECONDS / 3)
+        try:
+            if not await shared.renew(key, token, deadline=max(deadline, time.monotonic() + LEASE_SECONDS / 3)):
+                return
+        except SharedUnavailable:
+            return
 
 
 async def _quietly(operation: Awaitable[None]) -> None:

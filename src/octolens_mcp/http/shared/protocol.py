@@ -21,6 +21,10 @@ Key = tuple[str, tuple[tuple[str, str], ...]]
 """A cached read: its path and its sorted query."""
 
 NAMESPACE_PREFIX = "octolens-mcp:v1"
+LEASE_SECONDS = 1.0
+"""How long a fetch lock lasts unless its leader renews it (every third of it while its read goes on). Should
+the leader's process die, or lose Redis, or Redis restart, the lock is gone within this time and a waiting
+reader leads instead: a lock never outlives its owner by more than a lease."""
 
 
 class SharedUnavailable(Exception):
@@ -69,6 +73,10 @@ class Keyspace(Protocol):
         ...
 
     async def release(self, key: Key, token: str, *, deadline: float) -> None: ...
+
+    async def renew(self, key: Key, token: str, *, deadline: float) -> bool:
+        """Extend the fetch lock by one lease while this caller holds it; False when it no longer does."""
+        ...
 
     async def invalidate(self, groups: Iterable[str], *, deadline: float) -> None:
         """Drop the entries of ``groups`` and bump the generation, so overlapping reads are not stored."""
