@@ -193,3 +193,88 @@ async def test_what_an_export_read_serves_is_redacted(tmp_path: Path) -> None:
         read = await session.read_resource(uri)
         text = read.contents[0].text  # type: ignore[union-attr]
         assert "echoed" in text and CANARY_KEY not in text
+
+
+async def closed_within(stream: anyio.abc.SocketStream, seconds: float, drip: bytes = b"") -> bool:
+    """Whether the server closes ``stream`` within ``seconds`` (``drip``: a byte sent every 0.2 s meanwhile)."""
+    with anyio.move_on_after(seconds):
+        while True:
+            if drip:
+                try:
+                    await stream.send(drip)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                    return True
+            with anyio.move_on_after(0.2):
+                try:
+                    if await stream.receive() == b"":
+                        return True
+                except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+                    return True
+    return False
+
+
+async def test_slowloris_and_silent_connections_are_closed_and_healthz_keeps_answering() -> None:
+    settings = http_settings(http_header_timeout=1.0)
+    async with running(settings, KeyedUpstream({READ_KEY: FaultySandbox(keys={READ_KEY: "read"})})):
+        slow = [await anyio.connect_tcp("127.0.0.1", settings.port) for _ in range(20)]
+        silent = [await anyio.connect_tcp("127.0.0.1", settings.port) for _ in range(20)]
+        for stream in slow:
+            await stream.send(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        # A keep-alive connection that answered one request, then starts the next one slowly.
+        again = await anyio.connect_tcp("127.0.0.1", settings.port)
+        await again.send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert b" 200 " in await again.receive()
+        await again.send(b"GET /healthz HTTP/1.1\r\n")
+        async with httpx2.AsyncClient(timeout=5) as http:
+            assert (await http.get(url(settings, "/healthz"))).status_code == 200
+        started = time.monotonic()
+        results: list[bool] = []
+
+        async def watch(stream: anyio.abc.SocketStream, drip: bytes) -> None:
+            results.append(await closed_within(stream, 3.0, drip))
+
+        async with anyio.create_task_group() as group:
+            for stream in slow:
+                group.start_soon(watch, stream, b"X")
+            for stream in [*silent, again]:
+                group.start_soon(watch, stream, b"")
+        assert all(results) and len(results) == 41, results
+        assert time.monotonic() - started < 3.0
+        for stream in [*slow, *silent, again]:
+            await stream.aclose()
+
+
+async def test_at_the_connection_cap_the_idle_longest_make_room_and_healthz_answers() -> None:
+    settings = http_settings(http_max_connections=8)
+    async with running(settings, KeyedUpstream({READ_KEY: FaultySandbox(keys={READ_KEY: "read"})})):
+        idle = [await anyio.connect_tcp("127.0.0.1", settings.port) for _ in range(8)]
+        await anyio.sleep(0.1)
+        async with httpx2.AsyncClient(timeout=5) as http:
+            for _ in range(3):
+                assert (await http.get(url(settings, "/healthz"))).status_code == 200
+        closed = [await closed_within(stream, 0.5) for stream in idle]
+        assert closed[0], "the connection idle longest was closed to make room"
+        assert closed.count(True) <= 3
+        for stream in idle:
+            await stream.aclose()
+
+
+async def test_event_streams_only_for_accepted_keys_and_at_most_the_cap_per_key() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings(http_streams_per_key=2)
+    stream_headers = {"Accept": "text/event-stream", "Mcp-Protocol-Version": "2025-06-18"}
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=5) as http:
+        refused = await http.get(url(settings), headers={**stream_headers, "Authorization": f"Bearer {junk()}"})
+        assert refused.status_code == 405
+        async with mcp_session(settings, READ_KEY) as session:
+            assert not (await session.call_tool("list_tags")).is_error  # the key is accepted from now on
+        keyed = {**stream_headers, "Authorization": f"Bearer {READ_KEY}"}
+        async with (
+            http.stream("GET", url(settings), headers=keyed) as first,
+            http.stream("GET", url(settings), headers=keyed) as second,
+        ):
+            assert first.status_code == 200 and second.status_code == 200
+            third = await http.get(url(settings), headers=keyed)
+            assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1
+            metrics = (await http.get(url(settings, "/metrics"))).text
+            assert "octolens_open_streams 2" in metrics

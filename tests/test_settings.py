@@ -41,6 +41,8 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "http_rate_per_key": ("12.5", 12.5),
     "http_unverified_per_address": ("7", 7),
     "http_streams_per_key": ("2", 2),
+    "http_header_timeout": ("2.5", 2.5),
+    "http_max_connections": ("50", 50),
 }
 """A value for each setting that is not its default, as written and as read."""
 

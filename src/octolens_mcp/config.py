@@ -85,6 +85,10 @@ class Settings:
     """Requests one address may send with tokens Octolens has not yet accepted, regained at 1 per second."""
     http_streams_per_key: int = 4
     """Event streams (``GET /mcp``) one key may hold open at once."""
+    http_header_timeout: float = 10.0
+    """Seconds a connection has to complete a request's headers; a slower (or silent) one is closed."""
+    http_max_connections: int = 1000
+    """Connections held at once (below the open-file limit); one more closes the idle longest, or itself."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -403,6 +407,24 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         "Event streams (`GET /mcp`) one key may hold open at once",
         "Only a key Octolens has accepted gets one; others get `405` (no stream offered).",
+        http=True,
+    ),
+    Setting(
+        "http_header_timeout",
+        "OCTOLENS_HTTP_HEADER_TIMEOUT",
+        "--http-header-timeout",
+        "float",
+        "Seconds a connection has to complete a request's headers; a slower or silent one is closed",
+        "Idle keep-alive connections are closed after 5 s.",
+        http=True,
+    ),
+    Setting(
+        "http_max_connections",
+        "OCTOLENS_HTTP_MAX_CONNECTIONS",
+        "--http-max-connections",
+        "int",
+        "Connections held at once; one more closes the connection idle longest, or itself when none is idle",
+        "Kept below the open-file limit, which the server raises to its hard limit at start.",
         http=True,
     ),
 )

@@ -141,6 +141,8 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
 def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
     import uvicorn
 
+    from octolens_mcp.mcp.http_connections import protocol
+
     return uvicorn.Config(
         build_http_app(server, settings),
         host=settings.host,
@@ -151,6 +153,7 @@ def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
         proxy_headers=False,
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
+        http=protocol(settings.http_header_timeout, settings.http_max_connections),
     )
 
 

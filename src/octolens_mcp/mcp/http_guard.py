@@ -158,10 +158,12 @@ class Guard:
         stream = scope.get("method") == "GET"
         if stream:
             self._streams[ident] = self._streams.get(ident, 0) + 1
+            METRICS.add("octolens_open_streams")
         try:
             await self._app(scope, receive, send)
         finally:
             if stream:
+                METRICS.add("octolens_open_streams", -1)
                 left = self._streams.get(ident, 1) - 1
                 if left > 0:
                     self._streams[ident] = left
