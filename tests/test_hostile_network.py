@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx2
@@ -278,3 +279,59 @@ async def test_event_streams_only_for_accepted_keys_and_at_most_the_cap_per_key(
             assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1
             metrics = (await http.get(url(settings, "/metrics"))).text
             assert "octolens_open_streams 2" in metrics
+
+
+async def test_post_to_mcp_with_a_slash_is_served_not_redirected_to_http() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    for trusted in (None, ("127.0.0.1",)):
+        settings = http_settings(trusted_proxies=trusted)
+        async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=5) as http:
+            proxied = {**bearer(READ_KEY), "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+            response = await http.post(url(settings, "/mcp/"), json=INITIALIZE, headers=proxied)
+            assert response.status_code == 200, (trusted, response.status_code, response.headers.get("location"))
+            assert "location" not in response.headers
+
+
+async def test_forwarded_addresses_count_only_from_trusted_proxies() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+
+    async def statuses(settings: Any, client: str) -> list[int]:
+        async with httpx2.AsyncClient(timeout=5) as http:
+            headers = {**bearer(junk()), "X-Forwarded-For": client}
+            return [(await http.post(url(settings), json=INITIALIZE, headers=headers)).status_code for _ in range(3)]
+
+    trusting = http_settings(trusted_proxies=("127.0.0.1",), http_unverified_per_address=2)
+    async with running(trusting, KeyedUpstream({READ_KEY: sandbox})):
+        assert await statuses(trusting, "198.51.100.1") == [200, 200, 429]
+        assert await statuses(trusting, "198.51.100.2") == [200, 200, 429], "another client behind the proxy"
+    distrusting = http_settings(http_unverified_per_address=2)
+    async with running(distrusting, KeyedUpstream({READ_KEY: sandbox})):
+        assert await statuses(distrusting, "198.51.100.1") == [200, 200, 429]
+        assert await statuses(distrusting, "198.51.100.2") == [429, 429, 429], "a forged header changes nothing"
+
+
+async def test_cors_answers_allowed_origins_and_nothing_for_others() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings(allowed_origins=("https://app.example.com", "http://localhost:*"))
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,mcp-protocol-version",
+    }
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=5) as http:
+        for origin in ("https://app.example.com", "http://localhost:5173"):
+            answer = await http.options(url(settings), headers={**preflight, "Origin": origin})
+            assert answer.status_code == 200
+            assert answer.headers["access-control-allow-origin"] == origin
+            assert "authorization" in answer.headers["access-control-allow-headers"].lower()
+            served = await http.post(url(settings), json=INITIALIZE, headers={**bearer(READ_KEY), "Origin": origin})
+            assert served.status_code == 200 and served.headers["access-control-allow-origin"] == origin
+            exposed = served.headers["access-control-expose-headers"].lower()
+            assert "mcp-session-id" in exposed and "www-authenticate" in exposed
+            # A 401 too: the browser client can read WWW-Authenticate.
+            keyless = await http.post(url(settings), json=INITIALIZE, headers={**MCP_HEADERS, "Origin": origin})
+            assert keyless.status_code == 401 and keyless.headers["access-control-allow-origin"] == origin
+        for foreign in ("https://evil.example", "https://app.example.com.evil.example", "http://localhost.evil:80"):
+            answer = await http.options(url(settings), headers={**preflight, "Origin": foreign})
+            assert "access-control-allow-origin" not in answer.headers
+            refused = await http.post(url(settings), json=INITIALIZE, headers={**bearer(READ_KEY), "Origin": foreign})
+            assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers

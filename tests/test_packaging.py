@@ -57,6 +57,7 @@ HTTP_ONLY = {
     "OCTOLENS_HTTP_STREAMS_PER_KEY",
     "OCTOLENS_HTTP_HEADER_TIMEOUT",
     "OCTOLENS_HTTP_MAX_CONNECTIONS",
+    "OCTOLENS_TRUSTED_PROXIES",
 }
 """The HTTP server's variables: the image declares them, the stdio-only PyPI entry does not."""
 PYTHONS = ("3.11", "3.12", "3.13")

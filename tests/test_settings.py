@@ -43,6 +43,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "http_streams_per_key": ("2", 2),
     "http_header_timeout": ("2.5", 2.5),
     "http_max_connections": ("50", 50),
+    "trusted_proxies": ("10.0.0.1, 10.1.0.0/16", ("10.0.0.1", "10.1.0.0/16")),
 }
 """A value for each setting that is not its default, as written and as read."""
 

@@ -88,6 +88,8 @@ class Settings:
     http_header_timeout: float = 10.0
     """Seconds a connection has to complete a request's headers; a slower (or silent) one is closed."""
     http_max_connections: int = 1000
+    trusted_proxies: tuple[str, ...] | None = None
+    """Addresses (or networks) of the proxies whose ``X-Forwarded-For``/``-Proto`` are believed; None: nobody's."""
     """Connections held at once (below the open-file limit); one more closes the idle longest, or itself."""
 
 
@@ -377,7 +379,8 @@ SETTINGS: tuple[Setting, ...] = (
         "--http-rate-per-address",
         "float",
         "Requests per second one client address may send, in bursts of twice that; 0: no limit",
-        "More get `429` with `Retry-After` before any work. The address is the connection's peer.",
+        "More get `429` with `Retry-After` before any work. The address is the connection's peer, or the "
+        "client behind `OCTOLENS_TRUSTED_PROXIES`.",
         zero_ok=True,
         http=True,
     ),
@@ -425,6 +428,16 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         "Connections held at once; one more closes the connection idle longest, or itself when none is idle",
         "Kept below the open-file limit, which the server raises to its hard limit at start.",
+        http=True,
+    ),
+    Setting(
+        "trusted_proxies",
+        "OCTOLENS_TRUSTED_PROXIES",
+        "--trusted-proxies",
+        "list",
+        "Comma-separated addresses or networks of the proxies whose `X-Forwarded-For` and `-Proto` are believed",
+        "Then the per-address limits see the client behind them, and the scheme is theirs (`https`).",
+        shown="none",
         http=True,
     ),
 )

@@ -135,7 +135,9 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
             Route("/metrics", endpoint=observability.metrics, methods=["GET"]),
         ],
     )
-    return observability.AccessLog(KeyGate(Guard(app, settings), settings))
+    from octolens_mcp.mcp.http_front import front
+
+    return observability.AccessLog(front(KeyGate(Guard(app, settings), settings), settings, LOOPBACK_ORIGINS))
 
 
 def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
@@ -150,7 +152,9 @@ def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
         log_config=None,  # records go through the root logger, to stderr
         access_log=False,
         server_header=False,
-        proxy_headers=False,
+        # Forwarded headers are believed from the operator's proxies only (none unless named).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies or ()),
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
         http=protocol(settings.http_header_timeout, settings.http_max_connections),
