@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from octolens_mcp.mcp.http_guard import MAX_TRACKED, Buckets, KeyBook
 from octolens_mcp.mcp.request_note import RequestNote
 from octolens_sandbox import FaultySandbox
 from tests.conftest import CANARY_KEY, READ_KEY, assert_no_secret
-from tests.http_harness import KeyedUpstream, http_settings, mcp_session, running, url
+from tests.http_harness import KeyedUpstream, http_process, http_settings, mcp_session, running, url
 
 pytestmark = pytest.mark.anyio
 
@@ -335,3 +336,33 @@ async def test_cors_answers_allowed_origins_and_nothing_for_others() -> None:
             assert "access-control-allow-origin" not in answer.headers
             refused = await http.post(url(settings), json=INITIALIZE, headers={**bearer(READ_KEY), "Origin": foreign})
             assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+def test_sigterm_closes_an_open_event_stream_at_once_and_exits_cleanly() -> None:
+    key = "ak_demo_someone_4242"
+    with http_process(["--demo", "--shutdown-grace", "15"]) as served:
+        settings = http_settings(port=served.port)
+        elapsed: list[float] = []
+
+        async def drive() -> None:
+            async with mcp_session(settings, key) as session:
+                assert not (await session.call_tool("list_tags")).is_error  # the key is accepted
+            headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {key}"}
+            async with (
+                httpx2.AsyncClient(timeout=30) as http,
+                http.stream("GET", url(settings), headers={**headers, "Mcp-Protocol-Version": "2025-06-18"}) as stream,
+            ):
+                assert stream.status_code == 200  # held open, as a TypeScript client's is
+                started = time.monotonic()
+                served.process.send_signal(signal.SIGTERM)
+                with anyio.fail_after(10):
+                    async for _ in stream.aiter_bytes():
+                        pass
+                await anyio.to_thread.run_sync(served.process.wait, 10)
+                elapsed.append(time.monotonic() - started)
+
+        anyio.run(drive)
+        assert served.process.returncode == 0
+    assert elapsed[0] < 3.0, f"shutdown took {elapsed[0]:.1f}s with a stream open (grace 15 s)"
+    assert b"Traceback" not in served.err
+    assert key.encode() not in served.err

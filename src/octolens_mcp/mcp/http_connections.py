@@ -8,22 +8,26 @@ forever. ``GuardedH11Protocol`` closes any connection whose request headers are 
 At most ``max_connections`` connections are held (kept below the process's open-file limit, which is
 raised to its hard limit at start): one more closes the connection idle longest (no request in flight),
 or, when every one is busy, is closed itself. So junk connections can neither exhaust the file limit
-nor keep a load balancer's ``/healthz`` out.
+nor keep a load balancer's ``/healthz`` out. On SIGTERM an open event stream is closed at once instead
+of holding shutdown for the whole grace period.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from typing import Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from octolens_mcp.http.metrics import METRICS
 
 logger = logging.getLogger(__name__)
 
+STREAM_PATH = "/mcp"
 FILE_RESERVE = 64
 """Open files kept free of connections: Redis, the upstream pool, exports, the log."""
 
@@ -62,6 +66,19 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        """On SIGTERM: an open event stream (``GET /mcp``) carries no call, so it is closed at once; a request in
+        flight is let finish (uvicorn's grace), and an idle connection is closed."""
+        streaming = not self._awaiting_headers() and self.scope.get("method") == "GET"
+        if streaming and str(self.scope.get("path", "")).rstrip("/") == STREAM_PATH:
+            if self.conn.our_state is h11.SEND_BODY:
+                # The stream ends as a stream does (its last chunk), so the client reads an end, not an error.
+                with contextlib.suppress(h11.LocalProtocolError):
+                    self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
+            self.transport.close()
+            return
+        super().shutdown()
 
     def _arm(self) -> None:
         self._disarm()
