@@ -366,3 +366,38 @@ def test_sigterm_closes_an_open_event_stream_at_once_and_exits_cleanly() -> None
     assert elapsed[0] < 3.0, f"shutdown took {elapsed[0]:.1f}s with a stream open (grace 15 s)"
     assert b"Traceback" not in served.err
     assert key.encode() not in served.err
+
+
+def listen_request(key: str) -> tuple[dict[str, Any], dict[str, str]]:
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "subscriptions/listen",
+        "params": {"notifications": {"toolsListChanged": True}, "_meta": meta},
+    }
+    headers = {**bearer(key), "Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "subscriptions/listen"}
+    return body, headers
+
+
+async def test_listen_streams_only_for_accepted_keys_and_at_most_the_cap_per_key() -> None:
+    sandbox = FaultySandbox(keys={READ_KEY: "read"})
+    settings = http_settings(http_streams_per_key=2)
+    async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=5) as http:
+        body, headers = listen_request(junk())
+        refused = await http.post(url(settings), json=body, headers=headers)
+        assert "has not yet made a successful call" in refused.text
+        async with mcp_session(settings, READ_KEY) as session:
+            assert not (await session.call_tool("list_tags")).is_error
+        body, headers = listen_request(READ_KEY)
+        async with (
+            http.stream("POST", url(settings), json=body, headers=headers) as first,
+            http.stream("POST", url(settings), json=body, headers=headers) as second,
+        ):
+            readers = [first.aiter_text(), second.aiter_text()]  # kept: a dropped reader closes its stream
+            for stream, reader in zip((first, second), readers, strict=True):
+                assert stream.status_code == 200
+                assert "subscriptions/acknowledged" in await anext(reader)
+            async with http.stream("POST", url(settings), json=body, headers=headers) as third:
+                text = await anext(third.aiter_text())
+                assert "Too many open subscription streams" in text, text

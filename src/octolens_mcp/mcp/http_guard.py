@@ -180,6 +180,9 @@ class Guard:
         if wait:
             return _Refusal("rate", _too_many(wait))
         verified = self.book.verified(ident)
+        note = scope.get(NOTE_SCOPE)
+        if isinstance(note, RequestNote):
+            note.key_verified = verified
         if not verified:
             wait = self.limits.unverified.take(address)
             if wait:

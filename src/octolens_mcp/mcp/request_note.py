@@ -23,6 +23,8 @@ class RequestNote:
     """Octolens answered one of this key's requests 2xx (during this request, or before it)."""
     key_rejected: bool = False
     """Octolens answered 401 for the key during this request."""
+    key_verified: bool = False
+    """The key was accepted by Octolens before this request (the guard's book): it may hold streams."""
     refused: str | None = None
     """Why the request was refused before any work, when it was."""
 

@@ -24,6 +24,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, Too
 from mcp_types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
+    INVALID_REQUEST,
     CallToolRequestParams,
     CallToolResult,
     EmptyResult,
@@ -37,6 +38,8 @@ from mcp_types import (
     ReadResourceResult,
     Resource,
     SetLevelRequestParams,
+    SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
     TextResourceContents,
 )
 
@@ -160,6 +163,9 @@ class OctolensServer:
         self.backend = Backend(settings, transport, upstream)
         self.scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
         self.events = InMemorySubscriptionBus()
+        self.listen = ListenHandler(self.events)
+        self._listening: dict[str, int] = {}
+        """Open ``subscriptions/listen`` streams per key identity, over HTTP."""
         install_client_log()
         self.client_log = ClientLog()
 
@@ -175,7 +181,7 @@ class OctolensServer:
                 lifespan=self.lifespan,
                 on_list_tools=self.list_tools,
                 on_call_tool=self.call_tool,
-                on_subscriptions_listen=ListenHandler(self.events),
+                on_subscriptions_listen=self.subscriptions_listen,
                 on_list_resources=self.list_resources,
                 on_read_resource=self.read_resource,
                 on_list_prompts=self.list_prompts,
@@ -234,6 +240,31 @@ class OctolensServer:
                 await self.events.publish(ToolsListChanged())
             except Exception as exc:  # the session may be gone; the next list is narrowed anyway
                 logger.debug("could not announce the narrowed tool list: %s", type(exc).__name__)
+
+    # --- subscription streams --------------------------------------------------------------------------
+
+    async def subscriptions_listen(
+        self, ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
+    ) -> SubscriptionsListenResult:
+        """A listen stream; over HTTP only for a key Octolens has accepted, and at most the cap per key at once."""
+        key = _key_of(ctx)
+        if key is None:
+            return await self.listen(ctx, params)
+        note = note_of(getattr(ctx.request, "scope", None))
+        if note is None or not note.key_verified:
+            raise MCPError(INVALID_REQUEST, "No subscription stream for a key that has not yet made a successful call.")
+        ident = key_id(key)
+        if self._listening.get(ident, 0) >= self.settings.http_streams_per_key:
+            raise MCPError(INVALID_REQUEST, "Too many open subscription streams for this key; close one first.")
+        self._listening[ident] = self._listening.get(ident, 0) + 1
+        METRICS.add("octolens_open_streams")
+        try:
+            return await self.listen(ctx, params)
+        finally:
+            METRICS.add("octolens_open_streams", -1)
+            left = self._listening.pop(ident) - 1
+            if left > 0:
+                self._listening[ident] = left
 
     # --- tools ---------------------------------------------------------------------------------------
 
