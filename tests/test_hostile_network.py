@@ -338,7 +338,7 @@ async def test_cors_answers_allowed_origins_and_nothing_for_others() -> None:
             assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
 
 
-def test_sigterm_closes_an_open_event_stream_at_once_and_exits_cleanly() -> None:
+def test_sigterm_closes_open_event_and_listen_streams_at_once_and_exits_cleanly() -> None:
     key = "ak_demo_someone_4242"
     with http_process(["--demo", "--shutdown-grace", "15"]) as served:
         settings = http_settings(port=served.port)
@@ -348,15 +348,21 @@ def test_sigterm_closes_an_open_event_stream_at_once_and_exits_cleanly() -> None
             async with mcp_session(settings, key) as session:
                 assert not (await session.call_tool("list_tags")).is_error  # the key is accepted
             headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {key}"}
+            body, listen_headers = listen_request(key)
             async with (
                 httpx2.AsyncClient(timeout=30) as http,
                 http.stream("GET", url(settings), headers={**headers, "Mcp-Protocol-Version": "2025-06-18"}) as stream,
+                http.stream("POST", url(settings), json=body, headers=listen_headers) as listening,
             ):
                 assert stream.status_code == 200  # held open, as a TypeScript client's is
+                events = listening.aiter_text()
+                assert "subscriptions/acknowledged" in await anext(events)
                 started = time.monotonic()
                 served.process.send_signal(signal.SIGTERM)
                 with anyio.fail_after(10):
                     async for _ in stream.aiter_bytes():
+                        pass
+                    async for _ in events:
                         pass
                 await anyio.to_thread.run_sync(served.process.wait, 10)
                 elapsed.append(time.monotonic() - started)

@@ -24,6 +24,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from octolens_mcp.http.metrics import METRICS
+from octolens_mcp.mcp.request_note import note_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,11 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
-        """On SIGTERM: an open event stream (``GET /mcp``) carries no call, so it is closed at once; a request in
-        flight is let finish (uvicorn's grace), and an idle connection is closed."""
-        streaming = not self._awaiting_headers() and self.scope.get("method") == "GET"
-        if streaming and str(self.scope.get("path", "")).rstrip("/") == STREAM_PATH:
+        """On SIGTERM: an open event stream (``GET /mcp``, ``subscriptions/listen``) carries no call, so it is
+        closed at once; a request in flight is let finish (uvicorn's grace), and an idle connection is closed."""
+        note = note_of(self.scope) if not self._awaiting_headers() else None
+        get_stream = self.scope.get("method") == "GET" and str(self.scope.get("path", "")).rstrip("/") == STREAM_PATH
+        if note is not None and (note.listening or get_stream):
             if self.conn.our_state is h11.SEND_BODY:
                 # The stream ends as a stream does (its last chunk), so the client reads an end, not an error.
                 with contextlib.suppress(h11.LocalProtocolError):

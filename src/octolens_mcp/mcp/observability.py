@@ -54,7 +54,9 @@ class AccessLog:
             await send(message)
 
         try:
-            await self._app({**scope, NOTE_SCOPE: note}, receive, sending)
+            # In the server's own scope too, so the connection (``http_connections``) can read it at shutdown.
+            scope[NOTE_SCOPE] = note
+            await self._app(scope, receive, sending)
         finally:
             elapsed = time.perf_counter() - started
             METRICS.add("octolens_http_requests_total", status=f"{status // 100}xx" if status else "none")

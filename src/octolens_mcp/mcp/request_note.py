@@ -25,6 +25,8 @@ class RequestNote:
     """Octolens answered 401 for the key during this request."""
     key_verified: bool = False
     """The key was accepted by Octolens before this request (the guard's book): it may hold streams."""
+    listening: bool = False
+    """The request is a ``subscriptions/listen`` stream: it carries no call, and shutdown ends it at once."""
     refused: str | None = None
     """Why the request was refused before any work, when it was."""
 

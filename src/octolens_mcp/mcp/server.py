@@ -257,6 +257,7 @@ class OctolensServer:
         if self._listening.get(ident, 0) >= self.settings.http_streams_per_key:
             raise MCPError(INVALID_REQUEST, "Too many open subscription streams for this key; close one first.")
         self._listening[ident] = self._listening.get(ident, 0) + 1
+        note.listening = True
         METRICS.add("octolens_open_streams")
         try:
             return await self.listen(ctx, params)
