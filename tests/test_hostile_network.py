@@ -77,7 +77,7 @@ async def test_rotating_tokens_from_one_address_get_429_before_any_work_and_real
             statuses.append(response.status_code)
             if response.status_code == 429:
                 assert int(response.headers["retry-after"]) >= 1
-        assert statuses.count(429) >= 35, statuses
+        assert statuses.count(429) >= 25, statuses  # a burst of 6, then 5 a second
         sent = len(sandbox.requests)
         # A key Octolens accepted spends none of that budget: it is served at once.
         async with mcp_session(settings, READ_KEY) as session:

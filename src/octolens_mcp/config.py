@@ -81,8 +81,8 @@ class Settings:
     """Requests per second one client address may send (bursts of twice that); 0: no limit."""
     http_rate_per_key: float = 200.0
     """Requests per second one Bearer token may send (bursts of twice that); 0: no limit."""
-    http_unverified_per_address: int = 100
-    """Requests one address may send with tokens Octolens has not yet accepted, regained at 1 per second."""
+    http_unverified_per_address: int = 300
+    """Requests one address may send at once with tokens Octolens has not yet accepted, regained at 5 per second."""
     http_streams_per_key: int = 4
     """Event streams (``GET /mcp``) one key may hold open at once."""
     http_header_timeout: float = 10.0
@@ -399,7 +399,7 @@ SETTINGS: tuple[Setting, ...] = (
         "OCTOLENS_HTTP_UNVERIFIED_PER_ADDRESS",
         "--http-unverified-per-address",
         "int",
-        "Requests one address may send with tokens Octolens has not yet accepted, regained at 1 per second",
+        "Requests one address may send at once with tokens Octolens has not yet accepted, regained at 5 per second",
         "More get `429`; a token Octolens refused (401) gets `401` at once for a minute, without any request to it.",
         http=True,
     ),

@@ -38,8 +38,9 @@ MAX_TRACKED = 8192
 """Tokens, and addresses, each table remembers at most; the least recently seen beyond it is forgotten."""
 REJECTED_SECONDS = 60.0
 """How long a token Octolens answered 401 for is refused without asking again."""
-UNVERIFIED_REFILL = 1.0
-"""Unverified requests an address regains per second (its burst is ``unverified_per_address``)."""
+UNVERIFIED_REFILL = 5.0
+"""Unverified requests an address regains per second (its burst is ``unverified_per_address``): enough for
+new sessions to trickle in, far too few for a client rotating junk tokens to load the server."""
 MCP_PATH = "/mcp"
 
 
@@ -172,11 +173,14 @@ class Guard:
             self.book.settle(ident, note)
 
     def _refusal(self, scope: Scope, ident: str) -> _Refusal | None:
-        if self.book.rejected(ident):
-            return _Refusal("rejected_key", _unauthorized())
         client = scope.get("client")
         address = str(client[0]) if client else "-"
-        wait = self.limits.per_address.take(address) or self.limits.per_key.take(ident)
+        wait = self.limits.per_address.take(address)
+        if wait:
+            return _Refusal("rate", _too_many(wait))
+        if self.book.rejected(ident):
+            return _Refusal("rejected_key", _unauthorized())
+        wait = self.limits.per_key.take(ident)
         if wait:
             return _Refusal("rate", _too_many(wait))
         verified = self.book.verified(ident)
