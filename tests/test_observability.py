@@ -226,3 +226,13 @@ def test_the_process_writes_json_access_lines_and_no_noise() -> None:
     assert all({"method", "path", "status", "duration_ms"} <= set(record) for record in access)
     assert not any("Terminating session" in record["message"] for record in records)
     assert b"ak_demo_someone_5678" not in served.err
+
+
+async def test_readyz_is_ready_with_a_live_redis(redis: RedisServer) -> None:
+    settings = http_settings(redis_url=redis.url)
+    async with running(settings, KeyedUpstream({CANARY_KEY: FaultySandbox(keys={CANARY_KEY: "admin"})})):
+        UPSTREAM.answered()
+        async with httpx2.AsyncClient() as http:
+            for _ in range(3):  # each probe opens and closes its own connection
+                ready = await http.get(url(settings, "/readyz"))
+                assert ready.status_code == 200 and ready.json()["checks"] == {"redis": "ok", "upstream": "ok"}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -100,7 +99,6 @@ class Readiness:
 
     def __init__(self, redis_url: str | None) -> None:
         self._redis_url = redis_url
-        self._redis: Any = None
 
     async def endpoint(self, _request: Request) -> Response:
         checks: dict[str, str] = {}
@@ -115,23 +113,17 @@ class Readiness:
         )
 
     async def _redis_answers(self) -> bool:
+        """One PING on a connection of its own, closed after it (a probe every few seconds costs nothing)."""
         import anyio
         from redis.asyncio import Redis
 
-        if self._redis is None:
-            self._redis = Redis.from_url(
-                self._redis_url or "",
-                socket_timeout=REDIS_PING_TIMEOUT,
-                socket_connect_timeout=REDIS_PING_TIMEOUT,
-                max_connections=2,
-            )
         try:
             with anyio.fail_after(REDIS_PING_TIMEOUT * 2):
-                return bool(await self._redis.ping())
+                async with Redis.from_url(
+                    self._redis_url or "",
+                    socket_timeout=REDIS_PING_TIMEOUT,
+                    socket_connect_timeout=REDIS_PING_TIMEOUT,
+                ) as redis:
+                    return bool(await redis.ping())
         except Exception:  # any failure is "not reachable"; the reason belongs to the shared store's own log
             return False
-
-    async def aclose(self) -> None:
-        if self._redis is not None:
-            redis, self._redis = self._redis, None
-            await redis.aclose()
