@@ -407,3 +407,54 @@ async def test_listen_streams_only_for_accepted_keys_and_at_most_the_cap_per_key
             async with http.stream("POST", url(settings), json=body, headers=headers) as third:
                 text = await anext(third.aiter_text())
                 assert "Too many open subscription streams" in text, text
+
+
+def test_at_a_low_open_file_limit_a_flood_of_idle_connections_is_refused_quietly() -> None:
+    import os
+    import resource
+    import socket
+    import subprocess
+    import sys
+
+    from tests.http_harness import free_port
+
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OCTOLENS_")}
+    environment |= {"OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": str(port)}
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (160, 160))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "octolens_mcp", "--demo"],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=low_limit,
+    )
+    held: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None, "the server did not come up"
+                time.sleep(0.1)
+        for _ in range(400):  # far more than the 160 files the process may open; not waiting for each
+            flood = socket.socket()
+            flood.setblocking(False)
+            flood.connect_ex(("127.0.0.1", port))
+            held.append(flood)
+        time.sleep(0.5)
+        for _ in range(5):
+            assert httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        for connection in held:
+            connection.close()
+        process.terminate()
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert b"Traceback" not in err and err.count(b"\n") < 20, err.decode(errors="replace")[-2000:]

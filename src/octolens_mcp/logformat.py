@@ -19,12 +19,24 @@ _NOISE = ("Terminating session: None",)
 
 
 class Trim(logging.Filter):
-    """Drops the SDK's per-request noise and cuts any message to ``MESSAGE_LIMIT`` characters."""
+    """Drops the SDK's per-request noise, says the event loop is out of files once a minute without a
+    traceback (it would log one per refused connection), and cuts any message to ``MESSAGE_LIMIT`` characters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_resource_warning = float("-inf")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.levelno <= logging.INFO and message in _NOISE:
             return False
+        if record.name == "asyncio" and "out of system resource" in message:
+            now = time.monotonic()
+            if now < self._next_resource_warning:
+                return False
+            self._next_resource_warning = now + 60
+            record.exc_info, record.exc_text = None, None
+            record.msg, record.args = "accepting connections failed: out of open files (said once a minute)", None
         if len(message) > MESSAGE_LIMIT:
             record.msg = f"{message[:MESSAGE_LIMIT]}… [{len(message) - MESSAGE_LIMIT} characters cut]"
             record.args = None

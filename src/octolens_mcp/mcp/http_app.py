@@ -145,6 +145,7 @@ def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
 
     from octolens_mcp.mcp.http_connections import protocol
 
+    connections, backlog = protocol(settings.http_header_timeout, settings.http_max_connections)
     return uvicorn.Config(
         build_http_app(server, settings),
         host=settings.host,
@@ -157,7 +158,8 @@ def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
         forwarded_allow_ips=list(settings.trusted_proxies or ()),
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
-        http=protocol(settings.http_header_timeout, settings.http_max_connections),
+        http=connections,
+        backlog=backlog,
     )
 
 

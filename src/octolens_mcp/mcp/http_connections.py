@@ -29,6 +29,8 @@ from octolens_mcp.mcp.request_note import note_of
 logger = logging.getLogger(__name__)
 
 STREAM_PATH = "/mcp"
+MAX_BACKLOG = 2048
+"""uvicorn's default listen backlog, the largest used."""
 FILE_RESERVE = 64
 """Open files kept free of connections: Redis, the upstream pool, exports, the log."""
 
@@ -71,7 +73,10 @@ class GuardedH11Protocol(H11Protocol):
     def shutdown(self) -> None:
         """On SIGTERM: an open event stream (``GET /mcp``, ``subscriptions/listen``) carries no call, so it is
         closed at once; a request in flight is let finish (uvicorn's grace), and an idle connection is closed."""
-        note = note_of(self.scope) if not self._awaiting_headers() else None
+        if self._awaiting_headers():  # idle, or never made a request (no scope yet)
+            super().shutdown()
+            return
+        note = note_of(self.scope)
         get_stream = self.scope.get("method") == "GET" and str(self.scope.get("path", "")).rstrip("/") == STREAM_PATH
         if note is not None and (note.listening or get_stream):
             if self.conn.our_state is h11.SEND_BODY:
@@ -112,10 +117,20 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def protocol(header_timeout: float, max_connections: int) -> type[GuardedH11Protocol]:
-    """The protocol class uvicorn serves with, for these limits (kept below the open-file limit)."""
-    cap = min(max_connections, open_file_room())
-    return type("ServedH11Protocol", (GuardedH11Protocol,), {"header_timeout": header_timeout, "max_connections": cap})
+def protocol(header_timeout: float, max_connections: int) -> tuple[type[GuardedH11Protocol], int]:
+    """The protocol class uvicorn serves with, and its listen backlog, for these limits.
+
+    The event loop accepts up to ``backlog`` connections at a time before any of them is handed to the
+    protocol (which then closes the idle longest beyond the cap): the cap plus one such batch stays below
+    the open-file limit, so accepting never fails for want of a file and the loop never pauses accepting.
+    """
+    room = open_file_room()
+    batch = min(MAX_BACKLOG, max(16, room // 4))
+    cap = max(1, min(max_connections, room - batch))
+    served = type(
+        "ServedH11Protocol", (GuardedH11Protocol,), {"header_timeout": header_timeout, "max_connections": cap}
+    )
+    return served, batch
 
 
 def open_file_room() -> int:
