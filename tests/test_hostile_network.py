@@ -15,6 +15,7 @@ import httpx2
 import pytest
 from mcp import MCPError
 
+from octolens_mcp import redaction
 from octolens_mcp.mcp.backend import MAX_TRIAL_CLIENTS, Backend, key_id
 from octolens_mcp.mcp.exports import URI_PREFIX
 from octolens_mcp.mcp.http_guard import MAX_TRACKED, Buckets, KeyBook
@@ -68,6 +69,7 @@ async def test_rotating_tokens_from_one_address_get_429_before_any_work_and_real
     sandbox = FaultySandbox(keys={READ_KEY: "read"})
     settings = http_settings(http_unverified_per_address=6)
     async with running(settings, KeyedUpstream({READ_KEY: sandbox})), httpx2.AsyncClient(timeout=10) as http:
+        redaction._recent.clear()
         # The real key proves itself first (its own unverified requests: initialize, initialized, the call).
         async with mcp_session(settings, READ_KEY) as session:
             assert not (await session.call_tool("list_tags")).is_error
@@ -78,6 +80,8 @@ async def test_rotating_tokens_from_one_address_get_429_before_any_work_and_real
             if response.status_code == 429:
                 assert int(response.headers["retry-after"]) >= 1
         assert statuses.count(429) >= 25, statuses  # a burst of 6, then 5 a second
+        # A refused token is not even registered for redaction (that costs milliseconds a flood must not buy).
+        assert len(redaction._recent) <= 12, "only the tokens let through were registered"
         sent = len(sandbox.requests)
         # A key Octolens accepted spends none of that budget: it is served at once.
         async with mcp_session(settings, READ_KEY) as session:

@@ -29,7 +29,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import KEY_SCOPE
-from octolens_mcp.redaction import protect
 
 if TYPE_CHECKING:
     import uvicorn
@@ -96,7 +95,8 @@ class KeyGate:
         if not key:
             await _unauthorized(scope, receive, send)
             return
-        protect(key, pinned=False)
+        # Registered for redaction by the guard (http_guard), once the request is let through: a refused
+        # one sends nothing anywhere, and registering a new key costs milliseconds a flood must not buy.
         await self._app({**scope, KEY_SCOPE: key}, receive, send)
 
 

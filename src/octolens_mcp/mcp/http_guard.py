@@ -14,7 +14,9 @@ Each address and each token also has a plain request rate (token buckets; ``429`
 when spent). Event streams (``GET /mcp``) are opened only for verified tokens (others get ``405``, which
 every client takes as "this server offers no stream"), and at most ``streams_per_key`` at once per token.
 
-All tables are bounded: a flood of distinct tokens or addresses forgets the oldest, never grows memory.
+A token is registered for redaction (``redaction.protect``, a few milliseconds for a new one) only once its
+request is let through. All tables are bounded: a flood of distinct tokens or addresses forgets the oldest,
+never grows memory.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.mcp.backend import key_id
 from octolens_mcp.mcp.request_note import NOTE_SCOPE, RequestNote
 from octolens_mcp.mcp.server import KEY_SCOPE
+from octolens_mcp.redaction import protect
 
 MAX_TRACKED = 8192
 """Tokens, and addresses, each table remembers at most; the least recently seen beyond it is forgotten."""
@@ -156,6 +159,8 @@ class Guard:
             note.refused = refusal.reason
             await refusal.response(scope, receive, send)
             return
+        # From here on the key may reach Octolens, and be echoed back: it is kept out of everything served.
+        protect(key, pinned=False)
         stream = scope.get("method") == "GET"
         if stream:
             self._streams[ident] = self._streams.get(ident, 0) + 1
