@@ -41,7 +41,7 @@ def workspaces() -> KeyedUpstream:
     return KeyedUpstream(
         {
             READ_KEY: FaultySandbox(keys={READ_KEY: "read"}),
-            CANARY_KEY: FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11),
+            CANARY_KEY: FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11, organization_id="org_2betaDEMO000002"),
         }
     )
 

@@ -34,7 +34,7 @@ MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, 
 def two_workspaces() -> tuple[FaultySandbox, FaultySandbox]:
     """Workspace A (a read key) and workspace B (an admin key), told apart by their org and keyword names."""
     alpha = FaultySandbox(keys={READ_KEY: "read"})
-    beta = FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11)
+    beta = FaultySandbox(keys={CANARY_KEY: "admin"}, seed_value=11, organization_id="org_2betaDEMO000002")
     assert beta.org is not None
     beta.org["name"] = "Beta Workspace"
     for row in beta.keywords.values():

@@ -40,6 +40,14 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "oauth_secret": ("s" * 40, "s" * 40),
     "oauth_dir": ("/nonexistent/oauth", "/nonexistent/oauth"),
     "oauth_token_ttl": ("900", 900.0),
+    "log_format": ("JSON", "json"),
+    "http_rate_per_address": ("0", 0.0),
+    "http_rate_per_key": ("12.5", 12.5),
+    "http_unverified_per_address": ("7", 7),
+    "http_streams_per_key": ("2", 2),
+    "http_header_timeout": ("2.5", 2.5),
+    "http_max_connections": ("50", 50),
+    "trusted_proxies": ("10.0.0.1, 10.1.0.0/16", ("10.0.0.1", "10.1.0.0/16")),
 }
 """A value for each setting that is not its default, as written and as read."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
@@ -107,15 +106,10 @@ def settings_from(argv: list[str] | None, base: Settings | None = None) -> Setti
     return check(replace(base if base is not None else from_env(), **overrides))  # type: ignore[arg-type]
 
 
-def _configure_logging(level: str, stream: TextIO) -> None:
-    handler = logging.StreamHandler(stream)
-    handler.setLevel(level)  # records made for an MCP client's lower threshold still stop here
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # httpx2 logs each request line at INFO; keep it quiet unless debugging.
-    logging.getLogger("httpx2").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+def _configure_logging(settings: Settings, stream: TextIO) -> None:
+    from octolens_mcp import logformat
+
+    logformat.configure(settings.log_level, stream, settings.log_format, access=settings.transport == "http")
 
 
 def _demo_upstream() -> tuple[str, str, httpx2.AsyncBaseTransport]:
@@ -139,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.demo and not settings.api_key and settings.transport == "stdio":
         print(NO_KEY_MESSAGE, file=sys.stderr, end="")
         return 2
-    _configure_logging(settings.log_level, sys.stderr)
+    _configure_logging(settings, sys.stderr)
     import anyio
 
     from octolens_mcp.mcp.server import UnknownToolset, build_server, serve_stdio

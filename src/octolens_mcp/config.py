@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 DEFAULT_BASE_URL = "https://app.octolens.com/api/v2"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 TRANSPORTS = ("stdio", "http")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -82,6 +83,22 @@ class Settings:
     """Where OAuth clients, grants and tokens are kept without Redis; None is the user's data directory."""
     oauth_token_ttl: float = 3600.0
     """Seconds an OAuth access token lives; refresh tokens live 30 days and rotate on every use."""
+    log_format: str = "text"
+    """How log lines are written: ``text``, or ``json`` (one object per line)."""
+    http_rate_per_address: float = 400.0
+    """Requests per second one client address may send (bursts of twice that); 0: no limit."""
+    http_rate_per_key: float = 200.0
+    """Requests per second one Bearer token may send (bursts of twice that); 0: no limit."""
+    http_unverified_per_address: int = 300
+    """Requests one address may send at once with tokens Octolens has not yet accepted, regained at 5 per second."""
+    http_streams_per_key: int = 4
+    """Event streams (``GET /mcp``) one key may hold open at once."""
+    http_header_timeout: float = 10.0
+    """Seconds a connection has to complete a request's headers; a slower (or silent) one is closed."""
+    http_max_connections: int = 1000
+    """Connections held at once (below the open-file limit); one more closes the idle longest, or itself."""
+    trusted_proxies: tuple[str, ...] | None = None
+    """Addresses (or networks) of the proxies whose ``X-Forwarded-For``/``-Proto`` are believed; None: nobody's."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -195,6 +212,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Log level, on stderr",
         "Stdout carries nothing but MCP messages.",
         choices=LOG_LEVELS,
+    ),
+    Setting(
+        "log_format",
+        "OCTOLENS_LOG_FORMAT",
+        "--log-format",
+        "choice",
+        "How log lines are written: `text`, or `json` (one object per line)",
+        "Over HTTP each request also gets one access line (method, path, status, duration, tool, key fingerprint).",
+        choices=LOG_FORMATS,
     ),
     Setting(
         "timeout",
@@ -395,6 +421,73 @@ SETTINGS: tuple[Setting, ...] = (
         "Refresh tokens live 30 days and are replaced at every use; a refresh token used twice ends the sign-in.",
         http=True,
     ),
+    Setting(
+        "http_rate_per_address",
+        "OCTOLENS_HTTP_RATE_PER_ADDRESS",
+        "--http-rate-per-address",
+        "float",
+        "Requests per second one client address may send, in bursts of twice that; 0: no limit",
+        "More get `429` with `Retry-After` before any work. The address is the connection's peer, or the "
+        "client behind `OCTOLENS_TRUSTED_PROXIES`.",
+        zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "http_rate_per_key",
+        "OCTOLENS_HTTP_RATE_PER_KEY",
+        "--http-rate-per-key",
+        "float",
+        "Requests per second one Bearer token may send, in bursts of twice that; 0: no limit",
+        "More get `429` with `Retry-After` before any work.",
+        zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "http_unverified_per_address",
+        "OCTOLENS_HTTP_UNVERIFIED_PER_ADDRESS",
+        "--http-unverified-per-address",
+        "int",
+        "Requests one address may send at once with tokens Octolens has not yet accepted, regained at 5 per second",
+        "More get `429`; a token Octolens refused (401) gets `401` at once for a minute, without any request to it.",
+        http=True,
+    ),
+    Setting(
+        "http_streams_per_key",
+        "OCTOLENS_HTTP_STREAMS_PER_KEY",
+        "--http-streams-per-key",
+        "int",
+        "Event streams (`GET /mcp`) one key may hold open at once",
+        "Only a key Octolens has accepted gets one; others get `405` (no stream offered).",
+        http=True,
+    ),
+    Setting(
+        "http_header_timeout",
+        "OCTOLENS_HTTP_HEADER_TIMEOUT",
+        "--http-header-timeout",
+        "float",
+        "Seconds a connection has to complete a request's headers; a slower or silent one is closed",
+        "Idle keep-alive connections are closed after 5 s.",
+        http=True,
+    ),
+    Setting(
+        "http_max_connections",
+        "OCTOLENS_HTTP_MAX_CONNECTIONS",
+        "--http-max-connections",
+        "int",
+        "Connections held at once; one more closes the connection idle longest, or itself when none is idle",
+        "Kept below the open-file limit, which the server raises to its hard limit at start.",
+        http=True,
+    ),
+    Setting(
+        "trusted_proxies",
+        "OCTOLENS_TRUSTED_PROXIES",
+        "--trusted-proxies",
+        "list",
+        "Comma-separated addresses or networks of the proxies whose `X-Forwarded-For` and `-Proto` are believed",
+        "Then the per-address limits see the client behind them, and the scheme is theirs (`https`).",
+        shown="none",
+        http=True,
+    ),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 _NUMBER_KINDS = ("float", "int")
@@ -409,6 +502,8 @@ def check(settings: Settings) -> Settings:
         ):
             bound = ">= 0" if setting.zero_ok else "> 0"
             raise ConfigError(f"{setting.named} must be a finite number {bound}, not {value!r}")
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigError(f"{_named('log_format')} must be text or json, not {settings.log_format!r}")
     if settings.log_level not in LOG_LEVELS:
         raise ConfigError(f"{_named('log_level')} must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}")
     if not settings.base_url.startswith(("https://", "http://")):

@@ -64,10 +64,11 @@ def _route(method: str, template: str, scope: Scope, handler: Handler) -> Route:
 class Sandbox:
     """One demo workspace and the ASGI app serving it.
 
-    ``profile`` picks the seeded workspace (``seed.PROFILES``): ``demo`` (the default) or ``realistic`` (a
-    working team's month, for benchmarks); ``mention_count`` overrides the profile's. ``clock`` is the time
-    the rate-limit window and written timestamps read; with ``now`` and ``seed_value`` fixed, a run is
-    reproducible.
+    ``organization_id`` names the workspace (``GET /org`` and ``GET /auth`` answer it); sandboxes standing
+    for different workspaces in one test need different ones. ``profile`` picks the seeded workspace
+    (``seed.PROFILES``): ``demo`` (the default) or ``realistic`` (a working team's month, for benchmarks);
+    ``mention_count`` overrides the profile's. ``clock`` is the time the rate-limit window and written
+    timestamps read; with ``now`` and ``seed_value`` fixed, a run is reproducible.
     """
 
     def __init__(
@@ -81,6 +82,7 @@ class Sandbox:
         rate_limit: int = 500,
         now: datetime | None = None,
         clock: Callable[[], float] = time.time,
+        organization_id: str | None = None,
     ) -> None:
         self.keys: dict[str, Scope] = dict(
             keys or {"ak_demo_read": "read", "ak_demo_write": "write", "ak_demo_admin": "admin"}
@@ -92,6 +94,8 @@ class Sandbox:
         self.plan: str | None = plan
         self.plan_active = True
         self.org: dict[str, Any] | None = seed.organization(self.now, plan)
+        if organization_id is not None and self.org is not None:
+            self.org["organizationId"] = organization_id  # another workspace: its own rate budget upstream of us
         shape = seed.PROFILES[profile]
         keyword_rows = seed.keywords(self.now, shape)
         self.keywords: dict[int, dict[str, Any]] = {row["id"]: row for row in keyword_rows}

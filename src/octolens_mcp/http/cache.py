@@ -23,8 +23,10 @@ from typing import Any, Generic, TypeVar
 import anyio
 
 from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
 from octolens_mcp.http.shared.local import Flight
+from octolens_mcp.http.shared.protocol import LEASE_SECONDS
 from octolens_mcp.http.wire import ApiResponse, WireRequest
 
 K = TypeVar("K")
@@ -91,6 +93,7 @@ class ReadCache:
             # process's own entries serve only while it cannot be reached.
             entry = local.fresh(key) if self._shared is None else None
             if entry is not None:
+                METRICS.add("octolens_cache_hits_total")
                 return _copy(entry)
             flight = local.flights.get(key)
             if flight is None:
@@ -104,6 +107,7 @@ class ReadCache:
             if flight.error is not None:
                 raise flight.error
             if flight.response is not None:
+                METRICS.add("octolens_cache_hits_total")
                 return _copy(flight.response)
             # The leading read was cancelled: this caller reads for itself.
         flight = local.flights[key] = Flight(anyio.Event())
@@ -131,6 +135,7 @@ class ReadCache:
             except SharedUnavailable:
                 entry = self._local.fresh(key)
                 if entry is not None:
+                    METRICS.add("octolens_cache_hits_total")
                     return _copy(entry)
         response = await fetch()
         self._keep(key, response, generation)
@@ -165,9 +170,10 @@ class ReadCache:
                 raise _timeout()
             claim = await shared.claim(key, token, deadline=deadline)
         if claim.entry is not None:
+            METRICS.add("octolens_cache_hits_total")
             return claim.entry
         try:
-            response = await fetch()
+            response = await _leased(shared, key, token, deadline, fetch)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await _quietly(shared.release(key, token, deadline=deadline))
@@ -187,6 +193,35 @@ class ReadCache:
             # The caller gets the response itself; the cache keeps its own copy, so nothing the
             # caller does to the body can change what later reads are served.
             self._local.entries[key] = (time.monotonic() + self.ttl, _copy(response))
+
+
+async def _leased(
+    shared: Keyspace, key: Key, token: str, deadline: float, fetch: Callable[[], Awaitable[ApiResponse]]
+) -> ApiResponse:
+    """``fetch()`` while renewing the key's lock, so that it lasts as long as the read and not a lease longer."""
+    outcome: list[ApiResponse | Exception] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_renew, shared, key, token, deadline)
+        try:
+            outcome.append(await fetch())
+        except Exception as exc:  # raised below, outside the group, as it is (not in an exception group)
+            outcome.append(exc)
+        group.cancel_scope.cancel()
+    (done,) = outcome
+    if isinstance(done, Exception):
+        raise done
+    return done
+
+
+async def _renew(shared: Keyspace, key: Key, token: str, deadline: float) -> None:
+    """Every third of a lease, extend the lock; stop once it is lost or the store cannot answer (it then expires)."""
+    while True:
+        await anyio.sleep(LEASE_SECONDS / 3)
+        try:
+            if not await shared.renew(key, token, deadline=max(deadline, time.monotonic() + LEASE_SECONDS / 3)):
+                return
+        except SharedUnavailable:
+            return
 
 
 async def _quietly(operation: Awaitable[None]) -> None:

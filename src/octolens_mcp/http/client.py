@@ -39,7 +39,9 @@ from octolens_mcp.http import wire
 from octolens_mcp.http.body import ACCEPT_ENCODING, TooLarge, Unreadable, parse_json, read_body
 from octolens_mcp.http.cache import Facts, ReadCache
 from octolens_mcp.http.errors import OctolensError, refused
-from octolens_mcp.http.shared import LocalStore, SharedStore, SharedUnavailable
+from octolens_mcp.http.metrics import METRICS, UPSTREAM
+from octolens_mcp.http.shared import LocalStore, SharedStore, SharedUnavailable, organization_identity
+from octolens_mcp.http.shared.protocol import key_hash
 from octolens_mcp.http.wire import ApiResponse, RateLimit, WireRequest
 from octolens_mcp.redaction import redact_value
 
@@ -129,24 +131,50 @@ class OctolensClient:
         self._http = http
         self._owns_http = http is None
         self.retry = retry or RetryPolicy()
-        binding = (store if store is not None else LocalStore()).bind(api_key)
+        self._store = store if store is not None else LocalStore()
+        binding = self._store.bind(api_key)
         self._local = binding.local
         self._shared = binding.shared
+        # The rate budget is the organization's: the key's own until ``join_organization`` learns which.
+        self._budget_local = binding.local
+        self._budget_shared = binding.shared
+        self.organization: str | None = None
+        self._budget_label = "key-" + key_hash(api_key)[:12]
         self.cache = ReadCache(cache_ttl, binding.local, binding.shared)
         self.facts = Facts()
         """What answers stated that cannot change (``ItemKind.immutable``), so writes need not read it again."""
         self.max_response_bytes = max_response_bytes
         self.answered = False
-        """Whether any call of this client was answered 2xx (from the cache too): the key works."""
+        """Whether the latest answer for this key was 2xx (from the cache too): the key works."""
+        self.rejected = False
+        """Whether the latest answer for this key was 401: Octolens refuses it."""
+
+    def join_organization(self, organization: str) -> None:
+        """Share the rate budget, and any 429's hold, with every key of ``organization`` (``GET /auth``'s id).
+
+        The budget this key knew so far is carried over when it holds back longer than the organization's.
+        """
+        if self.organization == organization:
+            return
+        known = self._budget_local.rate_limit
+        binding = self._store.bind(organization_identity(organization))
+        self._budget_local, self._budget_shared = binding.local, binding.shared
+        self.organization = organization
+        self._budget_label = "org-" + key_hash(organization_identity(organization))[:12]
+        if _blocks(known):
+            self.rate_limit = _longer_hold(self.rate_limit, known)
 
     @property
     def rate_limit(self) -> RateLimit | None:
-        """The latest budget any answer in this process stated; used to fail fast once it is known to be spent."""
-        return self._local.rate_limit
+        """The latest budget any answer in this process stated for the key's organization (the key's own until
+        it is known); used to fail fast once it is known to be spent."""
+        return self._budget_local.rate_limit
 
     @rate_limit.setter
     def rate_limit(self, budget: RateLimit | None) -> None:
-        self._local.rate_limit = budget
+        self._budget_local.rate_limit = budget
+        if budget is not None and budget.remaining is not None:
+            METRICS.set("octolens_budget_remaining", budget.remaining, organisation=self._budget_label)
 
     async def aclose(self) -> None:
         """Close the connections this client opened itself; a shared pool is its owner's to close."""
@@ -192,7 +220,7 @@ class OctolensClient:
             response = await self.cache.read(cache, request, fetch, deadline)
         else:
             response = await self._with_retries(request, write, deadline, on_wait)
-        self.answered = True
+        self.answered, self.rejected = True, False
         return response
 
     async def _with_retries(
@@ -234,18 +262,18 @@ class OctolensClient:
     async def _fail_fast_if_budget_spent(self, deadline: float) -> None:
         """Refuse to send while the budget this process, or any replica, last saw is spent."""
         _refuse_if_spent(self.rate_limit)
-        if self._shared is not None:
+        if self._budget_shared is not None:
             try:
-                shared = await self._shared.budget(deadline=deadline)
+                shared = await self._budget_shared.budget(deadline=deadline)
             except SharedUnavailable:
                 return
             _refuse_if_spent(shared)
 
     async def _share_budget(self, budget: RateLimit | None, deadline: float) -> None:
         """Tell every replica the budget an answer stated (this process already knows it)."""
-        if self._shared is not None and budget is not None:
+        if self._budget_shared is not None and budget is not None:
             with contextlib.suppress(SharedUnavailable):
-                await self._shared.record_budget(budget, deadline=deadline)
+                await self._budget_shared.record_budget(budget, deadline=deadline)
 
     def _build(self, request: WireRequest, timeout: float, trace: _SendTrace) -> httpx2.Request:
         import httpx2
@@ -275,6 +303,7 @@ class OctolensClient:
         client = self._client()
         trace = _SendTrace()
         http_request = self._build(request, timeout, trace)
+        METRICS.add("octolens_upstream_requests_total")
         try:
             with anyio.fail_after(timeout):
                 response = await client.send(http_request, stream=True)
@@ -285,9 +314,12 @@ class OctolensClient:
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
             # The connection never opened (or no pooled one freed up), so nothing reached the API: safe to
             # resend even a write.
+            if not isinstance(exc, httpx2.PoolTimeout):
+                UPSTREAM.unreachable()
             raise _Failure(_unreachable(busy=isinstance(exc, httpx2.PoolTimeout)), retry=True) from None
         except (TimeoutError, httpx2.TransportError) as exc:  # httpx's timeouts are transport errors too
             if trace.never_sent:  # the deadline (or a broken socket) came while the connection was opening
+                UPSTREAM.unreachable()
                 raise _Failure(_unreachable(busy=False), retry=True) from None
             timed_out = isinstance(exc, TimeoutError | httpx2.TimeoutException)
             lost = _timeout_error(write) if timed_out else _connection_lost(write)
@@ -298,10 +330,14 @@ class OctolensClient:
         budget = wire.rate_limit(lowered)
         status = response.status_code
         encoding = lowered.get("content-encoding", "")
+        UPSTREAM.answered()
+        if status == 401:
+            self.answered, self.rejected = False, True
         if not 200 <= status < 300:
             failure = await _status_failure(response, lowered, encoding, budget, write=write)
             failure.budget = budget
             if status == 429:
+                METRICS.add("octolens_upstream_429_total")
                 # Every later call for this key (on every replica) fails fast until the wait it asked for is over.
                 failure.budget = _held(budget, wire.retry_after(lowered.get("retry-after")))
                 self.rate_limit = _longer_hold(self.rate_limit, failure.budget)

@@ -32,6 +32,10 @@ Upstream = tuple[str, str, "httpx2.AsyncBaseTransport"]
 
 MAX_CLIENTS = 256
 """Keys whose clients (and what they learned) are kept; the least recently used one beyond this is dropped."""
+MAX_TRIAL_CLIENTS = 32
+"""Clients of keys no answer has proved yet, kept apart: a flood of junk tokens drops only each other."""
+MAX_ORGANIZATIONS = 4096
+"""Keys whose organization is remembered (what ``GET /auth`` said), most recent first."""
 
 
 def key_id(key: str) -> str:
@@ -53,6 +57,11 @@ class Backend:
         self._upstream_factory = upstream
         self._upstream: Upstream | None = None
         self._clients: OrderedDict[str, OctolensClient] = OrderedDict()
+        """Clients of keys Octolens has answered 2xx."""
+        self._trial: OrderedDict[str, OctolensClient] = OrderedDict()
+        """Clients of keys not answered yet; ``settle`` moves one to ``_clients`` once it is."""
+        self._organizations: OrderedDict[str, str] = OrderedDict()
+        """Each key's organization id, by key identity, once ``GET /auth`` told it."""
         self._http: httpx2.AsyncClient | None = None
         """The connection pool every key's client sends on."""
         self._store: SharedStore | None = None
@@ -65,12 +74,39 @@ class Backend:
         if client is not None:
             self._clients.move_to_end(ident)
             return client
-        client = self._clients[ident] = self._make(key)
-        if len(self._clients) > MAX_CLIENTS:
-            # Calls still using the oldest client keep it (and the shared pool it sends on) until they
-            # end; it holds no connections of its own, so nothing is left to close once they have.
-            self._clients.popitem(last=False)
+        client = self._trial.get(ident)
+        if client is not None:
+            return client
+        client = self._trial[ident] = self._make(key)
+        organization = self._organizations.get(ident)
+        if organization is not None:
+            client.join_organization(organization)
+        # Calls still using a dropped client keep it (and the shared pool it sends on) until they end; it
+        # holds no connections of its own, so nothing is left to close once they have.
+        while len(self._trial) > MAX_TRIAL_CLIENTS:
+            self._trial.popitem(last=False)
         return client
+
+    def settle(self, key: str | None, client: OctolensClient) -> None:
+        """After a call: a key Octolens answered keeps its client among the proven ones."""
+        ident = key_id(key if key is not None else self.settings.api_key or "")
+        if client.answered and self._trial.get(ident) is client:
+            del self._trial[ident]
+            self._clients[ident] = client
+            while len(self._clients) > MAX_CLIENTS:
+                self._clients.popitem(last=False)
+
+    def join_organization(self, key: str | None, organization: str) -> None:
+        """``key`` belongs to ``organization``: its client, and every later one, shares that organization's budget."""
+        ident = key_id(key if key is not None else self.settings.api_key or "")
+        self._organizations[ident] = organization
+        self._organizations.move_to_end(ident)
+        while len(self._organizations) > MAX_ORGANIZATIONS:
+            self._organizations.popitem(last=False)
+        for clients in (self._clients, self._trial):
+            client = clients.get(ident)
+            if client is not None:
+                client.join_organization(organization)
 
     def _make(self, key: str) -> OctolensClient:
         from octolens_mcp.http.client import OctolensClient, RetryPolicy, connection_pool
@@ -102,6 +138,7 @@ class Backend:
     async def aclose(self) -> None:
         # The clients own nothing: the pool they share is closed here, once.
         self._clients.clear()
+        self._trial.clear()
         http, self._http = self._http, None
         try:
             if http is not None:

@@ -26,10 +26,14 @@ _RANK: dict[str, int] = {
 _collected: ContextVar[list[logging.LogRecord] | None] = ContextVar("octolens_call_records", default=None)
 
 
+OPERATOR_ONLY = ("octolens_mcp.http.shared", "octolens_mcp.access")
+"""Loggers whose records are the operator's (the shared store's outages name its address): never sent to a client."""
+
+
 class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         records = _collected.get()
-        if records is not None:
+        if records is not None and not record.name.startswith(OPERATOR_ONLY):
             records.append(record)
 
 

@@ -66,8 +66,16 @@ class StoredExport:
     modified: float
 
     def text(self) -> str:
-        with self.path.open(encoding="utf-8", newline="") as file:  # as written: CSV keeps its CRLF rows
-            return file.read()
+        """The file's text, redacted; opened without following a link, as a regular file of its folder only.
+
+        A link planted in a key's folder (to ``/etc/passwd``, another key's export, ``/proc/self/environ``),
+        or the folder itself replaced by a link, raises ``OSError``: only what this module wrote is served.
+        """
+        from octolens_mcp.redaction import redact
+
+        fd = _open_regular(self.path)
+        with open(fd, encoding="utf-8", newline="") as file:  # as written: CSV keeps its CRLF rows
+            return redact(file.read())
 
 
 async def to_file(structured: dict[str, Any], directory: str | None, owner: str | None = None) -> dict[str, Any]:
@@ -113,15 +121,41 @@ def _listing(directory: str | None, owner: str) -> list[StoredExport]:
 
 
 def _stored(path: Path) -> StoredExport | None:
-    """The export at ``path``, unless it is gone or past retention (served to nobody, swept later)."""
+    """The export at ``path``, unless it is gone, past retention (served to nobody, swept later) or not a
+    regular file in a real directory (a link, followed by nothing here)."""
     try:
-        stat = path.stat()
+        status = path.lstat()
+        folder = path.parent.lstat()
     except OSError:
         return None
-    if stat.st_mtime < time.time() - RETENTION_SECONDS:
+    if not stat.S_ISREG(status.st_mode) or not stat.S_ISDIR(folder.st_mode):
+        return None
+    if status.st_mtime < time.time() - RETENTION_SECONDS:
         return None
     fmt = path.suffix.removeprefix(".")
-    return StoredExport(URI_PREFIX + path.name, path.name, MIME_TYPES[fmt], stat.st_size, path, stat.st_mtime)
+    return StoredExport(URI_PREFIX + path.name, path.name, MIME_TYPES[fmt], status.st_size, path, status.st_mtime)
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor of ``path`` read-only: neither its folder nor the file may be a link, and it must be regular."""
+    if not _NO_FOLLOW or os.open not in os.supports_dir_fd:  # no O_NOFOLLOW (Windows): check, then open
+        if path.is_symlink() or path.parent.is_symlink():
+            raise OSError(errno.ELOOP, "an export is never a link", str(path))
+        fd = os.open(path, os.O_RDONLY)
+    else:
+        folder = os.open(path.parent, os.O_RDONLY | _DIRECTORY | _NO_FOLLOW)
+        try:
+            fd = os.open(path.name, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=folder)
+        finally:
+            os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device planted under an export's name
+        os.close(fd)
+        raise OSError(errno.EINVAL, "an export is a regular file", str(path))
+    return fd
 
 
 def _candidates(directory: str | None, owner: str) -> list[Path]:

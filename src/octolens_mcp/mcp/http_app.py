@@ -29,7 +29,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import KEY_SCOPE
-from octolens_mcp.redaction import protect
 
 if TYPE_CHECKING:
     import uvicorn
@@ -99,7 +98,8 @@ class KeyGate:
         if not key:
             await _unauthorized(scope, receive, send)
             return
-        protect(key, pinned=False)
+        # Registered for redaction by the guard (http_guard), once the request is let through: a refused
+        # one sends nothing anywhere, and registering a new key costs milliseconds a flood must not buy.
         await self._app({**scope, KEY_SCOPE: key}, receive, send)
 
 
@@ -115,15 +115,19 @@ async def _unauthorized(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-async def _healthz(_request: Any) -> JSONResponse:
-    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
-
-
 def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
-    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app), ``/healthz``, and OAuth when on."""
+    """The ASGI app: ``/mcp`` (keyed, stateless MCP, the SDK's own app), ``/healthz``, ``/readyz``, ``/metrics``,
+    and OAuth when on.
+
+    ``observability.AccessLog`` logs each request; the OAuth gate (when on) turns its tokens into their keys;
+    ``http_guard.Guard`` refuses floods and bad tokens before any work.
+    """
     # sse-starlette ends every open event stream as soon as uvicorn starts shutting down, which would cut
     # the calls in flight; their streams end with their answers, and uvicorn's grace period bounds them.
     AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+    from octolens_mcp.mcp import observability
+    from octolens_mcp.mcp.http_guard import Guard
+
     oauth = None
     if settings.oauth_secret is not None:  # OAuth sign-in: its routes, and its gate before the key's
         from octolens_mcp.mcp.server import whoami
@@ -137,16 +141,26 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
         transport_security=transport_security(settings),
         host=settings.host,
         custom_starlette_routes=[
-            Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"]),
+            Route("/healthz", endpoint=observability.healthz, methods=["GET", "HEAD"]),
+            Route("/readyz", endpoint=observability.Readiness(settings.redis_url).endpoint, methods=["GET", "HEAD"]),
+            Route("/metrics", endpoint=observability.metrics, methods=["GET"]),
             *(oauth.routes() if oauth else []),
         ],
     )
-    return oauth.gate(KeyGate(app, settings)) if oauth else KeyGate(app, settings)
+    from octolens_mcp.mcp.http_front import front
+
+    keyed: ASGIApp = KeyGate(Guard(app, settings), settings)
+    if oauth is not None:
+        keyed = oauth.gate(keyed)
+    return observability.AccessLog(front(keyed, settings, LOOPBACK_ORIGINS))
 
 
 def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
     import uvicorn
 
+    from octolens_mcp.mcp.http_connections import protocol
+
+    connections, backlog = protocol(settings.http_header_timeout, settings.http_max_connections)
     return uvicorn.Config(
         build_http_app(server, settings),
         host=settings.host,
@@ -154,9 +168,13 @@ def uvicorn_config(server: Server[Any], settings: Settings) -> uvicorn.Config:
         log_config=None,  # records go through the root logger, to stderr
         access_log=False,
         server_header=False,
-        proxy_headers=False,
+        # Forwarded headers are believed from the operator's proxies only (none unless named).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies or ()),
         lifespan="on",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
+        http=connections,
+        backlog=backlog,
     )
 
 

@@ -25,6 +25,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, Too
 from mcp_types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
+    INVALID_REQUEST,
     CallToolRequestParams,
     CallToolResult,
     EmptyResult,
@@ -38,12 +39,15 @@ from mcp_types import (
     ReadResourceResult,
     Resource,
     SetLevelRequestParams,
+    SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
     TextResourceContents,
 )
 
 from octolens_mcp import __version__
 from octolens_mcp.catalog.toolsets import DEFAULT_TOOLSETS, TOOLSETS
 from octolens_mcp.config import Settings
+from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.backend import Backend, Upstream, key_id
 from octolens_mcp.mcp.client_log import ClientLog
@@ -51,6 +55,7 @@ from octolens_mcp.mcp.client_log import install as install_client_log
 from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
 from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
+from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.mcp.scopes import ScopeBook
 
 if TYPE_CHECKING:
@@ -71,6 +76,16 @@ INSTRUCTIONS = (
 )
 SHUTDOWN_GRACE = 5.0
 """Seconds a signal waits for in-flight calls to unwind and the HTTP client to close."""
+
+
+def organization_of(body: Any) -> str | None:
+    """The organization id a ``GET /auth`` answer names (``organizationId``, at the top or under ``workspace``)."""
+    for holder in (body, body.get("workspace") if isinstance(body, dict) else None):
+        if isinstance(holder, dict):
+            found = holder.get("organizationId")
+            if isinstance(found, str) and 0 < len(found) <= 200:
+                return found
+    return None
 
 
 class UnknownToolset(ValueError):
@@ -144,6 +159,10 @@ class OctolensServer:
         from octolens_mcp.redaction import protect
 
         protect(settings.api_key)
+        if settings.redis_url:
+            from urllib.parse import urlsplit
+
+            protect(urlsplit(settings.redis_url).password)  # never in a log line or anything served
         self.settings = settings
         every_tool = manifest.load()
         # Dynamic toolsets are for stdio, one session per server: what it enabled lives here.
@@ -157,6 +176,9 @@ class OctolensServer:
         self.backend = Backend(settings, transport, upstream)
         self.scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
         self.events = InMemorySubscriptionBus()
+        self.listen = ListenHandler(self.events)
+        self._listening: dict[str, int] = {}
+        """Open ``subscriptions/listen`` streams per key identity, over HTTP."""
         install_client_log()
         self.client_log = ClientLog()
 
@@ -172,7 +194,7 @@ class OctolensServer:
                 lifespan=self.lifespan,
                 on_list_tools=self.list_tools,
                 on_call_tool=self.call_tool,
-                on_subscriptions_listen=ListenHandler(self.events),
+                on_subscriptions_listen=self.subscriptions_listen,
                 on_list_resources=self.list_resources,
                 on_read_resource=self.read_resource,
                 on_list_prompts=self.list_prompts,
@@ -221,9 +243,16 @@ class OctolensServer:
     ) -> None:
         from octolens_mcp.catalog.org import AUTH
 
+        key = _key_of(ctx)
+
         async def lookup() -> Any:
             request = AUTH.request_with({})
-            return (await client.send(request, write=False, deadline=time.monotonic() + 10)).body
+            body = (await client.send(request, write=False, deadline=time.monotonic() + 10)).body
+            organization = organization_of(body)
+            if organization is not None:
+                # The rate budget is the organization's: from now on this key shares it with the others.
+                self.backend.join_organization(key, organization)
+            return body
 
         if await self.scopes.learn(ident, lookup) and own_session:
             # stdio: tell the client its list changed (over stateless HTTP the next list is narrowed).
@@ -232,6 +261,32 @@ class OctolensServer:
                 await self.events.publish(ToolsListChanged())
             except Exception as exc:  # the session may be gone; the next list is narrowed anyway
                 logger.debug("could not announce the narrowed tool list: %s", type(exc).__name__)
+
+    # --- subscription streams --------------------------------------------------------------------------
+
+    async def subscriptions_listen(
+        self, ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
+    ) -> SubscriptionsListenResult:
+        """A listen stream; over HTTP only for a key Octolens has accepted, and at most the cap per key at once."""
+        key = _key_of(ctx)
+        if key is None:
+            return await self.listen(ctx, params)
+        note = note_of(getattr(ctx.request, "scope", None))
+        if note is None or not note.key_verified:
+            raise MCPError(INVALID_REQUEST, "No subscription stream for a key that has not yet made a successful call.")
+        ident = key_id(key)
+        if self._listening.get(ident, 0) >= self.settings.http_streams_per_key:
+            raise MCPError(INVALID_REQUEST, "Too many open subscription streams for this key; close one first.")
+        self._listening[ident] = self._listening.get(ident, 0) + 1
+        note.listening = True
+        METRICS.add("octolens_open_streams")
+        try:
+            return await self.listen(ctx, params)
+        finally:
+            METRICS.add("octolens_open_streams", -1)
+            left = self._listening.pop(ident) - 1
+            if left > 0:
+                self._listening[ident] = left
 
     # --- tools ---------------------------------------------------------------------------------------
 
@@ -269,8 +324,12 @@ class OctolensServer:
 
         collecting = self.client_log.start()
         client = self.backend.client(_key_of(ctx))
+        note = note_of(getattr(ctx.request, "scope", None))
+        if note is not None:
+            note.tool = params.name
+        outcome = "failed"
         try:
-            return await call_tool(
+            result = await call_tool(
                 client,
                 params.name,
                 params.arguments,
@@ -280,7 +339,14 @@ class OctolensServer:
                 visibility=exposure.visibility(scope),
                 owner=_export_owner(ctx),
             )
+            outcome = "error" if result.is_error else "ok"
+            return result
         finally:
+            if note is not None:
+                note.outcome = outcome
+                note.key_answered, note.key_rejected = client.answered, client.rejected
+            METRICS.add("octolens_calls_total", tool=params.name, outcome=outcome)
+            self.backend.settle(_key_of(ctx), client)
             self._learn_scope_once_answered(ctx, client)
             for level, name, message in self.client_log.finish(collecting):
                 with warnings.catch_warnings():

@@ -8,7 +8,16 @@ one cache, and falls back to its own while Redis cannot answer.
 from __future__ import annotations
 
 from octolens_mcp.http.shared.local import LocalState, LocalStore
-from octolens_mcp.http.shared.protocol import Binding, Claim, Key, Keyspace, SharedStore, SharedUnavailable, namespace
+from octolens_mcp.http.shared.protocol import (
+    Binding,
+    Claim,
+    Key,
+    Keyspace,
+    SharedStore,
+    SharedUnavailable,
+    namespace,
+    organization_identity,
+)
 
 
 def open_store(redis_url: str | None) -> SharedStore:
@@ -31,4 +40,5 @@ __all__ = [
     "SharedUnavailable",
     "namespace",
     "open_store",
+    "organization_identity",
 ]

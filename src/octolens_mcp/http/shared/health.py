@@ -12,6 +12,8 @@ import logging
 import time
 from collections.abc import Callable
 
+from octolens_mcp.http.metrics import METRICS
+
 logger = logging.getLogger("octolens_mcp.http.shared")
 
 DETAIL_LIMIT = 200
@@ -34,6 +36,7 @@ class Health:
         return self._clock() >= self._skip_until
 
     def failed(self, operation: str, exc: BaseException, *, outage: bool) -> None:
+        METRICS.add("octolens_redis_errors_total")
         now = self._clock()
         if outage:
             self._skip_until = now + self.cooldown

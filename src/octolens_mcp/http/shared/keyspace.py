@@ -6,7 +6,7 @@ goes wrong (an outage, a timeout, a value of the wrong shape) is reported to ``H
 as ``SharedUnavailable``, so the caller falls back to the in-process state and the call goes on.
 
     <ns>:entry:<path>:<query hash>   a cached answer (JSON), expiring after the cache TTL
-    <ns>:lock:<path>:<query hash>    the fetch lock of that read, expiring at its leader's deadline (10 s at most)
+    <ns>:lock:<path>:<query hash>    the fetch lock of that read: a lease of LEASE_SECONDS its leader renews
     <ns>:index:<path>                the entries of a path, for invalidation
     <ns>:generation                  bumped by every write
     <ns>:budget                      "<resetAt> <remaining> <limit>", expiring at its reset
@@ -28,7 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from octolens_mcp.http.shared import codec, lua
 from octolens_mcp.http.shared.health import Health
-from octolens_mcp.http.shared.protocol import Claim, Key, SharedUnavailable
+from octolens_mcp.http.shared.protocol import LEASE_SECONDS, Claim, Key, SharedUnavailable
 from octolens_mcp.http.wire import ApiResponse, RateLimit
 
 if TYPE_CHECKING:
@@ -42,9 +42,6 @@ Arg = bytes | str | int
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
 """Largest answer shared; a larger one is cached in this process only."""
-MAX_LOCK_SECONDS = 10.0
-"""Longest a fetch lock is held, whatever its leader's deadline says: should its process die mid-read,
-the others wait at most this long before one of them reads for itself (a slower read may be sent twice)."""
 GENERATION_MS = 3_600_000
 """How long the write generation outlives the last write (far longer than any read overlapping it)."""
 OUTAGES = (RedisConnectionError, RedisTimeoutError, TimeoutError, OSError)
@@ -57,6 +54,7 @@ class Scripts:
         self.claim: AsyncScript = redis.register_script(lua.CLAIM)
         self.store: AsyncScript = redis.register_script(lua.STORE)
         self.release: AsyncScript = redis.register_script(lua.RELEASE)
+        self.renew: AsyncScript = redis.register_script(lua.RENEW)
         self.invalidate: AsyncScript = redis.register_script(lua.INVALIDATE)
         self.record_budget: AsyncScript = redis.register_script(lua.RECORD_BUDGET)
 
@@ -75,7 +73,7 @@ class RedisKeyspace:
 
     async def claim(self, key: Key, token: str, *, deadline: float) -> Claim:
         entry_key, lock_key = self._entry(key), self._lock(key)
-        hold = min(MAX_LOCK_SECONDS, deadline - time.monotonic())
+        hold = min(LEASE_SECONDS, deadline - time.monotonic())
         args: list[Arg] = [token, max(1, math.ceil(hold * 1000))]
         keys = [entry_key, lock_key, self._generation]
         result = await self._run("a cached read", lambda: self._scripts.claim(keys=keys, args=args), deadline)
@@ -109,6 +107,14 @@ class RedisKeyspace:
     async def release(self, key: Key, token: str, *, deadline: float) -> None:
         keys, args = [self._lock(key)], [token]
         await self._run("releasing a read's lock", lambda: self._scripts.release(keys=keys, args=args), deadline)
+
+    async def renew(self, key: Key, token: str, *, deadline: float) -> bool:
+        keys = [self._lock(key)]
+        args: list[Arg] = [token, math.ceil(LEASE_SECONDS * 1000)]
+        held: Any = await self._run(
+            "renewing a read's lock", lambda: self._scripts.renew(keys=keys, args=args), deadline
+        )
+        return bool(held == 1)
 
     async def invalidate(self, groups: Iterable[str], *, deadline: float) -> None:
         keys = [self._generation, *(self._index(group) for group in sorted(set(groups)))]

@@ -62,6 +62,16 @@ return 0
 """
 )
 
+RENEW = (
+    _ONLY
+    + """
+-- KEYS: lock. ARGV: token, lock milliseconds. Extends the lock only if this caller still holds it.
+only(KEYS[1], 'string')
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+)
+
 INVALIDATE = (
     _ONLY
     + """

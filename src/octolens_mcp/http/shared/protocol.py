@@ -21,6 +21,10 @@ Key = tuple[str, tuple[tuple[str, str], ...]]
 """A cached read: its path and its sorted query."""
 
 NAMESPACE_PREFIX = "octolens-mcp:v1"
+LEASE_SECONDS = 1.0
+"""How long a fetch lock lasts unless its leader renews it (every third of it while its read goes on). Should
+the leader's process die, or lose Redis, or Redis restart, the lock is gone within this time and a waiting
+reader leads instead: a lock never outlives its owner by more than a lease."""
 
 
 class SharedUnavailable(Exception):
@@ -30,6 +34,14 @@ class SharedUnavailable(Exception):
 def key_hash(api_key: str) -> str:
     """What stands for an API key wherever state is kept: its SHA-256, never the key."""
     return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def organization_identity(organization: str) -> str:
+    """What an organization's budget is bound under in a store, in place of a key (``bind``).
+
+    No API key looks like it, so an organization's state never meets a key's.
+    """
+    return f"organization:{organization}"
 
 
 def namespace(api_key: str) -> str:
@@ -61,6 +73,10 @@ class Keyspace(Protocol):
         ...
 
     async def release(self, key: Key, token: str, *, deadline: float) -> None: ...
+
+    async def renew(self, key: Key, token: str, *, deadline: float) -> bool:
+        """Extend the fetch lock by one lease while this caller holds it; False when it no longer does."""
+        ...
 
     async def invalidate(self, groups: Iterable[str], *, deadline: float) -> None:
         """Drop the entries of ``groups`` and bump the generation, so overlapping reads are not stored."""
