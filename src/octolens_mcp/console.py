@@ -74,7 +74,7 @@ def run(argv: list[str], parser: argparse.ArgumentParser, body: Callable[[argpar
     args = parser.parse_args(argv)
     try:
         settings = settings_of(args)
-        _configure_logging(settings.log_level, sys.stderr)
+        _configure_logging(settings, sys.stderr)
         return body(args, settings)
     except BrokenPipeError:  # `| head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the interpreter flushes it at exit, not us)
