@@ -18,6 +18,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from octolens_mcp.config import Settings
+from octolens_mcp.logformat import ACCESS_LOGGER
 from octolens_mcp.mcp import manifest
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS
 from octolens_mcp.mcp.server import build_server
@@ -82,6 +83,21 @@ def home_left_as_found() -> Iterator[Path]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found() -> Iterator[None]:
+    """A test that runs the command line (which sets up logging for its process) leaves logging as it was:
+    the next test's handlers must not write to a stream pytest has closed since, nor miss pytest's own."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in ("httpx2", ACCESS_LOGGER))]
+    saved = [(logger, list(logger.handlers), logger.level, logger.propagate) for logger in loggers]
+    raise_exceptions = logging.raiseExceptions
+    yield
+    logging.raiseExceptions = raise_exceptions
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 @pytest.fixture(autouse=True)

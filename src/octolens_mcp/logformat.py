@@ -88,6 +88,9 @@ def configure(level: str, stream: TextIO, log_format: str = "text", *, access: b
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # A line that cannot be written (stderr closed by the host) is dropped: logging's own report of the
+    # failure would print the record, exception text and all, past every filter.
+    logging.raiseExceptions = False
     # httpx2 logs each request line at INFO; keep it quiet unless debugging.
     logging.getLogger("httpx2").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     access_logger = logging.getLogger(ACCESS_LOGGER)
