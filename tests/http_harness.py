@@ -6,11 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import IO, Any
 
 import anyio
 import httpx2
@@ -125,6 +126,15 @@ def http_process(
         stderr=subprocess.PIPE,
     )
     served = Served(port, process)
+    # Read both pipes as the server writes them: a pipe left unread fills (64 KiB of log lines, a few hundred
+    # requests' access lines) and then blocks the server's event loop on its next write.
+    drained = {name: bytearray() for name in ("out", "err")}
+    readers = [
+        threading.Thread(target=_drain, args=(pipe, drained[name]), daemon=True)
+        for name, pipe in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -135,8 +145,11 @@ def http_process(
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                _, err = process.communicate()
-                raise AssertionError(f"the HTTP server did not come up: {err.decode(errors='replace')[-2000:]}")
+                process.wait()
+                for reader in readers:
+                    reader.join()
+                err = bytes(drained["err"]).decode(errors="replace")
+                raise AssertionError(f"the HTTP server did not come up: {err[-2000:]}")
             time.sleep(0.1)
         yield served
     finally:
@@ -146,4 +159,16 @@ def http_process(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        served.out, served.err = process.communicate()
+        process.wait()
+        for reader in readers:
+            reader.join()
+        served.out, served.err = bytes(drained["out"]), bytes(drained["err"])
+
+
+def _drain(pipe: IO[bytes] | None, into: bytearray) -> None:
+    """Everything ``pipe`` gives until it closes, appended to ``into``."""
+    if pipe is None:
+        return
+    with pipe:
+        for chunk in iter(lambda: pipe.read1(65536), b""):
+            into += chunk
