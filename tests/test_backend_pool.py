@@ -121,6 +121,7 @@ async def test_eviction_leaves_nothing_behind_and_spares_a_call_in_flight(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(backend_module, "MAX_CLIENTS", 2)
+    monkeypatch.setattr(backend_module, "MAX_TRIAL_CLIENTS", 2)  # these clients are never settled as proven
     keys = [f"ak_live_pool_{index:02d}_{'x' * 12}" for index in range(50)]
     slow, others = workspace("Slow", keys[0]), workspace("Others", *keys[1:])
     upstream = WatchedUpstream({keys[0]: slow, **dict.fromkeys(keys[1:], others)})
@@ -166,6 +167,7 @@ async def test_a_key_evicted_and_used_again_gets_a_working_client_with_its_own_k
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(backend_module, "MAX_CLIENTS", 2)
+    monkeypatch.setattr(backend_module, "MAX_TRIAL_CLIENTS", 2)  # these clients are never settled as proven
     names = {f"ak_live_again_{letter}_{'y' * 12}": letter.upper() for letter in "abc"}
     keys = list(names)
     upstream = WatchedUpstream({key: workspace(name, key) for key, name in names.items()})
