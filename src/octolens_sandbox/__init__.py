@@ -6,6 +6,8 @@ import httpx2
 
 from octolens_sandbox.app import BASE_PATH, ConnectionDropped, Sandbox
 from octolens_sandbox.faults import Fault, FaultySandbox
+from octolens_sandbox.http import Request
+from octolens_sandbox.routes.search import run_search
 
 SANDBOX_BASE_URL = f"https://sandbox.octolens.test{BASE_PATH}"
 DEMO_KEY = "ak_demo_admin"
@@ -36,9 +38,30 @@ class SandboxTransport(httpx2.AsyncBaseTransport):
         await self._asgi.aclose()
 
 
+DEMO_SEARCH_QUERY = "Acme Analytics"
+"""The on-demand search the demo workspace has already run, so ``get_search`` and ``list_searches`` show one."""
+
+
+def demo_sandbox() -> Sandbox:
+    """The demo's workspace: the seeded data, and one finished on-demand search."""
+    sandbox = Sandbox()
+    run_search(sandbox, Request("POST", "/search", [], {"query": DEMO_SEARCH_QUERY}, scope="admin"))
+    return sandbox
+
+
 def demo_transport() -> tuple[str, str, httpx2.AsyncBaseTransport]:
     """Base URL, key and transport of a fresh demo sandbox."""
-    return SANDBOX_BASE_URL, DEMO_KEY, SandboxTransport(Sandbox())
+    return SANDBOX_BASE_URL, DEMO_KEY, SandboxTransport(demo_sandbox())
 
 
-__all__ = ["DEMO_KEY", "SANDBOX_BASE_URL", "Fault", "FaultySandbox", "Sandbox", "SandboxTransport", "demo_transport"]
+__all__ = [
+    "DEMO_KEY",
+    "DEMO_SEARCH_QUERY",
+    "SANDBOX_BASE_URL",
+    "Fault",
+    "FaultySandbox",
+    "Sandbox",
+    "SandboxTransport",
+    "demo_sandbox",
+    "demo_transport",
+]
