@@ -38,9 +38,12 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 """Facts copied from the API reference (the operations inventory, the error-code table), kept in the repo."""
 REFERENCE_OPERATIONS: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
-TOOL_COUNT = len(REFERENCE_OPERATIONS)
-"""Tools listed with every toolset: one per reference operation (list_toolsets and enable_toolset come on top
-only with dynamic toolsets)."""
+COMPOSED_TOOLS = ("connect_feed_webhook", "disconnect_feed_webhook", "watch_mentions")
+"""Tools that are no reference operation of their own (the webhooks toolset): each is built on one it names
+(PATCH /feeds/{id}, POST /mentions) plus this server's webhook receiver."""
+TOOL_COUNT = len(REFERENCE_OPERATIONS) + len(COMPOSED_TOOLS)
+"""Tools listed with every toolset: one per reference operation, and the composed ones (list_toolsets and
+enable_toolset come on top only with dynamic toolsets)."""
 
 
 @pytest.fixture

@@ -36,6 +36,10 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_request_bytes": ("2048", 2048),
     "shutdown_grace": ("3", 3.0),
     "public_url": ("https://mcp.example.com", "https://mcp.example.com"),
+    "webhook_secret": ("s3cret-webhooks", "s3cret-webhooks"),
+    "inbox_max_items": ("50", 50),
+    "inbox_max_age": ("600", 600.0),
+    "poll_interval": ("30", 30.0),
 }
 """A value for each setting that is not its default, as written and as read."""
 

@@ -30,6 +30,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import KEY_SCOPE
 from octolens_mcp.redaction import protect
+from octolens_mcp.webhooks.receiver import hub_of
+from octolens_mcp.webhooks.receiver import routes as webhook_routes
 
 if TYPE_CHECKING:
     import uvicorn
@@ -121,13 +123,17 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
     # sse-starlette ends every open event stream as soon as uvicorn starts shutting down, which would cut
     # the calls in flight; their streams end with their answers, and uvicorn's grace period bounds them.
     AppStatus.disable_automatic_graceful_drain()  # type: ignore[no-untyped-call]
+    hub = hub_of(server)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         max_request_body_size=settings.max_request_bytes,
         transport_security=transport_security(settings),
         host=settings.host,
-        custom_starlette_routes=[Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"])],
+        custom_starlette_routes=[
+            Route("/healthz", endpoint=_healthz, methods=["GET", "HEAD"]),
+            *(webhook_routes(hub) if hub is not None else []),
+        ],
     )
     return KeyGate(app, settings)
 
@@ -158,6 +164,9 @@ def serve_http(server: Server[Any], settings: Settings) -> None:
     for received in (signal.SIGINT, signal.SIGTERM):
         signal.signal(received, _stopped)
     print(f"octolens-mcp: MCP at http://{_display(settings.host)}:{settings.port}{MCP_PATH}", file=sys.stderr)
+    hub = hub_of(server)
+    if hub is not None:
+        hub.announce_secret()
     uvicorn.Server(config).run()
 
 

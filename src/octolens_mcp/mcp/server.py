@@ -51,6 +51,8 @@ from octolens_mcp.mcp.context import BY_URI as RESOURCES_BY_URI
 from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resource_text
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
 from octolens_mcp.mcp.scopes import ScopeBook
+from octolens_mcp.webhooks import Access, Hub
+from octolens_mcp.webhooks.receiver import register
 
 if TYPE_CHECKING:
     import httpx2
@@ -144,6 +146,7 @@ class OctolensServer:
         self.backend = Backend(settings, transport, upstream)
         self.scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
         self.events = InMemorySubscriptionBus()
+        self.webhooks = Hub(settings)
         install_client_log()
         self.client_log = ClientLog()
 
@@ -151,7 +154,7 @@ class OctolensServer:
         with warnings.catch_warnings():
             # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            return Server(
+            server: Server[Any] = Server(
                 "octolens",
                 version=__version__,
                 title="Octolens",
@@ -166,6 +169,8 @@ class OctolensServer:
                 on_get_prompt=self.get_prompt,
                 on_set_logging_level=self.set_logging_level,
             )
+        register(server, self.webhooks)
+        return server
 
     @asynccontextmanager
     async def lifespan(self, _: Server[Any]) -> AsyncIterator[dict[str, Any]]:
@@ -177,6 +182,7 @@ class OctolensServer:
             # Shielded: a cancelled server still closes its connections (and Redis), within a bound.
             with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
                 await self.backend.aclose()
+                await self.webhooks.aclose()
 
     # --- the key's scope ---------------------------------------------------------------------------
 
@@ -258,6 +264,7 @@ class OctolensServer:
                 settings=self.settings,
                 visibility=exposure.visibility(scope),
                 owner=_export_owner(ctx),
+                webhooks=Access(self.webhooks, key_id(_key_of(ctx) or self.settings.api_key or "")),
             )
         finally:
             self._learn_scope_once_answered(ctx, client)
