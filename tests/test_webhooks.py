@@ -8,22 +8,28 @@ feed. Claims are about what reached the sandbox (requests) and what the tools re
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
-from mcp import ClientSession
+from mcp import Client, ClientSession
 
 from octolens_mcp.config import Settings
+from octolens_mcp.mcp.server import build_server
 from octolens_mcp.webhooks import payload
-from octolens_mcp.webhooks.receiver import MAX_BODY
+from octolens_mcp.webhooks.receiver import MAX_BODY, hub_of
+from octolens_mcp.webhooks.watch import LOW_BUDGET
 from octolens_sandbox import FaultySandbox, Sandbox, SandboxTransport
 from octolens_sandbox.webhooks import payload as sandbox_payload
 from tests.conftest import CANARY_KEY, READ_KEY, WRITE_KEY, assert_no_secret
+from tests.conftest import settings as conftest_settings
 from tests.http_harness import http_settings, mcp_session, running, url
 
 pytestmark = pytest.mark.anyio
@@ -307,3 +313,85 @@ def test_the_sandbox_sends_the_documented_payload() -> None:
     _feed, mapped = payload.parse(body)
     for field in ("sourceId", "timestamp", "relevanceScore", "tags", "sentiment", "authorUrl", "authorFollowers"):
         assert mapped[field] == mention[field], field
+
+
+# --- the polling fallback ---------------------------------------------------------------------------
+
+
+class FakeClock:
+    """Monotonic and wall time that move only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        # Just after the top of the real current hour: the client trusts a stated reset only within the coming hour.
+        self.base = time.time() // 3600 * 3600 + 1.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> float:
+        return self.base + self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await anyio.lowlevel.checkpoint()
+
+
+@asynccontextmanager
+async def polling_client(sandbox: Sandbox, clock: FakeClock, **overrides: Any) -> AsyncIterator[Client]:
+    server = build_server(conftest_settings(**overrides), transport=SandboxTransport(sandbox))
+    hub = hub_of(server)
+    assert hub is not None
+    hub.clock, hub.sleep, hub.wall = clock.monotonic, clock.sleep, clock.wall
+    async with Client(server) as client:
+        yield client
+
+
+async def watch_for_an_hour(
+    sandbox: Sandbox, clock: FakeClock, client: Client
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """An agent watching the "Buy intent" feed for a simulated hour, a new mention every ten minutes."""
+    added: list[str] = []
+    results: list[dict[str, Any]] = []
+    cursor: str | None = None
+    next_add = 300.0
+    while clock.now < 3600:
+        while next_add <= clock.now:
+            moment = datetime.fromtimestamp(clock.wall(), UTC)
+            added.append((await sandbox.add_mention(_moment=moment))["sourceId"])
+            next_add += 600
+        args: dict[str, Any] = {"feed": "Buy intent", "waitSeconds": 50, **({"since": cursor} if cursor else {})}
+        result = await client.call_tool("watch_mentions", args)
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        results.append(result.structured_content)
+        cursor = result.structured_content["cursor"]
+        if result.structured_content.get("stopped"):
+            break  # the agent is told polling stopped; asking again would only hear it again
+    return added, results
+
+
+async def test_polling_asks_the_api_at_most_once_a_minute_over_a_simulated_hour() -> None:
+    clock = FakeClock()
+    sandbox = FaultySandbox(keys={CANARY_KEY: "admin"}, clock=clock.wall)
+    async with polling_client(sandbox, clock) as client:
+        added, results = await watch_for_an_hour(sandbox, clock, client)
+    polls = [r for r in sandbox.requests if r.operation == "POST /mentions"]
+    assert 55 <= len(polls) <= 61, len(polls)  # one at start, then one per 60 s
+    assert {r.body["view"] for r in polls} == {3}
+    assert all(r.body["filters"]["startDate"].endswith("Z") for r in polls)
+    seen = [row["sourceId"] for result in results for row in rows_of(result)]
+    assert sorted(seen) == sorted(added) and len(added) == 6  # each new mention once, none missed
+    assert {result["mode"] for result in results} == {"polling"}
+    # The feed's name was resolved once (list_feeds is reference data, cached), the rest were polls.
+    assert len(sandbox.requests) - len(polls) <= 2
+
+
+async def test_polling_stops_when_the_budget_is_low_and_says_so() -> None:
+    clock = FakeClock()
+    sandbox = FaultySandbox(keys={CANARY_KEY: "admin"}, clock=clock.wall, rate_limit=60)
+    async with polling_client(sandbox, clock) as client:
+        _added, results = await watch_for_an_hour(sandbox, clock, client)
+    polls = [r for r in sandbox.requests if r.operation == "POST /mentions"]
+    assert len(sandbox.requests) <= 60 - LOW_BUDGET + 1
+    assert polls and results[-1].get("stopped", "").startswith("budget low")

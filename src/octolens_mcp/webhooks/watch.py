@@ -138,13 +138,19 @@ async def _polling(
             return {**out, "cursor": f"p:{fresh[-1]['timestamp']}", "data": fresh}
         if state.remaining is not None and state.remaining < LOW_BUDGET and hub.wall() < (state.reset_at or 0):
             stopped = f"budget low: {state.remaining} requests left until the hour resets; not asking the API"
-            return {**out, "cursor": f"p:{mark}", "data": [], "stopped": stopped}
+            resets = round(max(0.0, (state.reset_at or 0) - hub.wall()), 1)
+            return {**out, "cursor": f"p:{mark}", "data": [], "stopped": stopped, "nextPollSeconds": resets}
         wait = 0.0 if state.last is None else state.last + hub.settings.poll_interval - hub.clock()
         if wait <= 0:
             await _poll(api, access, state, feed, max(filter(None, (state.high_water, mark))))
             continue
         if hub.clock() + wait > deadline:
-            return {**out, "cursor": f"p:{mark}", "data": [], "nextPollSeconds": round(wait, 1)}
+            # The next request is due after this call's wait: wait it out (nothing can arrive meanwhile).
+            if deadline > hub.clock():
+                await api.progress(f"polling: next request to the API in {wait:.0f}s, after this call")
+                await hub.sleep(deadline - hub.clock())
+            left = state.last + hub.settings.poll_interval - hub.clock() if state.last is not None else 0.0
+            return {**out, "cursor": f"p:{mark}", "data": [], "nextPollSeconds": round(max(0.0, left), 1)}
         await api.progress(f"polling: next request to the API in {wait:.0f}s")
         await hub.sleep(wait)
 
