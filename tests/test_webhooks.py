@@ -31,6 +31,7 @@ from octolens_sandbox.webhooks import payload as sandbox_payload
 from tests.conftest import CANARY_KEY, READ_KEY, WRITE_KEY, assert_no_secret
 from tests.conftest import settings as conftest_settings
 from tests.http_harness import http_settings, mcp_session, running, url
+from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.anyio
 
@@ -395,3 +396,46 @@ async def test_polling_stops_when_the_budget_is_low_and_says_so() -> None:
     polls = [r for r in sandbox.requests if r.operation == "POST /mentions"]
     assert len(sandbox.requests) <= 60 - LOW_BUDGET + 1
     assert polls and results[-1].get("stopped", "").startswith("budget low")
+
+
+# --- two replicas sharing Redis ----------------------------------------------------------------------
+
+
+async def test_a_delivery_to_one_replica_wakes_a_waiter_on_the_other() -> None:
+    sandbox = workspace()
+    with RedisServer() as redis:
+        first = team_settings(redis_url=redis.url)
+        second = replace(team_settings(redis_url=redis.url), public_url=first.public_url)
+        upstream = SandboxTransport(sandbox)
+        async with (
+            running(first, upstream),
+            running(second, upstream),
+            mcp_session(first, CANARY_KEY) as one,
+            mcp_session(second, CANARY_KEY) as other,
+        ):
+            await structured(one, "connect_feed_webhook", {"feed": BUG_FEED})
+            assert receiver_url(sandbox).startswith(url(first, "/webhooks/octolens/"))
+            await structured(other, "watch_mentions", {"waitSeconds": 0})  # learns nothing it must ask for
+            before = len(sandbox.requests)
+            results: list[dict[str, Any]] = []
+            async with anyio.create_task_group() as group:
+
+                async def watcher() -> None:
+                    results.append(await structured(other, "watch_mentions", {"waitSeconds": 20}))
+
+                group.start_soon(watcher)
+                await anyio.sleep(0.5)
+                started = time.monotonic()
+                added = await sandbox.add_mention(sentiment="Negative")
+            assert time.monotonic() - started < 5
+            assert len(sandbox.requests) == before
+            (watched,) = results
+            assert watched["mode"] == "webhook"
+            assert [row["sourceId"] for row in rows_of(watched)] == [added["sourceId"]]
+            # A repeated delivery to the other replica is recognised there too (one inbox in Redis).
+            async with httpx2.AsyncClient() as http:
+                body = sandbox.deliveries[-1].body
+                token = receiver_url(sandbox).rsplit("/", 1)[1]
+                assert (await http.post(url(second, f"/webhooks/octolens/{token}"), json=body)).status_code == 202
+            again = await structured(other, "watch_mentions", {"since": watched["cursor"], "waitSeconds": 1})
+            assert rows_of(again) == []
