@@ -144,7 +144,7 @@ async def _polling(
         if wait <= 0:
             await _poll(api, access, state, feed, max(filter(None, (state.high_water, mark))))
             continue
-        if hub.clock() + wait > deadline:
+        if hub.clock() + wait >= deadline:
             # The next request is due after this call's wait: wait it out (nothing can arrive meanwhile).
             if deadline > hub.clock():
                 await api.progress(f"polling: next request to the API in {wait:.0f}s, after this call")
