@@ -81,6 +81,8 @@ def settings(**overrides: Any) -> Settings:
         export_dir=str(EXPORT_DIR),
         # Tests count the requests a call sends; the background GET /auth has its own tests (test_scope_filter).
         scope_filter=False,
+        # A public URL, so that connect_feed_webhook runs its whole flow (no receiver listens there over stdio).
+        public_url="https://octolens-mcp.example.test",
     )
     return replace(base, **overrides)
 
