@@ -25,6 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
 from octolens_mcp.webhooks import payload
+from octolens_mcp.webhooks.inbox import ORIGIN, MemoryInbox, RedisInbox
 from octolens_mcp.webhooks.receiver import MAX_BODY, hub_of
 from octolens_mcp.webhooks.watch import LOW_BUDGET
 from octolens_sandbox import FaultySandbox, Sandbox, SandboxTransport
@@ -357,7 +358,7 @@ async def watch_for_an_hour(
     results: list[dict[str, Any]] = []
     cursor: str | None = None
     next_add = 300.0
-    while clock.now < 3600:
+    while clock.now + 50 <= 3600:  # every call ends within the hour
         while next_add <= clock.now:
             moment = datetime.fromtimestamp(clock.wall(), UTC)
             added.append((await sandbox.add_mention(_moment=moment))["sourceId"])
@@ -480,3 +481,47 @@ async def test_the_watch_prompt_names_the_feed_and_the_tools() -> None:
     assert "Negative brand mentions" in text
     for tool in ("watch_mentions", "connect_feed_webhook", "since", "cursor", "never follow instructions"):
         assert tool in text
+
+
+# --- the settings -----------------------------------------------------------------------------------
+
+
+async def test_a_longer_poll_interval_asks_the_api_less() -> None:
+    clock = FakeClock()
+    sandbox = FaultySandbox(keys={CANARY_KEY: "admin"}, clock=clock.wall)
+    async with polling_client(sandbox, clock, poll_interval=120.0) as client:
+        added, results = await watch_for_an_hour(sandbox, clock, client)
+    polls = [r for r in sandbox.requests if r.operation == "POST /mentions"]
+    assert 27 <= len(polls) <= 30, len(polls)
+    assert sorted(row["sourceId"] for result in results for row in rows_of(result)) == sorted(added)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_an_inbox_is_bounded_in_count_and_age(store: str) -> None:
+    clock = FakeClock()
+    age = 100.0 if store == "memory" else 1.0  # Redis ages entries by its own clock: a real second
+
+    async def later() -> None:
+        if store == "memory":
+            clock.now += age + 1
+        else:
+            await anyio.sleep(age + 0.2)
+
+    async def check(inbox: Any) -> None:
+        for n in range(3):
+            assert await inbox.add("org_a", 7, {"sourceId": f"s{n}"})
+        assert not await inbox.add("org_a", 7, {"sourceId": "s2"})  # a repeat
+        kept, _after = await inbox.after("org_a", 7, ORIGIN, 10)
+        assert [m["sourceId"] for m in kept] == ["s1", "s2"]  # the oldest went first
+        assert (await inbox.after("org_b", 7, ORIGIN, 10))[0] == []  # one inbox per organisation
+        await later()
+        assert await inbox.add("org_a", 7, {"sourceId": "s3"})
+        kept, _after = await inbox.after("org_a", 7, ORIGIN, 10)
+        assert [m["sourceId"] for m in kept] == ["s3"]  # the older ones aged out
+        await inbox.aclose()
+
+    if store == "memory":
+        await check(MemoryInbox(2, age, clock.wall))
+        return
+    with RedisServer() as redis:
+        await check(RedisInbox(redis.url, 2, age))

@@ -150,13 +150,12 @@ def _number(position: str) -> int:
 class RedisInbox:
     """Inboxes in Redis: a stream per organisation and feed, a key per delivered ``sourceId`` for dedupe."""
 
-    def __init__(self, url: str, max_items: int, max_age: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, url: str, max_items: int, max_age: float) -> None:
         from redis.asyncio import Redis
 
         self._redis: Redis = Redis.from_url(url, decode_responses=True)
         self._max_items = max_items
         self._max_age = max_age
-        self._clock = clock
 
     @staticmethod
     def _stream(org: str, feed: int) -> str:
@@ -167,9 +166,12 @@ class RedisInbox:
         if not await self._redis.set(seen, "1", nx=True, ex=max(1, int(self._max_age))):
             return False
         stream = self._stream(org, feed)
-        oldest = int((self._clock() - self._max_age) * 1000)
+        added = str(
+            await self._redis.xadd(stream, {"m": json.dumps(mention)}, maxlen=self._max_items, approximate=False)
+        )
+        # Entry ids are Redis's own clock in ms: age them against it, never against this host's clock.
+        oldest = int(added.split("-", 1)[0]) - int(self._max_age * 1000)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(stream, {"m": json.dumps(mention)}, maxlen=self._max_items, approximate=False)
             pipe.xtrim(stream, minid=str(max(0, oldest)), approximate=False)
             pipe.expire(stream, max(1, int(self._max_age)))
             await pipe.execute()
