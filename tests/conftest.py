@@ -40,9 +40,12 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 """Facts copied from the API reference (the operations inventory, the error-code table), kept in the repo."""
 REFERENCE_OPERATIONS: list[dict[str, Any]] = json.loads((DATA / "octolens-operations.json").read_text())
-TOOL_COUNT = len(REFERENCE_OPERATIONS)
-"""Tools listed with every toolset: one per reference operation (list_toolsets and enable_toolset come on top
-only with dynamic toolsets)."""
+COMPOSED_TOOLS = ("connect_feed_webhook", "disconnect_feed_webhook", "watch_mentions")
+"""Tools that are no reference operation of their own (the webhooks toolset): each is built on one it names
+(PATCH /feeds/{id}, POST /mentions) plus this server's webhook receiver."""
+TOOL_COUNT = len(REFERENCE_OPERATIONS) + len(COMPOSED_TOOLS)
+"""Tools listed with every toolset: one per reference operation, and the composed ones (list_toolsets and
+enable_toolset come on top only with dynamic toolsets)."""
 
 
 HOME = Path(tempfile.mkdtemp(prefix="octolens-mcp-test-home-"))
@@ -130,6 +133,8 @@ def settings(**overrides: Any) -> Settings:
         export_dir=str(EXPORT_DIR),
         # Tests count the requests a call sends; the background GET /auth has its own tests (test_scope_filter).
         scope_filter=False,
+        # A public URL, so that connect_feed_webhook runs its whole flow (no receiver listens there over stdio).
+        public_url="https://octolens-mcp.example.test",
     )
     return replace(base, **overrides)
 

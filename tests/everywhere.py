@@ -81,6 +81,8 @@ def arguments_for(name: str, sandbox: FaultySandbox) -> dict[str, Any]:
         arguments["feedId"] = min(set(sandbox.feeds) - taken)
     if name == "remove_member":  # the only admin cannot be removed
         arguments["id"] = min(k for k, row in sandbox.members.items() if row["role"] != "admin")
+    if name in {"connect_feed_webhook", "disconnect_feed_webhook"}:
+        arguments["feed"] = min(sandbox.feeds)
     if name == "get_search":
         arguments["searchId"] = sandbox_search(sandbox)
     if name in {"submit_feedback", "delete_feedback"}:
@@ -135,6 +137,7 @@ UNTRUSTED_TOOLS = frozenset(
         "run_search",
         "get_search",
         "list_keyword_suggestions",
+        "watch_mentions",
     }
 )
 """Tools whose results carry text written outside the organisation: posts, and suggestions drawn from them."""

@@ -35,7 +35,13 @@ async def test_an_unknown_resource_is_a_protocol_error(client: Client) -> None:
 
 async def test_prompts_list_and_render(client: Client) -> None:
     names = {prompt.name for prompt in (await client.list_prompts()).prompts}
-    assert names == {"weekly_mention_report", "share_of_voice", "triage_negative_mentions", "set_up_alert"}
+    assert names == {
+        "weekly_mention_report",
+        "share_of_voice",
+        "triage_negative_mentions",
+        "set_up_alert",
+        "watch_and_triage",
+    }
     rendered = await client.get_prompt("set_up_alert", {"topic": "pricing complaints", "destination": "ops@acme.test"})
     text = rendered.messages[0].content.text  # type: ignore[union-attr]
     assert "pricing complaints" in text and "ops@acme.test" in text and "create_feed" in text

@@ -14,7 +14,7 @@ from mcp import Client
 
 from octolens_mcp.mcp import manifest
 from octolens_sandbox import Sandbox
-from tests.conftest import REFERENCE_OPERATIONS, REPO, connect, error_of
+from tests.conftest import COMPOSED_TOOLS, REFERENCE_OPERATIONS, REPO, TOOL_COUNT, connect, error_of
 
 HOSTED_NAMES = {
     "list_mentions",
@@ -48,11 +48,14 @@ async def test_exactly_one_tool_per_operation(sandbox: Sandbox) -> None:
     tools = await listed_tools(sandbox)
     by_operation: dict[str, list[str]] = {}
     for tool in tools:
-        by_operation.setdefault(tool.meta["octolens/operation"], []).append(tool.name)
+        if tool.name not in COMPOSED_TOOLS:
+            by_operation.setdefault(tool.meta["octolens/operation"], []).append(tool.name)
     expected = {f"{op['method']} {op['path']}" for op in REFERENCE_OPERATIONS}
     assert set(by_operation) == expected
     assert all(len(names) == 1 for names in by_operation.values()), by_operation
-    assert len(tools) == len(REFERENCE_OPERATIONS)
+    assert len(tools) == len(REFERENCE_OPERATIONS) + len(COMPOSED_TOOLS) == TOOL_COUNT
+    composed = {tool.name: tool.meta["octolens/operation"] for tool in tools if tool.name in COMPOSED_TOOLS}
+    assert set(composed) == set(COMPOSED_TOOLS) and set(composed.values()) <= expected
 
 
 async def test_names_are_unique_snake_case_and_reuse_hosted_names(sandbox: Sandbox) -> None:
@@ -77,6 +80,8 @@ OPEN_WORLD = {
 async def test_annotations_and_meta_follow_the_operation_facts(sandbox: Sandbox) -> None:
     facts = {f"{op['method']} {op['path']}": op for op in REFERENCE_OPERATIONS}
     for tool in await listed_tools(sandbox):
+        if tool.name in COMPOSED_TOOLS:
+            continue  # their facts are their own (connecting keeps the other destinations: not destructive)
         op = facts[tool.meta["octolens/operation"]]
         hints = tool.annotations
         assert hints is not None and hints.title and tool.title == hints.title

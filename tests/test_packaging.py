@@ -40,8 +40,8 @@ from tests.conftest import DATA, REPO
 SCHEMA = DATA / "registry" / "server.schema.2025-12-11.json"
 REPOSITORY = "https://github.com/octolens-mcp/octolens-mcp"
 IMAGE = "ghcr.io/octolens-mcp/octolens-mcp"
-SECRETS = {"OCTOLENS_API_KEY", "OCTOLENS_REDIS_URL", "OCTOLENS_OAUTH_SECRET"}
-"""Variables whose value is a credential (a Redis URL may carry a password)."""
+SECRETS = {"OCTOLENS_API_KEY", "OCTOLENS_REDIS_URL", "OCTOLENS_OAUTH_SECRET", "OCTOLENS_WEBHOOK_SECRET"}
+"""Variables whose value is a credential (a Redis URL may carry a password; the webhook secret signs URLs)."""
 HTTP_ONLY = {
     "OCTOLENS_TRANSPORT",
     "OCTOLENS_HOST",
@@ -63,6 +63,9 @@ HTTP_ONLY = {
     "OCTOLENS_HTTP_HEADER_TIMEOUT",
     "OCTOLENS_HTTP_MAX_CONNECTIONS",
     "OCTOLENS_TRUSTED_PROXIES",
+    "OCTOLENS_WEBHOOK_SECRET",
+    "OCTOLENS_INBOX_MAX_ITEMS",
+    "OCTOLENS_INBOX_MAX_AGE",
 }
 """The HTTP server's variables: the image declares them, the stdio-only PyPI entry does not."""
 PYTHONS = ("3.11", "3.12", "3.13")

@@ -48,6 +48,10 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "http_header_timeout": ("2.5", 2.5),
     "http_max_connections": ("50", 50),
     "trusted_proxies": ("10.0.0.1, 10.1.0.0/16", ("10.0.0.1", "10.1.0.0/16")),
+    "webhook_secret": ("s3cret-webhooks", "s3cret-webhooks"),
+    "inbox_max_items": ("50", 50),
+    "inbox_max_age": ("600", 600.0),
+    "poll_interval": ("30", 30.0),
 }
 """A value for each setting that is not its default, as written and as read."""
 

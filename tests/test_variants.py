@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from mcp import Client
 
 from octolens_mcp.mcp.server import build_server
+from octolens_mcp.webhooks import Hub
 from tests.conftest import TOOL_COUNT, call, error_of, ok, records, settings
 from tests.variant_bodies import (
     ADVANCED_FILTERS,
@@ -47,6 +48,7 @@ from tests.variant_bodies import (
     SEARCH_DONE,
     SEARCH_ID,
     SEARCH_RUNNING,
+    SLACK_DESTINATION,
     SOURCE_ID,
     TS,
     USAGE,
@@ -107,7 +109,8 @@ async def mock_api(answers: dict[str, Any]) -> AsyncIterator[tuple[Client, list[
             answer = answer.replies[min(index, len(answer.replies) - 1)]
         return _response(answer)
 
-    server = build_server(settings(base_url=BASE_URL), transport=httpx2.MockTransport(handler))
+    options = settings(base_url=BASE_URL, public_url=PUBLIC_URL, webhook_secret=WEBHOOK_SECRET)
+    server = build_server(options, transport=httpx2.MockTransport(handler))
     async with Client(server) as client:
         yield client, seen
 
@@ -1357,6 +1360,54 @@ VARIANTS: list[Variant] = [
             }
         },
         expect={"data.0.id": "C0123ABC", "data.0.memberCount": 12, "pagination.nextCursor": "Y3Vyc29y"},
+    ),
+]
+
+
+# --- webhooks (composed tools) ------------------------------------------------------------------------
+PUBLIC_URL = "https://mcp.example.test"
+WEBHOOK_SECRET = "variant-webhook-secret"
+OUR_WEBHOOK: dict[str, Any] = {
+    "type": "WEBHOOK",
+    "frequency": "hourly",
+    "deliveryMode": "individual",
+    "webhookDestination": {
+        "url": Hub(settings(public_url=PUBLIC_URL, webhook_secret=WEBHOOK_SECRET)).url(ORG["organizationId"])
+    },
+}
+CONNECTED_FEED = {**FEED, "destinations": [SLACK_DESTINATION, OUR_WEBHOOK]}
+VARIANTS += [
+    Variant(
+        "connect_feed_webhook",
+        "adds-ours-keeps-slack",
+        {"feed": 42},
+        {"GET /org": ORG, "GET /feeds/42": FEED, "PATCH /feeds/42": CONNECTED_FEED},
+        expect={"connected": True, "changed": True, "feed.id": 42},
+        hits={"PATCH /feeds/42": 1, "GET /feeds/42": 1},
+    ),
+    Variant(
+        "connect_feed_webhook",
+        "already-connected-sends-nothing",
+        {"feed": 42},
+        {"GET /org": ORG, "GET /feeds/42": CONNECTED_FEED},
+        expect={"connected": True, "changed": False},
+        hits={"PATCH /feeds/42": 0},
+    ),
+    Variant(
+        "disconnect_feed_webhook",
+        "removes-only-ours",
+        {"feed": 42},
+        {"GET /org": ORG, "GET /feeds/42": CONNECTED_FEED, "PATCH /feeds/42": FEED},
+        expect={"connected": False, "changed": True},
+        hits={"PATCH /feeds/42": 1},
+    ),
+    Variant(
+        "watch_mentions",
+        "polling-from-a-cursor",
+        {"since": "p:2020-01-01 00:00:00.000", "waitSeconds": 0},
+        {"POST /mentions": {"data": [MENTION], "pagination": {"nextCursor": None}}},
+        expect={"mode": "polling", "data.0.sourceId": SOURCE_ID, "cursor": f"p:{TS}"},
+        hits={"POST /mentions": 1},
     ),
 ]
 

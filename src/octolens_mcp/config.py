@@ -99,6 +99,14 @@ class Settings:
     """Connections held at once (below the open-file limit); one more closes the idle longest, or itself."""
     trusted_proxies: tuple[str, ...] | None = None
     """Addresses (or networks) of the proxies whose ``X-Forwarded-For``/``-Proto`` are believed; None: nobody's."""
+    webhook_secret: str | None = field(default=None, repr=False)
+    """Signs the webhook delivery URLs this server hands out; None: generated at start (and printed once)."""
+    inbox_max_items: int = 500
+    """Deliveries kept per organisation and feed for watch_mentions."""
+    inbox_max_age: float = 86_400.0
+    """Seconds a delivery is kept (and a repeated one recognised)."""
+    poll_interval: float = 60.0
+    """watch_mentions's polling fallback asks the API at most once per this many seconds per feed."""
 
 
 Kind = Literal["text", "word", "path", "url", "list", "choice", "bool", "float", "int"]
@@ -487,6 +495,44 @@ SETTINGS: tuple[Setting, ...] = (
         "Then the per-address limits see the client behind them, and the scheme is theirs (`https`).",
         shown="none",
         http=True,
+    ),
+    Setting(
+        "webhook_secret",
+        "OCTOLENS_WEBHOOK_SECRET",
+        None,
+        "text",
+        "Secret the webhook delivery URLs this server hands out are signed with",
+        "Unset: generated at start and printed once to stderr; set the same value on every replica, or feeds "
+        "connected before a restart stop delivering.",
+        shown="generated per process",
+        secret=True,
+        http=True,
+    ),
+    Setting(
+        "inbox_max_items",
+        "OCTOLENS_INBOX_MAX_ITEMS",
+        "--inbox-max-items",
+        "int",
+        "Webhook deliveries kept per organisation and feed for `watch_mentions`",
+        "The oldest go first.",
+        http=True,
+    ),
+    Setting(
+        "inbox_max_age",
+        "OCTOLENS_INBOX_MAX_AGE",
+        "--inbox-max-age",
+        "float",
+        "Seconds a webhook delivery is kept, and a repeated one recognised",
+        shown="`86400` (a day)",
+        http=True,
+    ),
+    Setting(
+        "poll_interval",
+        "OCTOLENS_POLL_INTERVAL",
+        "--poll-interval",
+        "float",
+        "Seconds between the API requests of `watch_mentions` on a feed that is not connected",
+        "At most one request per interval per feed: 60 requests an hour at the default.",
     ),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}

@@ -132,6 +132,10 @@ class Sandbox:
         self._used = 0
         self.requests: list[LoggedRequest] = []
         """Every request that reached the app, in order."""
+        self.loopback_webhooks = False
+        """Test mode: webhook destinations on loopback are accepted (Octolens refuses them)."""
+        self.deliveries: list[Any] = []
+        """Every webhook delivery made (``webhooks.Delivery``), with the receiver's answer."""
         self.cancelled = 0
         """Requests whose handling was cancelled because the client went away."""
         self._next_id: dict[str, int] = {
@@ -159,6 +163,41 @@ class Sandbox:
 
     def timestamp(self) -> str:
         return seed.iso(datetime.fromtimestamp(self.clock(), UTC))
+
+    async def add_mention(self, transport: Any = None, **fields: Any) -> dict[str, Any]:
+        """Collect a new mention (now, unless ``_moment`` says when), and deliver it to the feeds' webhooks as
+        Octolens does; ``transport`` replaces the network for those POSTs."""
+        from octolens_sandbox import webhooks
+
+        moment = fields.pop("_moment", None) or datetime.fromtimestamp(self.clock(), UTC)
+        index = len(self.mentions)
+        mention: dict[str, Any] = {
+            "id": 1_900_000 + index,
+            "sourceId": f"reddit_t3_new{index:05d}",
+            "url": f"https://example.reddit.test/post/new{index}",
+            "title": "A new post",
+            "body": "Has anyone tried Acme Analytics for dashboards?",
+            "source": "reddit",
+            "timestamp": seed.rest_timestamp(moment),
+            "author": "new_author",
+            "authorName": "New Author",
+            "authorAvatar": None,
+            "authorUrl": "https://example.reddit.test/u/new_author",
+            "authorFollowers": 42,
+            "relevance": "relevant",
+            "relevanceComment": "Asks about the tracked product.",
+            "sentiment": "Neutral",
+            "language": "english",
+            "tags": ["buy_intent"],
+            "keywords": [{"id": k["id"], "keyword": k["keyword"]} for k in list(self.keywords.values())[:1]],
+            "engaged": False,
+            "relevanceScore": 0,
+            **fields,
+            "_moment": moment,
+        }
+        self.mentions.insert(0, mention)
+        self.deliveries += await webhooks.deliver(webhooks.targets(self, mention), transport)
+        return mention
 
     @property
     def agents_plan(self) -> bool:

@@ -1152,6 +1152,11 @@ def _timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
+def rest_timestamp(moment: datetime) -> str:
+    """A mention timestamp as the API writes it (UTC, a space, milliseconds, no Z)."""
+    return _timestamp(moment.astimezone(UTC))
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 

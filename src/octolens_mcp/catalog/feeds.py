@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog._reads import read_rows
+from octolens_mcp.catalog._reads import read_rows, rows_of
 from octolens_mcp.catalog.models.common import FEED_NAME
 from octolens_mcp.catalog.models.feeds import (
     CreateFeedInput,
@@ -20,6 +20,8 @@ from octolens_mcp.catalog.operation import Api, ItemKind, Items, Operation, lean
 from octolens_mcp.http.errors import OctolensError
 
 DEFAULT_ICON = "BellIcon"
+CONNECTED = "connectedToThisServer"
+"""Set (true) by list_feeds on a feed that delivers to this server's webhook receiver."""
 
 _FEED_GRAMMAR = (
     "Feed filters have their own grammar (not list_mentions'): each condition's field is one of Keywords (ids or "
@@ -29,6 +31,27 @@ _FEED_GRAMMAR = (
 
 
 FEED = ItemKind(name="feed", compact=lean("createdAt", "updatedAt"))
+
+
+async def _list(api: Api, op: Operation, args: ListFeedsInput) -> Any:
+    body = (await api.call(op, args.wire())).body
+    hub = api.webhooks.hub if api.webhooks is not None else None
+    rows = rows_of(body)
+    if hub is None or rows is None or not hub.settings.public_url:
+        return body
+    # Feeds whose webhook is this server's receiver (connect_feed_webhook): watch_mentions waits on them for free.
+    marked = [
+        {**row, CONNECTED: True}
+        if any(isinstance(d, dict) and hub.ours((d.get("webhookDestination") or {}).get("url")) for d in _dests(row))
+        else row
+        for row in rows
+    ]
+    return {**body, "data": marked} if isinstance(body, dict) else marked
+
+
+def _dests(feed: dict[str, Any]) -> list[Any]:
+    destinations = feed.get("destinations")
+    return destinations if isinstance(destinations, list) else []
 
 
 async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:
@@ -75,6 +98,7 @@ LIST = Operation(
     cache="feeds",
     lists_ids=("FEED_NOT_FOUND",),
     resolves=FEED_NAME,
+    runner=_list,
 )
 
 CREATE = Operation(

@@ -13,6 +13,7 @@ from octolens_mcp.catalog import (
     notifications,
     org,
     search,
+    webhooks,
 )
 from octolens_mcp.catalog.operation import Operation
 
@@ -27,6 +28,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *org.OPERATIONS,
     *filters.OPERATIONS,
     *integrations.OPERATIONS,
+    *webhooks.OPERATIONS,
 )
 
 BY_NAME: dict[str, Operation] = {operation.name: operation for operation in OPERATIONS}

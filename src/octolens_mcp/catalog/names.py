@@ -74,6 +74,13 @@ class Names:
             updates[name] = ",".join(str(i) for i in ids)
         return model.model_copy(update=updates) if updates else model
 
+    async def id_of(self, ref: NameOf, value: int | str, path: str) -> int:
+        """The id ``value`` names (an id stands for itself), for a tool that resolves one reference itself."""
+        found = await self._id(ref, value, path)
+        if not isinstance(found, int):
+            raise refusal([{"path": path, "message": f"no {ref.kind} is named {value!r}; use an id"}])
+        return found
+
     async def _within(self, value: Any, path: str) -> Any:
         if isinstance(value, BaseModel):
             return await self.model(value, path)

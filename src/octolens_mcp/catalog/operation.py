@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -23,6 +23,9 @@ from octolens_mcp.catalog.models.common import InputModel, NameOf
 from octolens_mcp.catalog.toolsets import Toolset
 from octolens_mcp.http.errors import OctolensError, refused
 from octolens_mcp.http.wire import ApiResponse, HttpMethod, WireRequest
+
+if TYPE_CHECKING:
+    from octolens_mcp.webhooks import Access
 
 Scope = Literal["read", "write", "admin"]
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -53,6 +56,11 @@ class Api(Protocol):
 
     def seconds_left(self) -> float:
         """Seconds the call may still spend; for a polling call (``polls``), what is left of its polling window."""
+        ...
+
+    @property
+    def webhooks(self) -> Access | None:
+        """The server's webhook inboxes for this call's key (the webhooks toolset); None where none are kept."""
         ...
 
 

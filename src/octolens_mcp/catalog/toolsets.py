@@ -19,6 +19,7 @@ Toolset = Literal[
     "members",
     "filters",
     "integrations",
+    "webhooks",
 ]
 
 TOOLSETS: dict[Toolset, str] = {
@@ -33,6 +34,7 @@ TOOLSETS: dict[Toolset, str] = {
     "members": "Members and invitations",
     "filters": "Org-wide global filter lists",
     "integrations": "Slack connection and channels",
+    "webhooks": "Live mentions: connect feeds to this server, wait for new mentions",
 }
 DEFAULT_TOOLSETS: tuple[Toolset, ...] = ("mentions", "search", "keywords", "feeds", "analytics")
 """Offered when no toolsets are named; an opt-in tool among them (``run_search``) only when its toolset is."""

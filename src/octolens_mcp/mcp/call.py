@@ -39,6 +39,7 @@ from octolens_mcp.jsontext import json_text, utf8_size
 from octolens_mcp.mcp import budget, exports, paging, results, untrusted
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
+from octolens_mcp.webhooks import Access
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,16 @@ Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 class CallApi:
     """The ``Api`` an operation sees during one call: the shared client, this call's deadline and progress."""
 
-    def __init__(self, client: OctolensClient, op: Operation, progress: Progress | None, settings: Settings):
+    def __init__(
+        self,
+        client: OctolensClient,
+        op: Operation,
+        progress: Progress | None,
+        settings: Settings,
+        webhooks: Access | None = None,
+    ):
         self._client = client
+        self._webhooks = webhooks
         self._report = progress
         request_time = op.timeout * settings.timeout / BASE_TIMEOUT
         # A polling call waits at most the search wait, and keeps its request time for the last answer.
@@ -73,6 +82,10 @@ class CallApi:
 
     def seconds_left(self) -> float:
         return self._deadline - self._reserve - time.monotonic()
+
+    @property
+    def webhooks(self) -> Access | None:
+        return self._webhooks
 
     def known(self, kind: ItemKind, identity: str) -> dict[str, Any]:
         return self._client.facts.known(kind.name, identity)
@@ -157,14 +170,16 @@ async def call_tool(
     settings: Settings,
     visibility: Visibility | None = None,
     owner: str | None = None,
+    webhooks: Access | None = None,
 ) -> CallToolResult:
-    """``owner``: over HTTP, the hash of the request's key, which keeps its exports apart as resources."""
+    """``owner``: over HTTP, the hash of the request's key, which keeps its exports apart as resources.
+    ``webhooks``: the server's webhook inboxes, for the webhooks toolset."""
     op = BY_NAME[name]
     seen = visibility or Visibility.everything()
     meta: dict[str, Any] = {"octolens/operation": op.operation_id}
     if settings.demo:
         meta["octolens/demo"] = True
-    api = CallApi(client, op, progress, settings)
+    api = CallApi(client, op, progress, settings, webhooks)
     to_file = False
     try:
         given = await names.resolve(api, op, arguments.parse(op.input, raw_arguments, input_schema))

@@ -29,6 +29,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import KEY_SCOPE
+from octolens_mcp.webhooks.receiver import hub_of
+from octolens_mcp.webhooks.receiver import routes as webhook_routes
 
 if TYPE_CHECKING:
     import uvicorn
@@ -134,6 +136,7 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
         from octolens_mcp.oauth import OAuth
 
         oauth = OAuth(settings, whoami(server))
+    hub = hub_of(server)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
@@ -145,6 +148,7 @@ def build_http_app(server: Server[Any], settings: Settings) -> ASGIApp:
             Route("/readyz", endpoint=observability.Readiness(settings.redis_url).endpoint, methods=["GET", "HEAD"]),
             Route("/metrics", endpoint=observability.metrics, methods=["GET"]),
             *(oauth.routes() if oauth else []),
+            *(webhook_routes(hub) if hub is not None else []),
         ],
     )
     from octolens_mcp.mcp.http_front import front
@@ -188,6 +192,9 @@ def serve_http(server: Server[Any], settings: Settings) -> None:
     for received in (signal.SIGINT, signal.SIGTERM):
         signal.signal(received, _stopped)
     print(f"octolens-mcp: MCP at http://{_display(settings.host)}:{settings.port}{MCP_PATH}", file=sys.stderr)
+    hub = hub_of(server)
+    if hub is not None:
+        hub.announce_secret()
     uvicorn.Server(config).run()
 
 

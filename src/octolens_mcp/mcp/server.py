@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from mcp import MCPDeprecationWarning, MCPError, stdio_server
 from mcp.server import NotificationOptions, Server, ServerRequestContext
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated, ToolsListChanged
 from mcp_types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -33,6 +33,7 @@ from mcp_types import (
     GetPromptResult,
     ListPromptsResult,
     ListResourcesResult,
+    ListResourceTemplatesResult,
     ListToolsResult,
     PaginatedRequestParams,
     ReadResourceRequestParams,
@@ -57,6 +58,9 @@ from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resour
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
 from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.mcp.scopes import ScopeBook
+from octolens_mcp.webhooks import Access, Hub
+from octolens_mcp.webhooks import resource as inbox
+from octolens_mcp.webhooks.receiver import register
 
 if TYPE_CHECKING:
     import httpx2
@@ -179,6 +183,8 @@ class OctolensServer:
         self.listen = ListenHandler(self.events)
         self._listening: dict[str, int] = {}
         """Open ``subscriptions/listen`` streams per key identity, over HTTP."""
+        self.webhooks = Hub(settings)
+        self.webhooks.listeners.append(self._inbox_updated)
         install_client_log()
         self.client_log = ClientLog()
 
@@ -186,7 +192,7 @@ class OctolensServer:
         with warnings.catch_warnings():
             # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            server = Server(
+            server: Server[Any] = Server(
                 "octolens",
                 version=__version__,
                 title="Octolens",
@@ -197,11 +203,13 @@ class OctolensServer:
                 on_subscriptions_listen=self.subscriptions_listen,
                 on_list_resources=self.list_resources,
                 on_read_resource=self.read_resource,
+                on_list_resource_templates=self.list_resource_templates,
                 on_list_prompts=self.list_prompts,
                 on_get_prompt=self.get_prompt,
                 on_set_logging_level=self.set_logging_level,
             )
         _WHOAMI[server] = self.whoami
+        register(server, self.webhooks)
         return server
 
     async def whoami(self, key: str) -> Any:
@@ -220,6 +228,7 @@ class OctolensServer:
             # Shielded: a cancelled server still closes its connections (and Redis), within a bound.
             with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
                 await self.backend.aclose()
+                await self.webhooks.aclose()
 
     # --- the key's scope ---------------------------------------------------------------------------
 
@@ -338,6 +347,7 @@ class OctolensServer:
                 settings=self.settings,
                 visibility=exposure.visibility(scope),
                 owner=_export_owner(ctx),
+                webhooks=Access(self.webhooks, key_id(_key_of(ctx) or self.settings.api_key or "")),
             )
             outcome = "error" if result.is_error else "ok"
             return result
@@ -390,6 +400,9 @@ class OctolensServer:
 
         if str(params.uri).startswith(exports.URI_PREFIX):
             return await self._read_export(_export_owner(ctx), str(params.uri))
+        feed = inbox.feed_of(str(params.uri))
+        if feed is not None:
+            return await self._read_inbox(ctx, str(params.uri), feed)
         resource = RESOURCES_BY_URI.get(str(params.uri))
         if resource is None:
             raise MCPError(INVALID_PARAMS, f"Unknown resource: {params.uri}")
@@ -406,6 +419,39 @@ class OctolensServer:
         return ReadResourceResult(
             contents=[TextResourceContents(uri=params.uri, mime_type="application/json", text=resource_text(parts))]
         )
+
+    async def list_resource_templates(
+        self, _ctx: ServerRequestContext[Any], _params: PaginatedRequestParams | None
+    ) -> ListResourceTemplatesResult:
+        return ListResourceTemplatesResult(resource_templates=[inbox.TEMPLATE])
+
+    async def _read_inbox(self, ctx: ServerRequestContext[Any], uri: str, feed: int) -> ReadResourceResult:
+        from octolens_mcp.mcp.call import call_tool
+
+        key = key_id(_key_of(ctx) or self.settings.api_key or "")
+        org = await self.webhooks.inbox.org_of(key)
+        if org is None or feed not in await self.webhooks.inbox.connected(org):
+            raise MCPError(INVALID_PARAMS, f"Feed {feed} is not connected to this server (connect_feed_webhook).")
+        client = self.backend.client(_key_of(ctx))
+        arguments = inbox.reading_arguments(feed)
+        tool = "watch_mentions"
+        result = await call_tool(
+            client,
+            tool,
+            arguments,
+            self.schemas[tool],
+            None,
+            settings=self.settings,
+            webhooks=Access(self.webhooks, key),
+        )
+        text = result.content[0].text if result.content and result.content[0].type == "text" else ""
+        if result.is_error:
+            raise MCPError(INTERNAL_ERROR, f"Reading {uri} failed: {text}")
+        return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type="application/json", text=text)])
+
+    async def _inbox_updated(self, _org: str, feed: int) -> None:
+        """A delivery landed: tell the listen streams that asked for that inbox."""
+        await self.events.publish(ResourceUpdated(uri=inbox.uri(feed)))
 
     async def _read_export(self, owner: str | None, uri: str) -> ReadResourceResult:
         from octolens_mcp.mcp import exports

@@ -1,0 +1,151 @@
+"""Webhooks: connect a feed to this server's receiver, and watch for the mentions it delivers.
+
+Not REST operations of their own: connecting is a faithful read-modify-write of a feed's destinations
+(``GET`` then ``PATCH /feeds/{id}``), watching reads this server's inbox or polls ``POST /mentions``.
+Each declares the request it is built on as its method and path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from octolens_mcp.catalog import feeds, mentions
+from octolens_mcp.catalog._reads import read_object
+from octolens_mcp.catalog.models.webhooks import FeedWebhookChange, FeedWebhookInput, WatchMentionsInput, WatchResult
+from octolens_mcp.catalog.operation import Api, Items, OffsetResume, Operation
+from octolens_mcp.http.errors import OctolensError
+from octolens_mcp.webhooks import watch
+
+WEBHOOK = "WEBHOOK"
+NEW_DESTINATION = {"type": WEBHOOK, "frequency": "hourly", "deliveryMode": "individual"}
+"""The destination added: webhooks are delivered one per mention whatever the frequency (reference §4.4);
+the API requires a frequency and documents no "instant" value, so the least delaying documented one."""
+
+
+def _url_of(destination: Any) -> Any:
+    target = destination.get("webhookDestination") if isinstance(destination, dict) else None
+    return target.get("url") if isinstance(target, dict) else None
+
+
+async def _change(api: Api, op: Operation, args: FeedWebhookInput, *, connect: bool) -> dict[str, Any]:
+    access = watch.access_of(api)
+    hub = access.hub
+    if not hub.settings.public_url:
+        raise OctolensError(
+            "NO_PUBLIC_URL",
+            "This server has no public URL (OCTOLENS_PUBLIC_URL), so Octolens cannot reach its webhook receiver.",
+            extra={"sent": False},
+        )
+    organisation = await watch.org_id(api, access)
+    url = hub.url(organisation)
+    feed_id = await watch.resolve_feed(api, args.feed, {}, fresh=True)
+    feed = await read_object(api, feeds.GET, {"id": feed_id})  # fresh: what is sent back is what is stored now
+    name = str(feed.get("name") or feed_id)
+    stored = feed.get("destinations")
+    before: list[Any] = stored if isinstance(stored, list) else []
+    ours = [d for d in before if isinstance(d, dict) and d.get("type") == WEBHOOK and hub.ours(_url_of(d))]
+    current = any(_url_of(d) == url for d in ours)
+    others = [d for d in before if not any(d is o for o in ours)]
+    if connect:
+        foreign = [d for d in others if isinstance(d, dict) and d.get("type") == WEBHOOK]
+        if foreign:
+            raise OctolensError(
+                "WEBHOOK_TAKEN",
+                f"Feed {feed_id} already delivers to another webhook, and a feed holds one; remove it first "
+                "(update_feed) if this server should replace it.",
+                extra={"sent": False},
+            )
+        after = (
+            before if current and len(ours) == 1 else [*others, {**NEW_DESTINATION, "webhookDestination": {"url": url}}]
+        )
+    else:
+        after = others
+    changed = after != before
+    out: dict[str, Any] = {"feed": {"id": feed_id, "name": name}}
+    if args.preview:
+        return {**out, "preview": True, "changed": changed, "connected": connect, "destinations": after}
+    if changed:
+        await api.call(feeds.UPDATE, {"id": feed_id, "destinations": after})
+    if connect:
+        await hub.inbox.connect(organisation, feed_id, name)
+    else:
+        await hub.inbox.disconnect(organisation, feed_id)
+    return {**out, "connected": connect, "changed": changed}
+
+
+async def _connect(api: Api, op: Operation, args: FeedWebhookInput) -> dict[str, Any]:
+    return await _change(api, op, args, connect=True)
+
+
+async def _disconnect(api: Api, op: Operation, args: FeedWebhookInput) -> dict[str, Any]:
+    return await _change(api, op, args, connect=False)
+
+
+async def _watch(api: Api, op: Operation, args: WatchMentionsInput) -> dict[str, Any]:
+    return await watch.watch(api, args)
+
+
+def _resume(_args: object, result: dict[str, Any], offset: int) -> dict[str, Any] | None:
+    since = result.get("since")
+    return {"since": since, "offset": offset, "waitSeconds": 0} if isinstance(since, str) else None
+
+
+CONNECT = Operation(
+    name="connect_feed_webhook",
+    method=feeds.UPDATE.method,
+    path=feeds.UPDATE.path,
+    scope="write",
+    toolset="webhooks",
+    title="Connect feed to this server",
+    description="Make Octolens push a feed's new mentions to this server (for watch_mentions); keeps its other "
+    "destinations.",
+    input=FeedWebhookInput,
+    output=FeedWebhookChange,
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    changes=feeds.UPDATE.changes,
+    runner=_connect,
+    verify="call get_feed and look for this server's webhook destination",
+)
+
+DISCONNECT = Operation(
+    name="disconnect_feed_webhook",
+    method=feeds.UPDATE.method,
+    path=feeds.UPDATE.path,
+    scope="write",
+    toolset="webhooks",
+    title="Disconnect feed from this server",
+    description="Remove this server's webhook from a feed; keeps its other destinations.",
+    input=FeedWebhookInput,
+    output=FeedWebhookChange,
+    read_only=False,
+    destructive=False,
+    idempotent=True,
+    changes=feeds.UPDATE.changes,
+    runner=_disconnect,
+    verify="call get_feed and look for this server's webhook destination",
+)
+
+WATCH = Operation(
+    name="watch_mentions",
+    method=mentions.LIST.method,
+    path=mentions.LIST.path,
+    scope="read",
+    toolset="webhooks",
+    title="Watch for new mentions",
+    description="Mentions that arrived after cursor (since); waits up to waitSeconds for one. A connected feed "
+    "costs no API request; otherwise polls at most once a minute.",
+    input=WatchMentionsInput,
+    output=WatchResult,
+    read_only=True,
+    destructive=False,
+    idempotent=False,
+    open_world=True,
+    items=Items(field="data", kind=mentions.MENTION, whole=mentions.by_source_id, table=True),
+    paging=OffsetResume("watch_mentions", _resume),
+    timeout=90.0,
+    runner=_watch,
+)
+
+OPERATIONS = (CONNECT, DISCONNECT, WATCH)

@@ -1,0 +1,214 @@
+"""Inboxes of delivered mentions, one per organisation and feed: deduplicated, bounded in count and age.
+
+``MemoryInbox`` keeps them in this process; ``RedisInbox`` in Redis streams, so that every replica sees
+every delivery and a delivery to one replica wakes a waiter on another (``XREAD BLOCK``). A position is an
+opaque string: what ``after`` and ``wait`` continue from. The same store remembers which feeds this server
+connected and which organisation a key belongs to, so that waiting on a connected feed sends no request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+ORIGIN = "0"
+"""The position before every delivery."""
+ORG_MEMORY = 7 * 24 * 3600
+"""Seconds a key's organisation is remembered (it never changes; this only bounds the table)."""
+PREFIX = "octolens-mcp:webhooks:"
+
+
+class Inbox(Protocol):
+    async def add(self, org: str, feed: int, mention: dict[str, Any]) -> bool:
+        """Store a delivery; False when its ``sourceId`` is already in this inbox (a repeated delivery)."""
+        ...
+
+    async def head(self, org: str, feed: int) -> str:
+        """The position after the newest delivery: waiting from it sees only what arrives later."""
+        ...
+
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+        """Up to ``limit`` mentions delivered after ``position``, oldest first, and the position after them."""
+        ...
+
+    async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a delivery after ``position``; whether one is there."""
+        ...
+
+    async def connect(self, org: str, feed: int, name: str) -> None: ...
+
+    async def disconnect(self, org: str, feed: int) -> None: ...
+
+    async def connected(self, org: str) -> dict[int, str]:
+        """The feeds of ``org`` connected to this server: id -> name."""
+        ...
+
+    async def org_of(self, key: str) -> str | None: ...
+
+    async def remember_org(self, key: str, org: str) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class _Feed:
+    entries: deque[tuple[int, float, dict[str, Any]]] = field(default_factory=deque)
+    seen: dict[str, float] = field(default_factory=dict)
+    arrived: anyio.Event = field(default_factory=anyio.Event)
+
+
+class MemoryInbox:
+    """Inboxes in this process."""
+
+    def __init__(self, max_items: int, max_age: float, clock: Callable[[], float] = time.time) -> None:
+        self._max_items = max_items
+        self._max_age = max_age
+        self._clock = clock
+        self._feeds: dict[tuple[str, int], _Feed] = {}
+        self._next = 0
+        self._connected: dict[str, dict[int, str]] = {}
+        self._orgs: dict[str, str] = {}
+
+    def _feed(self, org: str, feed: int) -> _Feed:
+        return self._feeds.setdefault((org, feed), _Feed())
+
+    def _trim(self, box: _Feed) -> None:
+        oldest = self._clock() - self._max_age
+        while box.entries and (len(box.entries) > self._max_items or box.entries[0][1] < oldest):
+            box.entries.popleft()
+        for source_id in [s for s, at in box.seen.items() if at < oldest]:
+            del box.seen[source_id]
+        while len(box.seen) > 4 * self._max_items:  # dicts keep insertion order: the oldest go first
+            del box.seen[next(iter(box.seen))]
+
+    async def add(self, org: str, feed: int, mention: dict[str, Any]) -> bool:
+        box = self._feed(org, feed)
+        self._trim(box)
+        source_id = str(mention.get("sourceId"))
+        if source_id in box.seen:
+            return False
+        now = self._clock()
+        box.seen[source_id] = now
+        self._next += 1
+        box.entries.append((self._next, now, mention))
+        self._trim(box)
+        box.arrived.set()
+        box.arrived = anyio.Event()
+        return True
+
+    async def head(self, org: str, feed: int) -> str:
+        return str(self._next)
+
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+        box = self._feed(org, feed)
+        self._trim(box)
+        start = _number(position)
+        found = [(seq, mention) for seq, _at, mention in box.entries if seq > start][:limit]
+        return [mention for _seq, mention in found], str(found[-1][0]) if found else str(start)
+
+    async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
+        box = self._feed(org, feed)
+        start = _number(position)
+        if any(seq > start for seq, _at, _m in box.entries):
+            return True
+        with anyio.move_on_after(max(0.0, timeout)):
+            await box.arrived.wait()
+        return any(seq > start for seq, _at, _m in box.entries)
+
+    async def connect(self, org: str, feed: int, name: str) -> None:
+        self._connected.setdefault(org, {})[feed] = name
+
+    async def disconnect(self, org: str, feed: int) -> None:
+        self._connected.get(org, {}).pop(feed, None)
+
+    async def connected(self, org: str) -> dict[int, str]:
+        return dict(self._connected.get(org, {}))
+
+    async def org_of(self, key: str) -> str | None:
+        return self._orgs.get(key)
+
+    async def remember_org(self, key: str, org: str) -> None:
+        self._orgs[key] = org
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _number(position: str) -> int:
+    return int(position) if position.isascii() and position.isdigit() else 0
+
+
+class RedisInbox:
+    """Inboxes in Redis: a stream per organisation and feed, a key per delivered ``sourceId`` for dedupe."""
+
+    def __init__(self, url: str, max_items: int, max_age: float) -> None:
+        from redis.asyncio import Redis
+
+        self._redis: Redis = Redis.from_url(url, decode_responses=True)
+        self._max_items = max_items
+        self._max_age = max_age
+
+    @staticmethod
+    def _stream(org: str, feed: int) -> str:
+        return f"{PREFIX}inbox:{org}:{feed}"
+
+    async def add(self, org: str, feed: int, mention: dict[str, Any]) -> bool:
+        seen = f"{PREFIX}seen:{org}:{feed}:{mention.get('sourceId')}"
+        if not await self._redis.set(seen, "1", nx=True, ex=max(1, int(self._max_age))):
+            return False
+        stream = self._stream(org, feed)
+        added = str(
+            await self._redis.xadd(stream, {"m": json.dumps(mention)}, maxlen=self._max_items, approximate=False)
+        )
+        # Entry ids are Redis's own clock in ms: age them against it, never against this host's clock.
+        oldest = int(added.split("-", 1)[0]) - int(self._max_age * 1000)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xtrim(stream, minid=str(max(0, oldest)), approximate=False)
+            pipe.expire(stream, max(1, int(self._max_age)))
+            await pipe.execute()
+        return True
+
+    async def head(self, org: str, feed: int) -> str:
+        last = await self._redis.xrevrange(self._stream(org, feed), count=1)
+        return str(last[0][0]) if last else ORIGIN
+
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+        start = position if position != ORIGIN else "0-0"
+        rows = await self._redis.xrange(self._stream(org, feed), min=f"({start}", count=limit) or []
+        mentions = [json.loads(str(values["m"])) for _id, values in rows if values is not None]
+        return mentions, str(rows[-1][0]) if rows else position
+
+    async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
+        start = position if position != ORIGIN else "0-0"
+        blocked = max(1, int(timeout * 1000))
+        answer = await self._redis.xread({self._stream(org, feed): start}, count=1, block=blocked)
+        return bool(answer)
+
+    async def connect(self, org: str, feed: int, name: str) -> None:
+        await self._redis.hset(f"{PREFIX}feeds:{org}", str(feed), name)
+
+    async def disconnect(self, org: str, feed: int) -> None:
+        await self._redis.hdel(f"{PREFIX}feeds:{org}", str(feed))
+
+    async def connected(self, org: str) -> dict[int, str]:
+        rows = await self._redis.hgetall(f"{PREFIX}feeds:{org}")
+        return {int(feed): str(name) for feed, name in rows.items() if isinstance(feed, str) and feed.isdigit()}
+
+    async def org_of(self, key: str) -> str | None:
+        org = await self._redis.get(f"{PREFIX}org:{key}")
+        return str(org) if org is not None else None
+
+    async def remember_org(self, key: str, org: str) -> None:
+        await self._redis.set(f"{PREFIX}org:{key}", org, ex=ORG_MEMORY)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
