@@ -29,6 +29,7 @@ from tests.installed_command import COMMAND, environment, run_command
 
 def call_json(capsys: pytest.CaptureFixture[str], tool: str, arguments: dict[str, Any]) -> tuple[int, Any]:
     argv = ["call", tool, "--demo", "--toolsets", "all", "--json", json.dumps(arguments), "--output", "json"]
+    argv += ["--public-url", "https://octolens-mcp.example.com"]  # the webhook tools hand out this address
     status = main(argv)
     out = capsys.readouterr().out
     return status, json.loads(out)

@@ -6,8 +6,7 @@ import httpx2
 
 from octolens_sandbox.app import BASE_PATH, ConnectionDropped, Sandbox
 from octolens_sandbox.faults import Fault, FaultySandbox
-from octolens_sandbox.http import Request
-from octolens_sandbox.routes.search import run_search
+from octolens_sandbox.routes.search import seed_search
 
 SANDBOX_BASE_URL = f"https://sandbox.octolens.test{BASE_PATH}"
 DEMO_KEY = "ak_demo_admin"
@@ -45,7 +44,7 @@ DEMO_SEARCH_QUERY = "Acme Analytics"
 def demo_sandbox() -> Sandbox:
     """The demo's workspace: the seeded data, and one finished on-demand search."""
     sandbox = Sandbox()
-    run_search(sandbox, Request("POST", "/search", [], {"query": DEMO_SEARCH_QUERY}, scope="admin"))
+    seed_search(sandbox, DEMO_SEARCH_QUERY)
     return sandbox
 
 

@@ -103,6 +103,13 @@ def run_search(sb: Sandbox, request: Request) -> Response:
     return Response(body=_view(record), headers=headers)
 
 
+def seed_search(sb: Sandbox, query: str) -> str:
+    """A finished search of ``query`` run on ``sb`` before anyone calls (the demo's); its id."""
+    answer = run_search(sb, Request("POST", "/search", [], {"query": query}, scope="admin"))
+    search_id: str = answer.body["searchId"]
+    return search_id
+
+
 def _polls_covered(sb: Sandbox, wait_ms: int) -> int:
     """The polls a blocking wait of ``wait_ms`` stands for: each scripted poll is a Retry-After's work (1 s at least).
 
