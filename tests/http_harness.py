@@ -170,5 +170,5 @@ def _drain(pipe: IO[bytes] | None, into: bytearray) -> None:
     if pipe is None:
         return
     with pipe:
-        for chunk in iter(lambda: pipe.read1(65536), b""):
+        for chunk in iter(lambda: os.read(pipe.fileno(), 65536), b""):
             into += chunk

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 _LINE_SEPARATORS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
@@ -51,17 +50,37 @@ _LONG_LIST = 500
 """Values without a longer list are searched whole: one call is faster, and short enough."""
 
 
-def may_match(pattern: re.Pattern[str], value: Any, prepare: Callable[[str], str] | None = None) -> bool:
+class Searcher(Protocol):
+    """A compiled pattern, or anything that searches text as one does (None: not found)."""
+
+    def search(self, text: str, /) -> object | None: ...
+
+
+def searchable(value: Any) -> str | None:
+    """``value`` as the JSON text ``may_match`` searches whole, for several searches of one value; None when
+    it is searched in pieces (a long list) or is not JSON-like all through."""
+    try:
+        return None if _has_long_list(value) else json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def may_match(
+    pattern: Searcher, value: Any, prepare: Callable[[str], str] | None = None, written: str | None = None
+) -> bool:
     """False only when ``pattern`` matches nowhere in ``value`` as JSON (written with ``ensure_ascii=False``).
 
     True when it may: a match, or a value that is not JSON-like all through (then walk it to be sure).
-    ``prepare``, when given, rewrites each piece of JSON text before it is searched.
+    ``prepare``, when given, rewrites each piece of JSON text before it is searched; ``written`` is
+    ``searchable(value)`` when the caller has it already.
     """
 
     def found(text: str) -> bool:
         return pattern.search(text if prepare is None else prepare(text)) is not None
 
     try:
+        if written is not None:
+            return found(written)
         if not _has_long_list(value):
             return found(json.dumps(value, ensure_ascii=False))
         batch: list[str] = []

@@ -161,14 +161,14 @@ def redact(text: str) -> str:
     return text if patterns is None else _redact_text(text, patterns)
 
 
-def redact_value(value: Any) -> Any:
+def redact_value(value: Any, written: str | None = None) -> Any:
     """``value`` (JSON-like) with every registered secret replaced in its strings and keys.
 
     Usually nothing matches: one search over the value as JSON text (normalised, at C speed) says so, and
     only a value with a match is walked (with an explicit stack: any depth).
     """
     patterns = _matchers()
-    if patterns is None or not may_match(patterns.windows, value, _normalised):
+    if patterns is None or not may_match(patterns.windows, value, _normalised, written):
         return value
 
     def redacted(text: str) -> str:

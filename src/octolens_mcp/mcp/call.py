@@ -35,7 +35,7 @@ from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
-from octolens_mcp.jsontext import json_text, utf8_size
+from octolens_mcp.jsontext import json_text, searchable, utf8_size
 from octolens_mcp.mcp import budget, exports, paging, results, untrusted
 from octolens_mcp.mcp.visibility import Visibility
 from octolens_mcp.redaction import redact_value
@@ -253,8 +253,10 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
 
 def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
     structured = validated_in_pieces(op, raw) if large else validated(op, raw)
-    cleaned: dict[str, Any] = redact_value(untrusted.clean_value(structured))
-    return cleaned
+    written = searchable(structured)  # one JSON text for both searches, while cleaning changes nothing
+    cleaned = untrusted.clean_value(structured, written)
+    redacted: dict[str, Any] = redact_value(cleaned, written if cleaned is structured else None)
+    return redacted
 
 
 def _shape(

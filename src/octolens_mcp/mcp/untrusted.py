@@ -78,8 +78,28 @@ _STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}])(?<![{_EMOJI}]\ufe0f){_ZWJ}|{_ZWJ}(?![{
 
 _NON_FINITE_IN_JSON = r"(?:^|[\[\n]|[:,] )-?(?:NaN|Infinity)(?=[,\]}\n]|$)"
 """A bare NaN, Infinity or -Infinity as ``json.dumps`` writes a float one, in a list, an object or alone."""
-_SUSPECT_IN_JSON = re.compile(f"[{_SUSPECT_CHARS}]|\\\\u00[01]|\\\\[bf]|{_NON_FINITE_IN_JSON}")
-"""What ``clean_value`` changes, in JSON text: JSON writes C0 controls as escapes, the rest as they are."""
+_ESCAPED_CONTROL = re.compile(r"\\u00[01]|\\[bf]")
+_NON_FINITE = re.compile(_NON_FINITE_IN_JSON)
+
+
+class _SuspectInJson:
+    """What ``clean_value`` changes, in JSON text: JSON writes C0 controls as escapes, the rest as they are.
+
+    Searched in parts, each at C speed where it can: as one alternation, the non-finite part's anchors made
+    the regex engine try every alternative at every position (2 ms on a 46 KB page; 0.6 ms in parts).
+    """
+
+    def search(self, text: str, /) -> bool | None:
+        if _SUSPECT.search(text) is not None:
+            return True
+        if ("\\u00" in text or "\\b" in text or "\\f" in text) and _ESCAPED_CONTROL.search(text) is not None:
+            return True
+        if ("NaN" in text or "Infinity" in text) and _NON_FINITE.search(text) is not None:
+            return True
+        return None
+
+
+_SUSPECT_IN_JSON = _SuspectInJson()
 
 _LOOKALIKES = (
     "\uff1c\uff1e\uff0f"  # full-width less-than, greater-than, solidus
@@ -118,14 +138,14 @@ def _replaced(match: re.Match[str]) -> str:
     return ""
 
 
-def clean_value(value: Any) -> Any:
+def clean_value(value: Any, written: str | None = None) -> Any:
     """``value`` (JSON-like) with every string cleaned, dict keys included, and NaN/±Infinity as None.
 
     Any depth: the walk uses an explicit stack, never recursion (see ``jsontext.rebuild``). Most results
     hold no such character or number anywhere: one search over the value as JSON text (at C speed) says
     so, and the value comes back as it is; only a result with one is copied.
     """
-    return rebuild(value, _clean_leaf, clean) if may_match(_SUSPECT_IN_JSON, value) else value
+    return rebuild(value, _clean_leaf, clean) if may_match(_SUSPECT_IN_JSON, value, written=written) else value
 
 
 def _clean_leaf(item: Any) -> Any:
