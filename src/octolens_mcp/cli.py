@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="octolens-mcp",
         allow_abbrev=False,  # the container healthcheck reads the flags by their full names
-        description="MCP server exposing the Octolens REST API v2 as tools, over stdio or streamable HTTP.",
+        description="MCP server exposing the Octolens REST API v2 as tools, over stdio or streamable HTTP. "
+        f"Commands: {', '.join(COMMANDS)} (octolens-mcp COMMAND --help).",
         epilog=f"Environment: {', '.join(s.env for s in SETTINGS if s.env)}. An on/off variable takes 1, true, yes, "
         "on or 0, false, no, off. Flags override the environment.",
     )
