@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -57,30 +57,30 @@ def free_port() -> int:
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{process.args!r} exited with {process.returncode}")
-        try:
-            httpx2.get(url, timeout=1)
-            return
-        except httpx2.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
+    """Until ``url`` answers."""
+    wait_until(lambda: bool(httpx2.get(url, timeout=1)), url, process)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     """Until ``port`` accepts connections (the forwarder has no health route, and GET /mcp opens a stream)."""
+    wait_until(
+        lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() is None, f"port {port}", process
+    )
+
+
+def wait_until(ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes]) -> None:
+    """Until ``ready()`` holds (a connection error is not yet), for at most 30 s and while ``process`` runs."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"{process.args!r} exited with {process.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"port {port} did not open")
+            if ready():
+                return
+        except (httpx2.TransportError, OSError):
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not come up")
 
 
 @contextmanager

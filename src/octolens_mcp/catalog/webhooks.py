@@ -12,7 +12,7 @@ from typing import Any
 from octolens_mcp.catalog import feeds, mentions
 from octolens_mcp.catalog._reads import read_object
 from octolens_mcp.catalog.models.webhooks import FeedWebhookChange, FeedWebhookInput, WatchMentionsInput, WatchResult
-from octolens_mcp.catalog.operation import Api, Items, OffsetResume, Operation
+from octolens_mcp.catalog.operation import Api, Items, OffsetResume, Operation, Runner
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.webhooks import watch
 
@@ -90,41 +90,38 @@ def _resume(_args: object, result: dict[str, Any], offset: int) -> dict[str, Any
     return {"since": since, "offset": offset, "waitSeconds": 0} if isinstance(since, str) else None
 
 
-CONNECT = Operation(
-    name="connect_feed_webhook",
-    method=feeds.UPDATE.method,
-    path=feeds.UPDATE.path,
-    scope="write",
-    toolset="webhooks",
-    title="Connect feed to this server",
-    description="Make Octolens push a feed's new mentions to this server (for watch_mentions); keeps its other "
-    "destinations.",
-    input=FeedWebhookInput,
-    output=FeedWebhookChange,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
-    changes=feeds.UPDATE.changes,
-    runner=_connect,
-    verify="call get_feed and look for this server's webhook destination",
-)
+def _feed_webhook(name: str, title: str, description: str, runner: Runner) -> Operation:
+    """connect_feed_webhook or disconnect_feed_webhook: a read-modify-write of the feed's destinations."""
+    return Operation(
+        name=name,
+        method=feeds.UPDATE.method,
+        path=feeds.UPDATE.path,
+        scope="write",
+        toolset="webhooks",
+        title=title,
+        description=description,
+        input=FeedWebhookInput,
+        output=FeedWebhookChange,
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        changes=feeds.UPDATE.changes,
+        runner=runner,
+        verify="call get_feed and look for this server's webhook destination",
+    )
 
-DISCONNECT = Operation(
-    name="disconnect_feed_webhook",
-    method=feeds.UPDATE.method,
-    path=feeds.UPDATE.path,
-    scope="write",
-    toolset="webhooks",
-    title="Disconnect feed from this server",
-    description="Remove this server's webhook from a feed; keeps its other destinations.",
-    input=FeedWebhookInput,
-    output=FeedWebhookChange,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
-    changes=feeds.UPDATE.changes,
-    runner=_disconnect,
-    verify="call get_feed and look for this server's webhook destination",
+
+CONNECT = _feed_webhook(
+    "connect_feed_webhook",
+    "Connect feed to this server",
+    "Make Octolens push a feed's new mentions to this server (for watch_mentions); keeps its other destinations.",
+    _connect,
+)
+DISCONNECT = _feed_webhook(
+    "disconnect_feed_webhook",
+    "Disconnect feed from this server",
+    "Remove this server's webhook from a feed; keeps its other destinations.",
+    _disconnect,
 )
 
 WATCH = Operation(
