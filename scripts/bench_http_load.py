@@ -58,14 +58,16 @@ def free_port() -> int:
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
     """Until ``url`` answers."""
-    wait_until(lambda: bool(httpx2.get(url, timeout=1)), url, process)
+    wait_until(lambda: httpx2.get(url, timeout=1) is not None, url, process)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     """Until ``port`` accepts connections (the forwarder has no health route, and GET /mcp opens a stream)."""
-    wait_until(
-        lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() is None, f"port {port}", process
-    )
+    def accepts() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+
+    wait_until(accepts, f"port {port}", process)
 
 
 def wait_until(ready: Callable[[], bool], what: str, process: subprocess.Popen[bytes]) -> None:
