@@ -63,6 +63,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     """Until ``port`` accepts connections (the forwarder has no health route, and GET /mcp opens a stream)."""
+
     def accepts() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
