@@ -37,7 +37,7 @@ def build(base_url: str) -> Server[Any]:
     async def call_tool(ctx: ServerRequestContext[Any], params: CallToolRequestParams) -> CallToolResult:
         method, path = FORWARDS[params.name]
         headers = {"Authorization": ctx.request.headers.get("authorization", "")} if ctx.request else {}
-        body = params.arguments or {} if method == "POST" else None
+        body = (params.arguments or {}) if method == "POST" else None
         answer = await http.request(method, path, json=body, headers=headers)
         return CallToolResult(content=[TextContent(text=answer.text)], is_error=answer.status_code >= 400)
 

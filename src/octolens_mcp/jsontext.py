@@ -79,10 +79,10 @@ def may_match(
         return pattern.search(text if prepare is None else prepare(text)) is not None
 
     try:
+        if written is None and not _has_long_list(value):
+            written = json.dumps(value, ensure_ascii=False)
         if written is not None:
             return found(written)
-        if not _has_long_list(value):
-            return found(json.dumps(value, ensure_ascii=False))
         batch: list[str] = []
         size = 0
         for piece in _pieces(value):
