@@ -26,6 +26,7 @@ import anyio
 from mcp import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fake_clock import FakeClock
 from tests.http_harness import http_settings, mcp_session, running  # the tests' in-process server
 
 from octolens_mcp.config import Settings
@@ -70,22 +71,6 @@ async def latency(rounds: int) -> tuple[list[float], int, float]:
             cursor = done["result"]["cursor"]
         spent = len(sandbox.requests) - before
     return samples, spent, waited
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.base = time.time() // 3600 * 3600 + 1.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return self.base + self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await anyio.lowlevel.checkpoint()
 
 
 async def polling_hour() -> tuple[int, int, int]:

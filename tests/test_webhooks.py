@@ -32,6 +32,7 @@ from octolens_sandbox import FaultySandbox, Sandbox, SandboxTransport
 from octolens_sandbox.webhooks import payload as sandbox_payload
 from tests.conftest import CANARY_KEY, READ_KEY, WRITE_KEY, assert_no_secret
 from tests.conftest import settings as conftest_settings
+from tests.fake_clock import FakeClock
 from tests.http_harness import http_settings, mcp_session, running, url
 from tests.redis_server import RedisServer
 
@@ -319,25 +320,6 @@ def test_the_sandbox_sends_the_documented_payload() -> None:
 
 
 # --- the polling fallback ---------------------------------------------------------------------------
-
-
-class FakeClock:
-    """Monotonic and wall time that move only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        # Just after the top of the real current hour: the client trusts a stated reset only within the coming hour.
-        self.base = time.time() // 3600 * 3600 + 1.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def wall(self) -> float:
-        return self.base + self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await anyio.lowlevel.checkpoint()
 
 
 @asynccontextmanager
