@@ -10,13 +10,15 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio
 import httpx2
 import pytest
 from mcp import ClientSession
 
+from octolens_mcp.config import Settings
 from octolens_mcp.http.metrics import UPSTREAM
 from octolens_mcp.logformat import MESSAGE_LIMIT, JsonFormatter, Trim
 from octolens_sandbox import FaultySandbox
@@ -60,17 +62,28 @@ async def call_ok(session: ClientSession, tool: str) -> None:
     assert_no_secret(result)
 
 
-async def test_keys_of_one_organization_share_a_spent_budget_and_a_429s_hold_on_one_process() -> None:
+@asynccontextmanager
+async def one_org_two_keys(
+    first: Settings, second: Settings
+) -> AsyncIterator[tuple[FaultySandbox, ClientSession, ClientSession]]:
+    """Key A on the server ``first`` runs, key B on ``second`` (the same one, or a replica): one organisation,
+    each key answered once and joined to it."""
     sandbox = one_org()
-    settings = http_settings(cache_ttl=0)
-    async with (
-        running(settings, KeyedUpstream({READ_KEY: sandbox, WRITE_KEY: sandbox})),
-        mcp_session(settings, READ_KEY) as a,
-        mcp_session(settings, WRITE_KEY) as b,
-    ):
+    upstream = KeyedUpstream({READ_KEY: sandbox, WRITE_KEY: sandbox})
+    async with AsyncExitStack() as stack:
+        for served in dict.fromkeys((first, second)):
+            await stack.enter_async_context(running(served, upstream))
+        a = await stack.enter_async_context(mcp_session(first, READ_KEY))
+        b = await stack.enter_async_context(mcp_session(second, WRITE_KEY))
         await call_ok(a, "list_tags")
         await call_ok(b, "list_tags")
         await learned_organization(sandbox, 2)
+        yield sandbox, a, b
+
+
+async def test_keys_of_one_organization_share_a_spent_budget_and_a_429s_hold_on_one_process() -> None:
+    settings = http_settings(cache_ttl=0)
+    async with one_org_two_keys(settings, settings) as (sandbox, a, b):
         # Another client of the organisation spends all but one request; key A's answer says none are left.
         sandbox._used = sandbox.rate_limit - 1
         await call_ok(a, "get_org")
@@ -79,39 +92,21 @@ async def test_keys_of_one_organization_share_a_spent_budget_and_a_429s_hold_on_
         assert code_of(refused) == "RATE_LIMITED", "key B stops with key A: one organisation, one budget"
         assert len(sandbox.requests) == sent, "and without sending"
 
-        # A 429 for one key holds every key of the organisation until its Retry-After.
-        sandbox2 = one_org()
-        settings2 = http_settings(cache_ttl=0)
-        async with (
-            running(settings2, KeyedUpstream({READ_KEY: sandbox2, WRITE_KEY: sandbox2})),
-            mcp_session(settings2, READ_KEY) as a2,
-            mcp_session(settings2, WRITE_KEY) as b2,
-        ):
-            await call_ok(a2, "list_tags")
-            await call_ok(b2, "list_tags")
-            await learned_organization(sandbox2, 2)
-            sandbox2._used = sandbox2.rate_limit  # the budget went elsewhere: the next request is answered 429
-            assert code_of(await a2.call_tool("get_org")) == "RATE_LIMITED"
-            sent = len(sandbox2.requests)
-            held = await b2.call_tool("get_org")
-            assert code_of(held) == "RATE_LIMITED"
-            assert len(sandbox2.requests) == sent, "the 429 key A got holds key B without a request"
+    # A 429 for one key holds every key of the organisation until its Retry-After.
+    settings = http_settings(cache_ttl=0)
+    async with one_org_two_keys(settings, settings) as (sandbox, a, b):
+        sandbox._used = sandbox.rate_limit  # the budget went elsewhere: the next request is answered 429
+        assert code_of(await a.call_tool("get_org")) == "RATE_LIMITED"
+        sent = len(sandbox.requests)
+        held = await b.call_tool("get_org")
+        assert code_of(held) == "RATE_LIMITED"
+        assert len(sandbox.requests) == sent, "the 429 key A got holds key B without a request"
 
 
 async def test_keys_of_one_organization_stop_together_across_two_replicas_sharing_redis(redis: RedisServer) -> None:
-    sandbox = one_org()
-    upstream = KeyedUpstream({READ_KEY: sandbox, WRITE_KEY: sandbox})
     first = http_settings(cache_ttl=0, redis_url=redis.url)
     second = http_settings(cache_ttl=0, redis_url=redis.url)
-    async with (
-        running(first, upstream),
-        running(second, upstream),
-        mcp_session(first, READ_KEY) as a,
-        mcp_session(second, WRITE_KEY) as b,
-    ):
-        await call_ok(a, "list_tags")
-        await call_ok(b, "list_tags")
-        await learned_organization(sandbox, 2)
+    async with one_org_two_keys(first, second) as (sandbox, a, b):
         sandbox._used = sandbox.rate_limit
         assert code_of(await a.call_tool("get_org")) == "RATE_LIMITED"  # replica one, key A: a 429
         sent = len(sandbox.requests)
