@@ -245,6 +245,19 @@ async def test_triage_of_a_mention_no_answer_named_reads_it_once(client: Client,
     assert sent(sandbox, "PATCH /mentions/{sourceId}") == [(f"/mentions/{sid}", body)]
 
 
+async def test_a_mention_read_to_decide_an_engage_needs_no_read_for_the_next_write(
+    client: Client, sandbox: Sandbox
+) -> None:
+    mention = next(m for m in sandbox.mentions if not m["engaged"])
+    sid = mention["sourceId"]
+    await ok(client, "update_mention", {"sourceId": sid, "engaged": True})
+    before = len(sandbox.requests)
+    await ok(client, "update_mention", {"sourceId": sid, "relevance": "low"})
+    assert [r.operation for r in sandbox.requests[before:]] == ["PATCH /mentions/{sourceId}"]
+    body = {"action": "relevance", "postId": mention["id"], "relevance": 2, "timestamp": mention["timestamp"]}
+    assert sent(sandbox, "PATCH /mentions/{sourceId}")[-1] == (f"/mentions/{sid}", body)
+
+
 async def test_a_relevance_write_given_only_a_timestamp_still_needs_the_id(client: Client, sandbox: Sandbox) -> None:
     mention = sandbox.mentions[6]
     args = {"sourceId": mention["sourceId"], "relevance": "medium", "timestamp": mention["timestamp"]}

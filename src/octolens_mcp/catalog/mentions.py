@@ -286,7 +286,7 @@ GET = Operation(
     read_only=True,
     destructive=False,
     idempotent=True,
-    items=Items(field="data", kind=MENTION, whole=alone, compacted=False),
+    items=Items(field="data", kind=MENTION, whole=alone, compacted=False, one_per_request=True),
     paging=OffsetResume("get_mention", _rest),
     open_world=True,
     runner=_read,

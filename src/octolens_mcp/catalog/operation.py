@@ -128,9 +128,17 @@ class Items:
     compacted: bool = True
     """Items are shown in their kind's compact form unless the call asks for ``detail: "full"``; False where
     the tool exists to read records whole."""
+    one_per_request: bool = False
+    """Each request of this operation answers one item (the tool gathers several): a runner's read of one,
+    for another tool, counts as seen too (its immutable facts are remembered)."""
     table: bool = False
     """Compact results show the items as one table, ``columns`` and ``rows`` (each row the values in column
     order), instead of an object per item repeating every key; ``detail: "full"`` keeps the objects."""
+
+    @property
+    def answers_one(self) -> bool:
+        """Whether one request's answer is one item, not the list."""
+        return self.field is None or self.one_per_request
 
     def read_whole(self, result: dict[str, Any], item: Any, position: int) -> str | None:
         """How to read ``item`` (at ``position`` in the whole list) whole, per ``whole``; None where none does."""

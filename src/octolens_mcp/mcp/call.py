@@ -47,11 +47,11 @@ BASE_TIMEOUT = 30.0
 LARGE_BODY = 256 * 1024
 """Answers larger than this (bytes of JSON) are worked on in a worker thread, a piece at a time."""
 PIECE_ITEMS = 500
+"""Items of a long list validated per call (about 20 ms of GIL each for full mentions)."""
 PAGE_RECALL_SECONDS = 600.0
 """How long a page a list result was cut inside is kept for its resume (agents' turns come minutes apart)."""
 MAX_NAMED_ERRORS = 200
 """An answer that fails in more places than this is not told place by place."""
-"""Items of a long list validated per call (about 20 ms of GIL each for full mentions)."""
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -143,7 +143,7 @@ class CallApi:
             raise
         self.rate_limit = response.rate_limit or self.rate_limit
         self.quota = response.quota or self.quota
-        if op.items is not None and op.items.field is None and isinstance(response.body, dict):
+        if op.items is not None and op.items.answers_one and isinstance(response.body, dict):
             self._remember_facts(op.items.kind, response.body)  # a runner's read of one record counts too
         self.cached = self.cached or response.cached
         self.body_size = max(self.body_size, response.size)
