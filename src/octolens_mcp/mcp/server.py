@@ -19,9 +19,10 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from anyio.abc import TaskGroup
 from mcp import MCPDeprecationWarning, MCPError, stdio_server
 from mcp.server import NotificationOptions, Server, ServerRequestContext
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated, ToolsListChanged
+from mcp.server.subscriptions import ListenHandler, ToolsListChanged
 from mcp_types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -39,10 +40,13 @@ from mcp_types import (
     ReadResourceRequestParams,
     ReadResourceResult,
     Resource,
+    ServerCapabilities,
     SetLevelRequestParams,
+    SubscribeRequestParams,
     SubscriptionsListenRequestParams,
     SubscriptionsListenResult,
     TextResourceContents,
+    UnsubscribeRequestParams,
 )
 
 from octolens_mcp import __version__
@@ -60,6 +64,7 @@ from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.mcp.scopes import ScopeBook
 from octolens_mcp.webhooks import Access, Hub
 from octolens_mcp.webhooks import resource as inbox
+from octolens_mcp.webhooks.notify import OrgBus, SessionSubscriptions, listening_as
 from octolens_mcp.webhooks.receiver import register
 
 if TYPE_CHECKING:
@@ -80,6 +85,10 @@ INSTRUCTIONS = (
 )
 SHUTDOWN_GRACE = 5.0
 """Seconds a signal waits for in-flight calls to unwind and the HTTP client to close."""
+RELAY_READY = 2.0
+"""Seconds a new inbox subscription waits for the Redis relay to be subscribed before it is answered."""
+SESSION_SUBSCRIPTIONS = "inbox_subscriptions"
+"""Where a stdio connection's lifespan state keeps its ``resources/subscribe`` URIs."""
 
 
 def organization_of(body: Any) -> str | None:
@@ -179,12 +188,13 @@ class OctolensServer:
         self.schemas = {tool["name"]: tool["inputSchema"] for tool in every_tool}
         self.backend = Backend(settings, transport, upstream)
         self.scopes = ScopeBook(fixed="admin" if settings.demo or not settings.scope_filter else None)
-        self.events = InMemorySubscriptionBus()
+        self.events = OrgBus()
+        """Listen streams' bus: an inbox update reaches only the streams of its organisation's keys."""
         self.listen = ListenHandler(self.events)
         self._listening: dict[str, int] = {}
         """Open ``subscriptions/listen`` streams per key identity, over HTTP."""
         self.webhooks = Hub(settings)
-        self.webhooks.listeners.append(self._inbox_updated)
+        self.webhooks.relay.consume(self.events.inbox_updated)
         install_client_log()
         self.client_log = ClientLog()
 
@@ -192,7 +202,10 @@ class OctolensServer:
         with warnings.catch_warnings():
             # MCP logging is deprecated from 2026-07-28 (SEP-2577); served on purpose for the hosts before it.
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            server: Server[Any] = Server(
+            # resources/subscribe is the session's (stdio); stateless HTTP has no stream to carry its notifications.
+            legacy_subscribe = self.settings.transport != "http"
+            server: Server[Any] = _Server(
+                self.webhooks.receiving,
                 "octolens",
                 version=__version__,
                 title="Octolens",
@@ -204,6 +217,8 @@ class OctolensServer:
                 on_list_resources=self.list_resources,
                 on_read_resource=self.read_resource,
                 on_list_resource_templates=self.list_resource_templates,
+                on_subscribe_resource=self.subscribe_resource if legacy_subscribe else None,
+                on_unsubscribe_resource=self.unsubscribe_resource if legacy_subscribe else None,
                 on_list_prompts=self.list_prompts,
                 on_get_prompt=self.get_prompt,
                 on_set_logging_level=self.set_logging_level,
@@ -222,8 +237,14 @@ class OctolensServer:
     async def lifespan(self, _: Server[Any]) -> AsyncIterator[dict[str, Any]]:
         try:
             async with anyio.create_task_group() as background:
-                yield {"background": background}
-                background.cancel_scope.cancel()
+                state: dict[str, Any] = {"background": background}
+                try:
+                    yield state
+                finally:
+                    subscribed = state.pop(SESSION_SUBSCRIPTIONS, None)
+                    if subscribed is not None:
+                        subscribed[1]()  # this connection's subscriptions hear no more updates
+                    background.cancel_scope.cancel()
         finally:
             # Shielded: a cancelled server still closes its connections (and Redis), within a bound.
             with anyio.CancelScope(shield=True), anyio.move_on_after(SHUTDOWN_GRACE):
@@ -276,10 +297,17 @@ class OctolensServer:
     async def subscriptions_listen(
         self, ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
     ) -> SubscriptionsListenResult:
-        """A listen stream; over HTTP only for a key Octolens has accepted, and at most the cap per key at once."""
+        """A listen stream; over HTTP only for a key Octolens has accepted, and at most the cap per key at once.
+
+        A stream belongs to its key's organisation and hears only that organisation's inbox updates. Inbox URIs
+        whose updates cannot arrive here (stdio without Redis), or asked for by a key whose organisation cannot
+        be learned, are left out of the acknowledged filter.
+        """
         key = _key_of(ctx)
         if key is None:
-            return await self.listen(ctx, params)
+            params, org = await self._inbox_filter(ctx, key, params)
+            with listening_as(org):
+                return await self.listen(ctx, params)
         note = note_of(getattr(ctx.request, "scope", None))
         if note is None or not note.key_verified:
             raise MCPError(INVALID_REQUEST, "No subscription stream for a key that has not yet made a successful call.")
@@ -290,12 +318,105 @@ class OctolensServer:
         note.listening = True
         METRICS.add("octolens_open_streams")
         try:
-            return await self.listen(ctx, params)
+            params, org = await self._inbox_filter(ctx, key, params)
+            with listening_as(org):
+                return await self.listen(ctx, params)
         finally:
             METRICS.add("octolens_open_streams", -1)
             left = self._listening.pop(ident) - 1
             if left > 0:
                 self._listening[ident] = left
+
+    async def _inbox_filter(
+        self, ctx: ServerRequestContext[Any], key: str | None, params: SubscriptionsListenRequestParams
+    ) -> tuple[SubscriptionsListenRequestParams, str | None]:
+        """``params`` without the inbox URIs this stream cannot hear, and the organisation it listens as."""
+        wanted = params.notifications.resource_subscriptions or []
+        inboxes = [uri for uri in wanted if inbox.feed_of(uri) is not None]
+        if not inboxes:
+            return params, None
+        org = await self._organisation(key) if self.webhooks.receiving else None
+        if org is not None:
+            await self._relaying(ctx)
+            return params, org
+        kept = [uri for uri in wanted if inbox.feed_of(uri) is None] or None
+        notifications = params.notifications.model_copy(update={"resource_subscriptions": kept})
+        return params.model_copy(update={"notifications": notifications}), None
+
+    async def _relaying(self, ctx: ServerRequestContext[Any]) -> None:
+        """Start the Redis relay's subscriber (once per process) and give it a moment to be subscribed."""
+        background = ctx.lifespan_context.get("background") if isinstance(ctx.lifespan_context, dict) else None
+        if isinstance(background, TaskGroup):
+            self.webhooks.relay.start(background)
+            await self.webhooks.relay.ready(RELAY_READY)
+
+    async def _organisation(self, key: str | None) -> str | None:
+        """The key's organisation (None: the server's key): remembered, else ``GET /org`` once; None if unknown."""
+        from octolens_mcp.catalog.org import GET_ORG
+
+        ident = key_id(key if key is not None else self.settings.api_key or "")
+        store = self.webhooks.inbox
+        try:
+            known = await store.org_of(ident)
+        except Exception as error:  # Redis down: ask Octolens instead
+            logger.debug("the key's organisation could not be looked up: %s", type(error).__name__)
+            known = None
+        if known is not None:
+            return known
+        try:
+            answer = await self.backend.client(key).send(
+                GET_ORG.request_with({}), write=False, deadline=time.monotonic() + 15
+            )
+        except Exception as error:  # the API refused or is unreachable: nothing to scope by
+            logger.debug("GET /org failed: %s", type(error).__name__)
+            return None
+        org = answer.body.get("organizationId") if isinstance(answer.body, dict) else None
+        if not isinstance(org, str) or not org:
+            return None
+        try:
+            await store.remember_org(ident, org)
+        except Exception as error:
+            logger.debug("the key's organisation could not be remembered: %s", type(error).__name__)
+        return org
+
+    # --- resources/subscribe (stdio, protocol revisions up to 2025-11-25) --------------------------------
+
+    async def subscribe_resource(self, ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
+        """Announce a feed inbox's updates on this session; refused where none can arrive."""
+        uri = str(params.uri)
+        if inbox.feed_of(uri) is None:
+            raise MCPError(
+                INVALID_PARAMS, f"{uri} announces no updates; only feed inboxes do (octolens://feeds/{{id}}/inbox)."
+            )
+        if not self.webhooks.receiving:
+            raise MCPError(
+                INVALID_REQUEST,
+                f"No update of {uri} can reach this server: over stdio no webhook arrives. Give it the team server's "
+                "OCTOLENS_REDIS_URL to hear that server's deliveries, or call watch_mentions, which polls.",
+            )
+        state = ctx.lifespan_context if isinstance(ctx.lifespan_context, dict) else {}
+        held = state.get(SESSION_SUBSCRIPTIONS)
+        if held is None:
+            org = await self._organisation(None)
+            if org is None:
+                raise MCPError(INTERNAL_ERROR, "Could not learn this key's organisation (GET /org); try again.")
+            subscribed = SessionSubscriptions(org, ctx.session.send_resource_updated)
+            held = state[SESSION_SUBSCRIPTIONS] = (subscribed, self.webhooks.relay.consume(subscribed.inbox_updated))
+            background = state.get("background")
+            if isinstance(background, TaskGroup):
+                background.start_soon(subscribed.run)
+        if not held[0].add(uri):
+            raise MCPError(INVALID_REQUEST, "Too many subscribed inboxes on this session; unsubscribe one first.")
+        await self._relaying(ctx)
+        return EmptyResult()
+
+    async def unsubscribe_resource(
+        self, ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams
+    ) -> EmptyResult:
+        held = ctx.lifespan_context.get(SESSION_SUBSCRIPTIONS) if isinstance(ctx.lifespan_context, dict) else None
+        if held is not None:
+            held[0].remove(str(params.uri))
+        return EmptyResult()
 
     # --- tools ---------------------------------------------------------------------------------------
 
@@ -429,7 +550,7 @@ class OctolensServer:
         from octolens_mcp.mcp.call import call_tool
 
         key = key_id(_key_of(ctx) or self.settings.api_key or "")
-        org = await self.webhooks.inbox.org_of(key)
+        org = await self._organisation(_key_of(ctx)) if self.webhooks.receiving else None
         if org is None or feed not in await self.webhooks.inbox.connected(org):
             raise MCPError(INVALID_PARAMS, f"Feed {feed} is not connected to this server (connect_feed_webhook).")
         client = self.backend.client(_key_of(ctx))
@@ -448,10 +569,6 @@ class OctolensServer:
         if result.is_error:
             raise MCPError(INTERNAL_ERROR, f"Reading {uri} failed: {text}")
         return ReadResourceResult(contents=[TextResourceContents(uri=uri, mime_type="application/json", text=text)])
-
-    async def _inbox_updated(self, _org: str, feed: int) -> None:
-        """A delivery landed: tell the listen streams that asked for that inbox."""
-        await self.events.publish(ResourceUpdated(uri=inbox.uri(feed)))
 
     async def _read_export(self, owner: str | None, uri: str) -> ReadResourceResult:
         from octolens_mcp.mcp import exports
@@ -481,6 +598,30 @@ class OctolensServer:
             return prompt.render(params.arguments)
         except ValueError as exc:
             raise MCPError(INVALID_PARAMS, f"{params.name}: {exc}") from None
+
+
+class _Server(Server[Any]):
+    """The SDK's server, advertising ``resources.subscribe`` only where inbox updates can arrive."""
+
+    def __init__(self, announces: bool, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.announces = announces
+
+    def get_capabilities(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+        *,
+        protocol_version: str | None = None,
+    ) -> ServerCapabilities:
+        found = super().get_capabilities(
+            notification_options, experimental_capabilities, extensions, protocol_version=protocol_version
+        )
+        if self.announces or found.resources is None or not found.resources.subscribe:
+            return found
+        # stdio without Redis: subscribing is answered (with why nothing can arrive), never advertised.
+        return found.model_copy(update={"resources": found.resources.model_copy(update={"subscribe": False})})
 
 
 async def serve_stdio(server: Server[Any], tools_change: bool = False) -> None:

@@ -22,13 +22,11 @@ import anyio
 
 from octolens_mcp.config import Settings
 from octolens_mcp.webhooks.inbox import Inbox, MemoryInbox, RedisInbox
+from octolens_mcp.webhooks.notify import Relay
 
 PATH = "/webhooks/octolens"
 """Where the receiver listens; the token is the next path segment."""
 MAC_CHARS = 40
-
-Listener = Callable[[str, int], Awaitable[None]]
-"""Told (organisation, feed) after a new delivery is stored: resource-update notifications."""
 
 
 @dataclass
@@ -60,7 +58,8 @@ class Hub:
         self.generated_secret = generated
         self._inbox: Inbox | None = None
         self.polls: dict[tuple[str, int | None], PollState] = {}
-        self.listeners: list[Listener] = []
+        self.relay = Relay(settings.redis_url)
+        """Announces each new delivery (resource-update notifications), across processes with Redis."""
 
     @property
     def inbox(self) -> Inbox:
@@ -72,8 +71,9 @@ class Hub:
 
     @property
     def receiving(self) -> bool:
-        """Whether deliveries can reach this server: it serves HTTP."""
-        return self.settings.transport == "http"
+        """Whether deliveries can reach this server's inboxes: it serves HTTP (the receiver), or shares a team
+        server's inboxes through Redis (a stdio server given the same ``OCTOLENS_REDIS_URL``)."""
+        return self.settings.transport == "http" or bool(self.settings.redis_url)
 
     def announce_secret(self) -> None:
         """Print a generated secret once at start (stderr): set it as OCTOLENS_WEBHOOK_SECRET to keep URLs valid."""
@@ -110,14 +110,14 @@ class Hub:
         return bool(base) and isinstance(url, str) and url.startswith(f"{str(base).rstrip('/')}{PATH}/")
 
     async def delivered(self, org: str, feed: int, mention: dict[str, Any]) -> bool:
-        """Store a delivery; tell listeners when it is new. False for a repeated delivery."""
+        """Store a delivery; announce it when it is new. False for a repeated delivery."""
         if not await self.inbox.add(org, feed, mention):
             return False
-        for listener in list(self.listeners):
-            await listener(org, feed)
+        await self.relay.publish(org, feed)
         return True
 
     async def aclose(self) -> None:
         inbox, self._inbox = self._inbox, None
         if inbox is not None:
             await inbox.aclose()
+        await self.relay.aclose()
