@@ -2,8 +2,9 @@
 
 Read through ``watch_mentions`` (the same cleaning, redaction and budget as every result) from the start
 of the inbox, without waiting; a feed that is not connected is refused before anything is sent. A new
-delivery publishes ``ResourceUpdated`` for its URI: ``subscriptions/listen`` streams that asked for it
-get ``notifications/resources/updated``.
+delivery is announced for its URI (``notify.py``): ``subscriptions/listen`` streams of the organisation's
+keys that asked for it, on any replica, and stdio sessions sharing the team server's Redis that
+subscribed to it, get ``notifications/resources/updated``.
 """
 
 from __future__ import annotations
