@@ -7,6 +7,8 @@ replica named by the public URL); real MCP clients listen (``subscriptions/liste
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +18,7 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
+from anyio.streams.buffered import BufferedByteReceiveStream
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.subscriptions import ResourceUpdated, ServerEvent
@@ -23,7 +26,7 @@ from mcp.server.subscriptions import ResourceUpdated, ServerEvent
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.server import build_server
 from octolens_sandbox import FaultySandbox
-from tests.conftest import CANARY_KEY, WRITE_KEY
+from tests.conftest import CANARY_KEY, REPO, WRITE_KEY
 from tests.conftest import settings as conftest_settings
 from tests.http_harness import KeyedUpstream, mcp_session, running, url
 from tests.installed_command import COMMAND, environment
@@ -38,6 +41,7 @@ HEARD_WITHIN = 5.0
 """Seconds a notification may take from the sandbox's POST to the client."""
 QUIET_FOR = 1.0
 """Seconds a stream that must hear nothing is watched (after the stream that must hear has heard)."""
+TS_SUBSCRIBE = REPO / "tests" / "ts" / "subscribe.mjs"
 
 
 def two_organisations() -> tuple[FaultySandbox, FaultySandbox, KeyedUpstream]:
@@ -187,6 +191,38 @@ async def test_a_stdio_session_sharing_redis_is_told_of_a_delivery_to_the_team_s
             with anyio.move_on_after(QUIET_FOR):
                 await arrived.wait()
             assert heard == [INBOX]
+
+
+async def test_the_typescript_client_on_stdio_is_told_of_a_delivery_and_reads_it() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: install Node.js 20+ to run the TypeScript client tests")
+    sandbox = workspace()
+    with RedisServer() as redis:
+        team = team_settings(redis_url=redis.url)
+        scenario = {
+            "command": COMMAND,
+            "args": ["--demo"],
+            "env": {"OCTOLENS_REDIS_URL": redis.url},
+            "uri": INBOX,
+            "timeoutMs": HEARD_WITHIN * 1000,
+        }
+        async with (
+            running(team, KeyedUpstream({CANARY_KEY: sandbox})),
+            mcp_session(team, CANARY_KEY) as session,
+            await anyio.open_process([node, str(TS_SUBSCRIBE), json.dumps(scenario)], cwd=REPO) as process,
+        ):
+            await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
+            assert process.stdout is not None
+            lines = BufferedByteReceiveStream(process.stdout)
+            with anyio.fail_after(30):
+                first = json.loads(await lines.receive_until(b"\n", 1 << 20))
+                assert first == {"subscribed": True, "subscribeCapability": True}
+                added = await sandbox.add_mention(sentiment="Negative")
+                second = json.loads(await lines.receive_until(b"\n", 1 << 20))
+                await process.wait()
+        assert second["updated"] == [INBOX]
+        assert added["sourceId"] in second["read"]["text"] and "<untrusted-data>" in second["read"]["text"]
 
 
 async def test_a_stdio_listen_stream_sharing_redis_hears_the_team_servers_delivery() -> None:
