@@ -64,11 +64,6 @@ class Relay:
         self._running = False
         self._ready = anyio.Event()
 
-    @property
-    def shared(self) -> bool:
-        """Whether announcements cross processes (Redis)."""
-        return bool(self._url)
-
     def consume(self, consumer: Consumer) -> Callable[[], None]:
         """Register ``consumer``; returns an idempotent unregister."""
         token = object()
