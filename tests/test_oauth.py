@@ -694,6 +694,141 @@ async def redis_values(redis_url: str) -> dict[str, bytes]:
         await client.aclose()
 
 
+# --- rate limits and an unreachable store -------------------------------------------------------------------
+
+
+def stored_names(settings: Settings, kind: str) -> set[str]:
+    """The names of the file store's records of one kind (their values are sealed)."""
+    assert settings.oauth_dir is not None
+    records: dict[str, Any] = json.loads((Path(settings.oauth_dir) / FILE_NAME).read_text())
+    return {name for name in records if name.startswith(kind + ":")}
+
+
+async def test_every_oauth_endpoint_is_rate_limited_per_address_before_any_work(tmp_path: Path) -> None:
+    upstream = Upstream()
+    settings = oauth_settings(tmp_path)
+    async with httpx2.AsyncClient(timeout=30) as http, httpx2.AsyncClient(timeout=30) as browser:
+        # Signed in, and a consent page open, on the server with its default limits.
+        async with served(settings, upstream):
+            flow = await Flow.start(http, settings)
+            tokens = await flow.tokens(CANARY_KEY)
+            page = await browser.get(authorization_url(settings, flow.client["client_id"], flow.challenge))
+            consent_url = page.headers["location"]
+            form = read_form((await browser.get(consent_url)).text)
+        clients, sent = stored_names(settings, "client"), set(upstream.sent)
+        # The same store behind a server allowing one request per address every 20 s: the first passes.
+        async with served(replace(settings, oauth_rate_per_address=0.05), upstream):
+            assert (await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge))).is_redirect
+            answers = {
+                "register": await http.post(url(settings, "/register"), json={"redirect_uris": [REDIRECT]}),
+                "authorize": await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge)),
+                "token": await flow.refresh(tokens["refresh_token"]),
+                "revoke": await flow.revoke(tokens["access_token"]),
+            }
+            for name, answer in answers.items():
+                assert answer.status_code == 429, (name, answer.text)
+                assert 1 <= int(answer.headers["retry-after"]) <= 20
+                assert answer.json()["error"] == "temporarily_unavailable"
+            shown = await browser.get(consent_url)
+            check = {**form.fields, "api_key": READ_KEY, "action": "check"}
+            posted = await browser.post(url(settings, "/oauth/consent"), data=check)
+            for answer in (shown, posted):
+                assert answer.status_code == 429 and answer.headers["content-type"].startswith("text/html")
+                assert "Too many sign-in requests" in answer.text and int(answer.headers["retry-after"]) >= 1
+            # Nothing was done: no client registered, no key checked, and the tokens still work (below).
+            assert stored_names(settings, "client") == clients and upstream.sent == sent
+            # What does no work is not limited: preflights, the metadata, and /mcp (which has its own limits).
+            preflight = await http.options(
+                url(settings, "/token"),
+                headers={"Origin": "http://localhost:6274", "Access-Control-Request-Method": "POST"},
+            )
+            assert preflight.status_code == 200
+            assert (await http.get(url(settings, "/.well-known/oauth-authorization-server"))).status_code == 200
+            assert await org_name(settings, tokens["access_token"]) == "Beta Workspace"
+            metrics = (await http.get(url(settings, "/metrics"))).text
+            assert 'octolens_http_refused_total{reason="oauth_rate"} 6' in metrics
+        async with served(settings, upstream):
+            assert (await flow.refresh(tokens["refresh_token"])).status_code == 200  # not spent while refused
+
+
+async def test_keys_are_checked_with_octolens_only_a_few_times_a_minute_per_address(tmp_path: Path) -> None:
+    upstream = Upstream()
+    async with (
+        served(oauth_settings(tmp_path, oauth_key_checks_per_minute=2), upstream) as settings,
+        httpx2.AsyncClient(timeout=30) as http,
+    ):
+        flow = await Flow.start(http, settings)
+        visit = await flow.consent(READ_KEY, keys=("ak_live_wrong_1", "ak_live_wrong_2"))
+        assert [page.status_code for page in visit.pages[1:]] == [400, 400, 429]
+        refused = visit.pages[-1]
+        assert 20 <= int(refused.headers["retry-after"]) <= 30
+        assert "Too many keys were checked" in refused.text and READ_KEY not in refused.text
+        assert read_form(refused.text).password == "api_key"  # the sign-in goes on: the form is asked again
+        assert visit.location is None
+    # The third key never reached Octolens.
+    assert upstream.sent == {"Bearer ak_live_wrong_1", "Bearer ak_live_wrong_2"}
+
+
+async def test_every_oauth_endpoint_answers_503_while_redis_is_down(
+    redis: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, _ = document_transport(GOOD_DOCUMENT)
+    monkeypatch.setattr("octolens_mcp.oauth.ClientDocuments", lambda: ClientDocuments(transport, public))
+    upstream = Upstream()
+    settings = oauth_settings(tmp_path, redis_url=redis.url, oauth_rate_per_address=0)  # 0: this test is no flood
+    async with (
+        served(settings, upstream),
+        httpx2.AsyncClient(timeout=30) as http,
+        httpx2.AsyncClient(timeout=30) as browser,
+    ):
+        flow = await Flow.start(http, settings)
+        tokens = await flow.tokens(CANARY_KEY)
+        visit = await flow.consent(CANARY_KEY, approve=False)  # warms the document client's cache: below
+        assert visit.params["error"] == "access_denied"
+        page = await browser.get(authorization_url(settings, flow.client["client_id"], flow.challenge))
+        consent_url = page.headers["location"]
+        form = read_form((await browser.get(consent_url)).text)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+        redis.stop()
+        answers = {
+            "register": await http.post(url(settings, "/register"), json={"redirect_uris": [REDIRECT]}),
+            "authorize": await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge)),
+            "exchange": await flow.exchange("olmcp_ac_" + "c" * 43),
+            "refresh": await flow.refresh(tokens["refresh_token"]),
+            "revoke": await flow.revoke(tokens["access_token"]),
+        }
+        for name, answer in answers.items():
+            assert answer.status_code == 503, (name, answer.text)
+            assert answer.headers["retry-after"] == "5" and answer.headers["cache-control"] == "no-store"
+            assert answer.json()["error"] == "temporarily_unavailable"
+        shown = await browser.get(consent_url)
+        posted = await browser.post(
+            url(settings, "/oauth/consent"), data={**form.fields, "api_key": READ_KEY, "action": "check"}
+        )
+        for answer in (shown, posted):
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+            assert answer.headers["content-type"].startswith("text/html")
+            assert "Sign-in is unavailable for a moment" in answer.text
+        # A client known by its metadata document needs no store to be checked, so /authorize can send it back
+        # with temporarily_unavailable (RFC 6749 §4.1.2.1: a 503 cannot travel on a redirect).
+        document = await http.get(authorization_url(settings, DOCUMENT_URL, flow.challenge))
+        assert document.status_code == 302
+        assert document.headers["location"].startswith(REDIRECT + "?error=temporarily_unavailable")
+        for answer in (*answers.values(), shown, posted, document):
+            text = answer.text + json.dumps(dict(answer.headers))
+            assert str(redis.port) not in text and "redis" not in text.lower()
+        # One line each for the operator, naming the error's type: no traceback, no address.
+        lines = [r for r in caplog.records if "OAuth store is unreachable" in r.getMessage()]
+        assert len(lines) == 8, [r.getMessage() for r in caplog.records]
+        assert not any(r.exc_info for r in caplog.records), [r.getMessage() for r in caplog.records if r.exc_info]
+        assert str(redis.port) not in caplog.text and "Traceback" not in caplog.text
+        redis.start()
+        # Back (an empty Redis): signing in works again.
+        assert await org_name(settings, (await (await Flow.start(http, settings)).tokens(CANARY_KEY))["access_token"])
+    assert f"Bearer {READ_KEY}" not in upstream.sent  # the consent post checked no key while the store was down
+
+
 # --- settings ---------------------------------------------------------------------------------------------------
 
 
