@@ -3,7 +3,9 @@
 Both SDKs' own OAuth clients discover, register, pass the consent page (posted as a browser would) and call
 tools with the token; the same flow by hand checks each refusal: a wrong key issues no code, a code works
 once, refresh tokens rotate and a reused one is refused, revocation ends the grant, tokens expire, and a
-token for another resource is refused. Then two replicas share one Redis, and the stores hold no key.
+token for another resource is refused. Then two replicas share one Redis, and the stores hold no key. Every
+OAuth endpoint is rate limited per address before any work (the consent page's key checks much more tightly),
+and answers 503 while a real Redis is stopped. (Both SDKs' clients across two replicas: test_oauth_replicas.)
 """
 
 from __future__ import annotations

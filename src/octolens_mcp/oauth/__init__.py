@@ -20,7 +20,6 @@ is unreachable (``guard``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
@@ -42,8 +41,6 @@ from octolens_mcp.oauth.guard import Limits, WhenUnreachable, log_unreachable, t
 from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider, same_resource
 from octolens_mcp.oauth.store import Sealer, Store, StoreUnavailable, open_store
 from octolens_mcp.redaction import protect
-
-logger = logging.getLogger(__name__)
 
 MAX_TOKEN_FORM = 64 * 1024
 TOKEN_PATH = "/token"
@@ -205,7 +202,7 @@ class _Gate:
             try:
                 grant = await self._oauth.provider.grant_for(token)
             except StoreUnavailable as exc:
-                logger.warning("the OAuth store could not be read: %s", type(exc).__name__)
+                log_unreachable(exc, scope)
                 body = {"error": {"code": "UNAVAILABLE", "message": "Sign-in records are unreachable; try again."}}
                 await JSONResponse(body, status_code=503, headers={"Retry-After": "5"})(scope, receive, send)
                 return
