@@ -753,6 +753,30 @@ async def test_every_oauth_endpoint_is_rate_limited_per_address_before_any_work(
             assert (await flow.refresh(tokens["refresh_token"])).status_code == 200  # not spent while refused
 
 
+async def test_the_oauth_limits_count_each_client_behind_a_trusted_proxy_and_an_ipv6_one_by_its_64(
+    tmp_path: Path,
+) -> None:
+    async def register_from(settings: Settings, client: str) -> int:
+        async with httpx2.AsyncClient(timeout=30) as http:
+            answer = await http.post(
+                url(settings, "/register"), json={"redirect_uris": [REDIRECT]}, headers={"X-Forwarded-For": client}
+            )
+            return answer.status_code
+
+    # One request per address every 20 s.
+    trusting = oauth_settings(tmp_path, oauth_rate_per_address=0.05, trusted_proxies=("127.0.0.1",))
+    async with served(trusting):
+        assert [await register_from(trusting, "198.51.100.1") for _ in range(2)] == [201, 429]
+        assert await register_from(trusting, "198.51.100.2") == 201, "another client behind the proxy"
+        assert await register_from(trusting, "2001:db8:0:1::1") == 201
+        assert await register_from(trusting, "2001:db8:0:1::2") == 429, "the same /64"
+        assert await register_from(trusting, "2001:db8:0:2::1") == 201, "another /64"
+    distrusting = oauth_settings(tmp_path, oauth_rate_per_address=0.05)
+    async with served(distrusting):
+        assert await register_from(distrusting, "198.51.100.1") == 201
+        assert await register_from(distrusting, "198.51.100.2") == 429, "a forged header changes nothing"
+
+
 async def test_keys_are_checked_with_octolens_only_a_few_times_a_minute_per_address(tmp_path: Path) -> None:
     upstream = Upstream()
     async with (
