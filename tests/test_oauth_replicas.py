@@ -244,7 +244,7 @@ async def test_the_typescript_sdk_client_signs_in_across_two_replicas(redis: Red
         async with replicas(redis, tmp_path) as setup:
             calls = [["get_org", {}], ["get_org", {}]]
             scenario = {"url": url(setup.front), "key": CANARY_KEY, "redirectUrl": REDIRECT, "calls": calls}
-            document = await anyio.to_thread.run_sync(run_ts_driver, scenario)
+            document = await anyio.to_thread.run_sync(run_ts_driver, scenario, 25)
             assert [result["structuredContent"]["name"] for result in document["results"]] == ["Beta Workspace"] * 2
             assert document["afterRefresh"]["structuredContent"]["name"] == "Beta Workspace"
             assert document["refreshed"]["access_token"] != document["tokens"]["access_token"]
