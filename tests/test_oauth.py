@@ -3,7 +3,9 @@
 Both SDKs' own OAuth clients discover, register, pass the consent page (posted as a browser would) and call
 tools with the token; the same flow by hand checks each refusal: a wrong key issues no code, a code works
 once, refresh tokens rotate and a reused one is refused, revocation ends the grant, tokens expire, and a
-token for another resource is refused. Then two replicas share one Redis, and the stores hold no key.
+token for another resource is refused. Then two replicas share one Redis, and the stores hold no key. Every
+OAuth endpoint is rate limited per address before any work (the consent page's key checks much more tightly),
+and answers 503 while a real Redis is stopped. (Both SDKs' clients across two replicas: test_oauth_replicas.)
 """
 
 from __future__ import annotations
@@ -321,12 +323,12 @@ async def test_the_python_sdk_client_refreshes_an_expired_token(tmp_path: Path) 
         assert storage.tokens.refresh_token != first.refresh_token
 
 
-def run_ts_driver(scenario: dict[str, Any]) -> dict[str, Any]:
+def run_ts_driver(scenario: dict[str, Any], timeout: float = 90) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not on PATH: install Node.js 20+ to run the TypeScript client tests")
     done = subprocess.run(
-        [node, str(TS_DRIVER)], input=json.dumps(scenario), cwd=REPO, capture_output=True, text=True, timeout=90
+        [node, str(TS_DRIVER)], input=json.dumps(scenario), cwd=REPO, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     document: dict[str, Any] = json.loads(done.stdout)
@@ -692,6 +694,166 @@ async def redis_values(redis_url: str) -> dict[str, bytes]:
         return {name: as_bytes(await client.get(name)) for name in names}
     finally:
         await client.aclose()
+
+
+# --- rate limits and an unreachable store -------------------------------------------------------------------
+
+
+def stored_names(settings: Settings, kind: str) -> set[str]:
+    """The names of the file store's records of one kind (their values are sealed)."""
+    assert settings.oauth_dir is not None
+    records: dict[str, Any] = json.loads((Path(settings.oauth_dir) / FILE_NAME).read_text())
+    return {name for name in records if name.startswith(kind + ":")}
+
+
+async def test_every_oauth_endpoint_is_rate_limited_per_address_before_any_work(tmp_path: Path) -> None:
+    upstream = Upstream()
+    settings = oauth_settings(tmp_path)
+    async with httpx2.AsyncClient(timeout=30) as http, httpx2.AsyncClient(timeout=30) as browser:
+        # Signed in, and a consent page open, on the server with its default limits.
+        async with served(settings, upstream):
+            flow = await Flow.start(http, settings)
+            tokens = await flow.tokens(CANARY_KEY)
+            page = await browser.get(authorization_url(settings, flow.client["client_id"], flow.challenge))
+            consent_url = page.headers["location"]
+            form = read_form((await browser.get(consent_url)).text)
+        clients, sent = stored_names(settings, "client"), set(upstream.sent)
+        # The same store behind a server allowing one request per address every 20 s: the first passes.
+        async with served(replace(settings, oauth_rate_per_address=0.05), upstream):
+            assert (await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge))).is_redirect
+            answers = {
+                "register": await http.post(url(settings, "/register"), json={"redirect_uris": [REDIRECT]}),
+                "authorize": await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge)),
+                "token": await flow.refresh(tokens["refresh_token"]),
+                "revoke": await flow.revoke(tokens["access_token"]),
+            }
+            for name, answer in answers.items():
+                assert answer.status_code == 429, (name, answer.text)
+                assert 1 <= int(answer.headers["retry-after"]) <= 20
+                assert answer.json()["error"] == "temporarily_unavailable"
+            shown = await browser.get(consent_url)
+            check = {**form.fields, "api_key": READ_KEY, "action": "check"}
+            posted = await browser.post(url(settings, "/oauth/consent"), data=check)
+            for answer in (shown, posted):
+                assert answer.status_code == 429 and answer.headers["content-type"].startswith("text/html")
+                assert "Too many sign-in requests" in answer.text and int(answer.headers["retry-after"]) >= 1
+            # Nothing was done: no client registered, no key checked, and the tokens still work (below).
+            assert stored_names(settings, "client") == clients and upstream.sent == sent
+            # What does no work is not limited: preflights, the metadata, and /mcp (which has its own limits).
+            preflight = await http.options(
+                url(settings, "/token"),
+                headers={"Origin": "http://localhost:6274", "Access-Control-Request-Method": "POST"},
+            )
+            assert preflight.status_code == 200
+            assert (await http.get(url(settings, "/.well-known/oauth-authorization-server"))).status_code == 200
+            assert await org_name(settings, tokens["access_token"]) == "Beta Workspace"
+            metrics = (await http.get(url(settings, "/metrics"))).text
+            assert 'octolens_http_refused_total{reason="oauth_rate"} 6' in metrics
+        async with served(settings, upstream):
+            assert (await flow.refresh(tokens["refresh_token"])).status_code == 200  # not spent while refused
+
+
+async def test_the_oauth_limits_count_each_client_behind_a_trusted_proxy_and_an_ipv6_one_by_its_64(
+    tmp_path: Path,
+) -> None:
+    async def register_from(settings: Settings, client: str) -> int:
+        async with httpx2.AsyncClient(timeout=30) as http:
+            answer = await http.post(
+                url(settings, "/register"), json={"redirect_uris": [REDIRECT]}, headers={"X-Forwarded-For": client}
+            )
+            return answer.status_code
+
+    # One request per address every 20 s.
+    trusting = oauth_settings(tmp_path, oauth_rate_per_address=0.05, trusted_proxies=("127.0.0.1",))
+    async with served(trusting):
+        assert [await register_from(trusting, "198.51.100.1") for _ in range(2)] == [201, 429]
+        assert await register_from(trusting, "198.51.100.2") == 201, "another client behind the proxy"
+        assert await register_from(trusting, "2001:db8:0:1::1") == 201
+        assert await register_from(trusting, "2001:db8:0:1::2") == 429, "the same /64"
+        assert await register_from(trusting, "2001:db8:0:2::1") == 201, "another /64"
+    distrusting = oauth_settings(tmp_path, oauth_rate_per_address=0.05)
+    async with served(distrusting):
+        assert await register_from(distrusting, "198.51.100.1") == 201
+        assert await register_from(distrusting, "198.51.100.2") == 429, "a forged header changes nothing"
+
+
+async def test_keys_are_checked_with_octolens_only_a_few_times_a_minute_per_address(tmp_path: Path) -> None:
+    upstream = Upstream()
+    async with (
+        served(oauth_settings(tmp_path, oauth_key_checks_per_minute=2), upstream) as settings,
+        httpx2.AsyncClient(timeout=30) as http,
+    ):
+        flow = await Flow.start(http, settings)
+        visit = await flow.consent(READ_KEY, keys=("ak_live_wrong_1", "ak_live_wrong_2"))
+        assert [page.status_code for page in visit.pages[1:]] == [400, 400, 429]
+        refused = visit.pages[-1]
+        assert 20 <= int(refused.headers["retry-after"]) <= 30
+        assert "Too many keys were checked" in refused.text and READ_KEY not in refused.text
+        assert read_form(refused.text).password == "api_key"  # the sign-in goes on: the form is asked again
+        assert visit.location is None
+    # The third key never reached Octolens.
+    assert upstream.sent == {"Bearer ak_live_wrong_1", "Bearer ak_live_wrong_2"}
+
+
+async def test_every_oauth_endpoint_answers_503_while_redis_is_down(
+    redis: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport, _ = document_transport(GOOD_DOCUMENT)
+    monkeypatch.setattr("octolens_mcp.oauth.ClientDocuments", lambda: ClientDocuments(transport, public))
+    upstream = Upstream()
+    settings = oauth_settings(tmp_path, redis_url=redis.url, oauth_rate_per_address=0)  # 0: this test is no flood
+    async with (
+        served(settings, upstream),
+        httpx2.AsyncClient(timeout=30) as http,
+        httpx2.AsyncClient(timeout=30) as browser,
+    ):
+        flow = await Flow.start(http, settings)
+        tokens = await flow.tokens(CANARY_KEY)
+        visit = await flow.consent(CANARY_KEY, approve=False)  # warms the document client's cache: below
+        assert visit.params["error"] == "access_denied"
+        page = await browser.get(authorization_url(settings, flow.client["client_id"], flow.challenge))
+        consent_url = page.headers["location"]
+        form = read_form((await browser.get(consent_url)).text)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+        redis.stop()
+        answers = {
+            "register": await http.post(url(settings, "/register"), json={"redirect_uris": [REDIRECT]}),
+            "authorize": await http.get(authorization_url(settings, flow.client["client_id"], flow.challenge)),
+            "exchange": await flow.exchange("olmcp_ac_" + "c" * 43),
+            "refresh": await flow.refresh(tokens["refresh_token"]),
+            "revoke": await flow.revoke(tokens["access_token"]),
+        }
+        for name, answer in answers.items():
+            assert answer.status_code == 503, (name, answer.text)
+            assert answer.headers["retry-after"] == "5" and answer.headers["cache-control"] == "no-store"
+            assert answer.json()["error"] == "temporarily_unavailable"
+        shown = await browser.get(consent_url)
+        posted = await browser.post(
+            url(settings, "/oauth/consent"), data={**form.fields, "api_key": READ_KEY, "action": "check"}
+        )
+        for answer in (shown, posted):
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+            assert answer.headers["content-type"].startswith("text/html")
+            assert "Sign-in is unavailable for a moment" in answer.text
+        # A client known by its metadata document needs no store to be checked, so /authorize can send it back
+        # with temporarily_unavailable (RFC 6749 §4.1.2.1: a 503 cannot travel on a redirect).
+        document = await http.get(authorization_url(settings, DOCUMENT_URL, flow.challenge))
+        assert document.status_code == 302
+        assert document.headers["location"].startswith(REDIRECT + "?error=temporarily_unavailable")
+        for answer in (*answers.values(), shown, posted, document):
+            text = answer.text + json.dumps(dict(answer.headers))
+            assert str(redis.port) not in text and "redis" not in text.lower()
+        # One line each for the operator, naming the error's type: no traceback, no address.
+        lines = [r for r in caplog.records if "OAuth store is unreachable" in r.getMessage()]
+        assert len(lines) == 8, [r.getMessage() for r in caplog.records]
+        assert not any(r.exc_info for r in caplog.records), [r.getMessage() for r in caplog.records if r.exc_info]
+        assert str(redis.port) not in caplog.text and "Traceback" not in caplog.text
+        assert CANARY_KEY not in caplog.text and READ_KEY not in caplog.text
+        redis.start()
+        # Back (an empty Redis): signing in works again.
+        assert await org_name(settings, (await (await Flow.start(http, settings)).tokens(CANARY_KEY))["access_token"])
+    assert f"Bearer {READ_KEY}" not in upstream.sent  # the consent post checked no key while the store was down
 
 
 # --- settings ---------------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "oauth_secret": ("s" * 40, "s" * 40),
     "oauth_dir": ("/nonexistent/oauth", "/nonexistent/oauth"),
     "oauth_token_ttl": ("900", 900.0),
+    "oauth_rate_per_address": ("0.5", 0.5),
+    "oauth_key_checks_per_minute": ("0", 0),
     "log_format": ("JSON", "json"),
     "http_rate_per_address": ("0", 0.0),
     "http_rate_per_key": ("12.5", 12.5),

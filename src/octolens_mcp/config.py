@@ -83,6 +83,10 @@ class Settings:
     """Where OAuth clients, grants and tokens are kept without Redis; None is the user's data directory."""
     oauth_token_ttl: float = 3600.0
     """Seconds an OAuth access token lives; refresh tokens live 30 days and rotate on every use."""
+    oauth_rate_per_address: float = 2.0
+    """Requests per second one client address may send to the OAuth endpoints (bursts of ten times that); 0: none."""
+    oauth_key_checks_per_minute: int = 6
+    """Keys one client address may have checked with Octolens per minute on the consent page; 0: no limit."""
     log_format: str = "text"
     """How log lines are written: ``text``, or ``json`` (one object per line)."""
     http_rate_per_address: float = 400.0
@@ -427,6 +431,29 @@ SETTINGS: tuple[Setting, ...] = (
         "float",
         "Seconds an OAuth access token lives",
         "Refresh tokens live 30 days and are replaced at every use; a refresh token used twice ends the sign-in.",
+        http=True,
+    ),
+    Setting(
+        "oauth_rate_per_address",
+        "OCTOLENS_OAUTH_RATE_PER_ADDRESS",
+        "--oauth-rate-per-address",
+        "float",
+        "Requests per second one client address may send to the OAuth endpoints, in bursts of ten times that; "
+        "0: no limit",
+        "The endpoints are `/register`, `/authorize`, the consent page, `/token` and `/revoke`. More get `429` "
+        "with `Retry-After` before any work; IPv6 addresses count by their /64.",
+        zero_ok=True,
+        http=True,
+    ),
+    Setting(
+        "oauth_key_checks_per_minute",
+        "OCTOLENS_OAUTH_KEY_CHECKS_PER_MINUTE",
+        "--oauth-key-checks-per-minute",
+        "int",
+        "Keys one client address may have checked with Octolens per minute on the consent page; 0: no limit",
+        "Each check is a `GET /auth` to Octolens. More get the form again with `429` and `Retry-After`, and "
+        "nothing is sent to Octolens.",
+        zero_ok=True,
         http=True,
     ),
     Setting(

@@ -74,6 +74,12 @@ class Buckets:
         return wait
 
 
+def client_address(scope: Scope) -> str:
+    """The request's client address (uvicorn's, from ``X-Forwarded-For`` of ``OCTOLENS_TRUSTED_PROXIES`` only)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
 class KeyBook:
     """Which tokens worked (verified) and which Octolens refused (rejected, for a while), by hash."""
 
@@ -178,8 +184,7 @@ class Guard:
             self.book.settle(ident, note)
 
     def _refusal(self, scope: Scope, ident: str) -> _Refusal | None:
-        client = scope.get("client")
-        address = str(client[0]) if client else "-"
+        address = client_address(scope)
         wait = self.limits.per_address.take(address)
         if wait:
             return _Refusal("rate", _too_many(wait))

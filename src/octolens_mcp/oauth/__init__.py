@@ -13,11 +13,13 @@ clients identified by a Client ID Metadata Document. ``OAuth.gate`` wraps the ``
 
 The token endpoint also refuses a ``resource`` (RFC 8707) other than this server's ``/mcp``, before the
 SDK's handler reads the request, since the handler does not pass the token request's ``resource`` on.
+
+Every OAuth endpoint is rate limited per client address before any work, and answers ``503`` while the store
+is unreachable (``guard``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
@@ -33,18 +35,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from octolens_mcp.config import Settings
 from octolens_mcp.mcp.http_app import MCP_PATH, NO_AUTHORIZATION, bearer_key
 from octolens_mcp.mcp.server import KEY_SCOPE
-from octolens_mcp.oauth.cimd import ClientDocuments
+from octolens_mcp.oauth.cimd import ClientDocuments, is_document_client_id
 from octolens_mcp.oauth.consent import ConsentPage, KeyCheck
+from octolens_mcp.oauth.guard import Limits, WhenUnreachable, log_unreachable, too_many, unavailable
 from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider, same_resource
 from octolens_mcp.oauth.store import Sealer, Store, StoreUnavailable, open_store
 from octolens_mcp.redaction import protect
 
-logger = logging.getLogger(__name__)
-
 MAX_TOKEN_FORM = 64 * 1024
 TOKEN_PATH = "/token"
 REVOCATION_PATH = "/revoke"
-"""Where the SDK's ``create_auth_routes`` serves its token and revocation endpoints."""
+AUTHORIZATION_PATH = "/authorize"
+REGISTRATION_PATH = "/register"
+"""Where the SDK's ``create_auth_routes`` serves its endpoints."""
+LIMITED_PATHS = frozenset({AUTHORIZATION_PATH, TOKEN_PATH, REGISTRATION_PATH, REVOCATION_PATH, CONSENT_PATH})
+"""The endpoints that do work (the store, Octolens): rate limited per client address."""
 PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource"
 AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server"
 
@@ -76,7 +81,8 @@ class OAuth:
             access_ttl=settings.oauth_token_ttl,
             documents=documents or ClientDocuments(),
         )
-        self.consent = ConsentPage(self.provider, check_key, sealer.csrf_key)
+        self.limits = Limits(settings)
+        self.consent = ConsentPage(self.provider, check_key, sealer.csrf_key, self.limits)
 
     # --- routes ----------------------------------------------------------------------------------------
 
@@ -84,9 +90,9 @@ class OAuth:
         return OAuthMetadata.model_validate(
             {
                 "issuer": self.issuer,
-                "authorization_endpoint": self.issuer + "/authorize",
+                "authorization_endpoint": self.issuer + AUTHORIZATION_PATH,
                 "token_endpoint": self.issuer + TOKEN_PATH,
-                "registration_endpoint": self.issuer + "/register",
+                "registration_endpoint": self.issuer + REGISTRATION_PATH,
                 "revocation_endpoint": self.issuer + REVOCATION_PATH,
                 "response_types_supported": ["code"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -119,7 +125,12 @@ class OAuth:
         )
         # The SDK's metadata route is replaced by one that also advertises Client ID Metadata Documents
         # and public clients (token_endpoint_auth_method "none"), and keeps the issuer exactly as configured.
-        endpoints = [route for route in sdk if route.path != AUTHORIZATION_SERVER_PATH]
+        # Its other endpoints answer 503 while the store is unreachable, instead of 500.
+        endpoints = [
+            Route(route.path, endpoint=WhenUnreachable(route.endpoint), methods=route.methods)
+            for route in sdk
+            if route.path != AUTHORIZATION_SERVER_PATH
+        ]
         about_server = cors_middleware(_document(self.metadata()), ["GET", "OPTIONS"])
         about_resource = cors_middleware(_document(self.resource_metadata()), ["GET", "OPTIONS"])
         return [
@@ -170,8 +181,18 @@ class _Gate:
             await self._app(scope, receive, send)
             return
         path = scope.get("path", "").rstrip("/")
-        if path in (TOKEN_PATH, REVOCATION_PATH) and scope.get("method") == "POST":
+        method = scope.get("method")
+        if path in LIMITED_PATHS and method != "OPTIONS":
+            wait = self._oauth.limits.request(scope)
+            if wait:
+                refusal = self._oauth.consent.too_many(wait) if path == CONSENT_PATH else too_many(wait)
+                await refusal(scope, receive, send)
+                return
+        if path in (TOKEN_PATH, REVOCATION_PATH) and method == "POST":
             await self._form(path, scope, receive, send)
+            return
+        if path == AUTHORIZATION_PATH and method in ("GET", "POST"):
+            await self._authorize(scope, receive, send)
             return
         if path != MCP_PATH:
             await self._app(scope, receive, send)
@@ -181,7 +202,7 @@ class _Gate:
             try:
                 grant = await self._oauth.provider.grant_for(token)
             except StoreUnavailable as exc:
-                logger.warning("the OAuth store could not be read: %s", type(exc).__name__)
+                log_unreachable(exc, scope)
                 body = {"error": {"code": "UNAVAILABLE", "message": "Sign-in records are unreachable; try again."}}
                 await JSONResponse(body, status_code=503, headers={"Retry-After": "5"})(scope, receive, send)
                 return
@@ -227,21 +248,9 @@ class _Gate:
         client carries no ``client_secret``, which the SDK's revocation handler requires as a field: an empty
         one is added (the client authenticator ignores it for ``token_endpoint_auth_method`` ``none``).
         """
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_TOKEN_FORM:
-                await JSONResponse({"error": "invalid_request"}, status_code=413)(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        body = await _read_form(scope, receive, send)
+        if body is None:
+            return
         form = dict(parse_qsl(body.decode("latin-1")))
         resource = form.get("resource")
         if path == REVOCATION_PATH and "client_secret" not in form:
@@ -251,13 +260,60 @@ class _Gate:
             headers = {"Cache-Control": "no-store"}
             await JSONResponse(error, status_code=400, headers=headers)(scope, receive, send)
             return
-        replayed = False
+        await self._app(scope, _replaying(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    async def _authorize(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Looks the client up before the SDK's ``/authorize`` handler does (then hands it the same request).
 
-        await self._app(scope, replay, send)
+        A store error inside that handler is caught by its catch-all, logged with a traceback and answered 500;
+        here it is answered 503. (A client named by a metadata document is not in the store.)
+        """
+        if scope.get("method") == "POST":
+            body = await _read_form(scope, receive, send)
+            if body is None:
+                return
+            receive = _replaying(body, receive)
+        else:
+            body = scope.get("query_string", b"")
+        client_id = dict(parse_qsl(body.decode("latin-1"))).get("client_id")
+        if client_id and not is_document_client_id(client_id):
+            try:
+                await self._oauth.provider.get_client(client_id)
+            except StoreUnavailable as exc:
+                log_unreachable(exc, scope)
+                await unavailable()(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+async def _read_form(scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    """The request's whole body, up to ``MAX_TOKEN_FORM``; None when it was answered (413) or the client left."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_TOKEN_FORM:
+            await JSONResponse({"error": "invalid_request"}, status_code=413)(scope, receive, send)
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that first hands the app the ``body`` already read."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

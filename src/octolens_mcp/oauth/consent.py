@@ -4,7 +4,10 @@
 password field. Posting it checks the key with ``GET /auth`` upstream and shows the workspace and the scope
 it grants, with Allow and Deny. Allow issues the code and sends the browser back to the client's redirect
 URI (validated exactly by the SDK's ``/authorize`` before this page was reached); Deny sends it back with
-``access_denied``. A key Octolens refuses issues nothing: the page asks again, five times at most.
+``access_denied``. A key Octolens refuses issues nothing: the page asks again, five times at most. Keys are
+checked with Octolens only within the sending address's small budget (``guard.Limits.key_check``): past it,
+the page asks again with ``429`` and ``Retry-After``, sending nothing and counting no attempt. While the store
+is unreachable the page says so (``503``, ``Retry-After``).
 
 The page has no script, one inline style allowed by its hash (``Content-Security-Policy``), and cannot be
 framed. Every post carries a CSRF token: an HMAC of the consent request and a random cookie set with the
@@ -33,7 +36,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.mcp.http_app import MAX_KEY_LENGTH
 from octolens_mcp.mcp.scopes import scope_of
+from octolens_mcp.oauth.guard import UNAVAILABLE_RETRY, Limits, log_unreachable, retry_after
 from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider
+from octolens_mcp.oauth.store import StoreUnavailable
 from octolens_mcp.redaction import protect
 
 logger = logging.getLogger(__name__)
@@ -73,9 +78,10 @@ def _form_target(redirect_uri: str) -> str:
 
 
 class ConsentPage:
-    def __init__(self, provider: OctolensProvider, check_key: KeyCheck, csrf_key: bytes) -> None:
+    def __init__(self, provider: OctolensProvider, check_key: KeyCheck, csrf_key: bytes, limits: Limits) -> None:
         self._provider = provider
         self._check_key = check_key
+        self._limits = limits
         self._csrf_key = csrf_key
         self._secure = provider.issuer.startswith("https://")
         self._cookie = "__Host-octolens_consent" if self._secure else "octolens_consent"
@@ -83,9 +89,13 @@ class ConsentPage:
     # --- HTTP ------------------------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> Response:
-        if request.method == "GET":
-            return await self._show(request)
-        return await self._post(request)
+        try:
+            if request.method == "GET":
+                return await self._show(request)
+            return await self._post(request)
+        except StoreUnavailable as exc:
+            log_unreachable(exc, request.scope)
+            return self.unavailable()
 
     async def _show(self, request: Request) -> Response:
         ident = request.query_params.get("request", "")
@@ -111,15 +121,22 @@ class ConsentPage:
         if pending is None:
             return self._gone()
         if action == "check":
-            return await self._check(ident, nonce, pending, str(form.get("api_key") or ""))
+            return await self._check(request, ident, nonce, pending, str(form.get("api_key") or ""))
         if action in ("approve", "deny"):
             return await self._decide(ident, pending, approve=action == "approve")
         return self._refused("Unknown action.")
 
-    async def _check(self, ident: str, nonce: str, pending: dict[str, Any], key: str) -> Response:
+    async def _check(self, request: Request, ident: str, nonce: str, pending: dict[str, Any], key: str) -> Response:
         key = key.strip()
         usable = 0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()
         if usable and not key.startswith(TOKEN_PREFIX):
+            wait = self._limits.key_check(request.scope)
+            if wait:
+                seconds = retry_after(wait)
+                message = f"Too many keys were checked from your network. Wait {seconds} seconds, then try again."
+                response = self._page(self._ask_for_key(pending, ident, nonce, message), pending, status=429)
+                response.headers["Retry-After"] = seconds
+                return response
             protect(key, pinned=False)
             try:
                 answer = await self._check_key(key)
@@ -235,6 +252,23 @@ class ConsentPage:
         response.set_cookie(
             self._cookie, nonce, max_age=3600, path="/", secure=self._secure, httponly=True, samesite="lax"
         )
+
+    def too_many(self, wait: float) -> Response:
+        """429 before any work: this address sent too many sign-in requests."""
+        body = "<h1>Too many sign-in requests</h1><p>Wait a moment, then try again.</p>"
+        response = self._page(body, None, status=429)
+        response.headers["Retry-After"] = retry_after(wait)
+        return response
+
+    def unavailable(self) -> Response:
+        """503: the store is unreachable; nothing was decided."""
+        body = (
+            "<h1>Sign-in is unavailable for a moment</h1><p>This server cannot reach its sign-in records. "
+            "Try again in a few seconds; if it goes on, start again from your app.</p>"
+        )
+        response = self._page(body, None, status=503)
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY)
+        return response
 
     def _gone(self) -> Response:
         return self._page(

@@ -11,6 +11,7 @@ Tokens are opaque random strings with a prefix that tells them from Octolens key
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any
@@ -30,7 +31,9 @@ from pydantic import AnyUrl
 
 from octolens_mcp.oauth.cimd import ClientDocuments, is_document_client_id
 from octolens_mcp.oauth.redirects import unsafe_redirect
-from octolens_mcp.oauth.store import Sealer, Store
+from octolens_mcp.oauth.store import Sealer, Store, StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "olmcp_"
 """Every token this server issues starts with it; Octolens keys (``ak_…``) never do."""
@@ -152,8 +155,20 @@ class OctolensProvider:
     # --- authorization: the consent page takes over --------------------------------------------------
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        """The consent page's URL for this request, kept in the store for ``CONSENT_TTL``.
+
+        With the store unreachable the client is sent back with ``temporarily_unavailable`` (RFC 6749 §4.1.2.1:
+        a 503 cannot travel on a redirect, and the client and its redirect URI are known by now).
+        """
         if params.resource is not None and not same_resource(params.resource, self.resource):
             raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
+        try:
+            return await self._consent_for(client, params)
+        except StoreUnavailable as exc:
+            logger.warning("the OAuth store is unreachable (%s): /authorize sent the client back to try again", exc)
+            raise AuthorizeError("temporarily_unavailable", "sign-in is unavailable for a moment; try again") from None
+
+    async def _consent_for(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if await self.store.crowded():
             raise AuthorizeError("temporarily_unavailable", "too many sign-ins are under way; try again later")
         request = secrets.token_urlsafe(32)
