@@ -7,9 +7,9 @@ that answer is believed for ``UNCONNECTED_MEMORY`` seconds. Polling mode (a feed
 feed, or stdio): ask ``POST /mentions`` only for mentions newer than the high-water mark, at most once per
 ``poll_interval`` per key and feed, and not at all while the hourly budget is low.
 
-A cursor is ``w:<inbox position>`` or ``p:<timestamp>|<sourceId>`` (of the last mention returned; mentions
-are ordered by timestamp, then sourceId, so equal timestamps are neither lost nor repeated), or
-``p:<timestamp>`` for "after this instant". ``w+<n>:…``/``p+<n>:…`` skip the first ``n`` mentions after it:
+A cursor is ``w:<inbox position>`` or ``p:<timestamp>`` ("after this instant"), or ``p:<timestamp>|<sourceId>``
+when a result ends inside an instant (mentions are ordered by timestamp, then sourceId, so equal timestamps
+are neither lost nor repeated). ``w+<n>:…``/``p+<n>:…`` skip the first ``n`` mentions after it:
 the cursor of a result cut by the budget, which goes on exactly after its last row. A cursor of the other
 mode starts from now; a memory inbox's position from before a restart reads the inbox from its start.
 """
@@ -196,8 +196,8 @@ async def _polling(
         pending = sorted((m for m in state.recent if _later(m, mark, after_id)), key=_order)
         skipped, fresh = pending[: since.skip], pending[since.skip :][:BATCH]
         if fresh:
-            return {**out, "cursor": _polled(fresh[-1]), "data": fresh}
-        resolved = _polled(skipped[-1]) if skipped else since.text()
+            return {**out, "cursor": _polled(fresh[-1], pending[len(skipped) + len(fresh) :]), "data": fresh}
+        resolved = _polled(skipped[-1], pending[len(skipped) :]) if skipped else since.text()
         if state.remaining is not None and state.remaining < LOW_BUDGET and hub.wall() < (state.reset_at or 0):
             stopped = f"budget low: {state.remaining} requests left until the hour resets; not asking the API"
             resets = round(max(0.0, (state.reset_at or 0) - hub.wall()), 1)
@@ -230,10 +230,12 @@ def _later(mention: dict[str, Any], mark: str, after_id: str | None) -> bool:
     return stamp > mark or (after_id is not None and stamp == mark and str(mention.get("sourceId")) > after_id)
 
 
-def _polled(mention: dict[str, Any]) -> str:
-    """The polling cursor just after ``mention``."""
+def _polled(mention: dict[str, Any], left: list[dict[str, Any]]) -> str:
+    """The polling cursor just after ``mention``: its timestamp, and its sourceId when one of the mentions
+    ``left`` after it shares that timestamp (a cut inside one instant)."""
     stamp, source_id = _order(mention)
-    return Cursor("p", f"{stamp}|{source_id}").text()
+    inside = any(m.get("timestamp") == stamp for m in left)
+    return Cursor("p", f"{stamp}|{source_id}" if inside else stamp).text()
 
 
 async def _poll(api: Api, access: Access, state: PollState, feed: int | None, start: str) -> None:
