@@ -9,6 +9,7 @@ requests that reached the sandbox and what the tools returned, through MCP sessi
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import anyio
@@ -21,6 +22,7 @@ from octolens_sandbox import SandboxTransport
 from tests.conftest import CANARY_KEY
 from tests.fake_clock import FakeClock
 from tests.http_harness import mcp_session, running
+from tests.redis_server import RedisServer
 from tests.test_webhooks import BUG_FEED, delivery, receiver_url, rows_of, structured, team, team_settings, workspace
 
 pytestmark = pytest.mark.anyio
@@ -103,9 +105,18 @@ async def test_after_a_restart_a_delivery_proves_its_feed_connected_without_any_
         assert operations(sandbox.requests[sent:]) == ["GET /org"]
 
 
-async def test_a_feed_that_is_not_connected_is_read_once_then_polled_and_connect_or_disconnect_act_at_once() -> None:
+@pytest.mark.parametrize("store", ["memory", "redis"])
+async def test_a_feed_that_is_not_connected_is_read_once_then_polled_and_connect_or_disconnect_act_at_once(
+    store: str,
+) -> None:
+    with contextlib.ExitStack() as stack:
+        redis_url = stack.enter_context(RedisServer()).url if store == "redis" else None
+        await not_connected_then_connected(redis_url)
+
+
+async def not_connected_then_connected(redis_url: str | None) -> None:
     sandbox = workspace()
-    async with team(sandbox, scope_filter=False) as (_settings, session):
+    async with team(sandbox, scope_filter=False, redis_url=redis_url) as (_settings, session):
         sent = len(sandbox.requests)
         first = await structured(session, "watch_mentions", {"feed": BUY_FEED, "waitSeconds": 0})
         assert first["mode"] == "polling"
