@@ -105,6 +105,44 @@ async def test_after_a_restart_a_delivery_proves_its_feed_connected_without_any_
         assert operations(sandbox.requests[sent:]) == ["GET /org"]
 
 
+async def test_after_a_restart_watching_with_no_feed_named_finds_the_connected_one_in_one_read_of_the_feed_list() -> (
+    None
+):
+    sandbox = workspace()
+    settings = counted()
+    upstream = SandboxTransport(sandbox)
+    async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
+        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
+        cursor = (await structured(session, "watch_mentions", {"waitSeconds": 0}))["cursor"]
+
+    async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
+        sent = len(sandbox.requests)
+        first = await structured(session, "watch_mentions", {"since": cursor, "waitSeconds": 0})
+        # "The connected feed", as before the restart: not every mention of the organisation, polled.
+        assert first["mode"] == "webhook" and first["feed"] == {"id": BUG_FEED, "name": "Negative brand mentions"}
+        assert operations(sandbox.requests[sent:]) == ["GET /org", "GET /feeds"]
+        added = await sandbox.add_mention(sentiment="Negative")
+        got = await structured(session, "watch_mentions", {"since": first["cursor"], "waitSeconds": 5})
+        assert [row["sourceId"] for row in rows_of(got)] == [added["sourceId"]]
+        assert len(sandbox.requests) == sent + 2
+
+
+async def test_with_no_feed_connected_the_feed_list_is_read_once_and_the_answer_remembered() -> None:
+    sandbox = workspace()
+    async with team(sandbox, scope_filter=False) as (_settings, session):
+        sent = len(sandbox.requests)
+        first = await structured(session, "watch_mentions", {"waitSeconds": 0})
+        assert first["mode"] == "polling" and first["feed"] is None
+        assert operations(sandbox.requests[sent:]) == ["GET /org", "GET /feeds", "POST /mentions"]
+        sent = len(sandbox.requests)
+        again = await structured(session, "watch_mentions", {"since": first["cursor"], "waitSeconds": 0})
+        assert again["mode"] == "polling" and len(sandbox.requests) == sent  # no re-read, no poll yet
+        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
+        sent = len(sandbox.requests)
+        now = await structured(session, "watch_mentions", {"waitSeconds": 0})
+        assert now["mode"] == "webhook" and len(sandbox.requests) == sent
+
+
 @pytest.mark.parametrize("store", ["memory", "redis"])
 async def test_a_feed_that_is_not_connected_is_read_once_then_polled_and_connect_or_disconnect_act_at_once(
     store: str,

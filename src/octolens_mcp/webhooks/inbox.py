@@ -57,8 +57,9 @@ class Inbox(Protocol):
         """The feed delivers to this server (connect_feed_webhook, or a read of the feed said so)."""
         ...
 
-    async def disconnect(self, org: str, feed: int, seconds: float) -> None:
-        """The feed does not deliver to this server: forget it, and believe that for ``seconds``."""
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
+        """The feed (None: any feed of ``org``) does not deliver to this server: forget it, and believe that for
+        ``seconds``."""
         ...
 
     async def delivered_to(self, org: str, feed: int, name: str | None) -> None:
@@ -66,8 +67,8 @@ class Inbox(Protocol):
         sent just before disconnect_feed_webhook removed the destination proves nothing)."""
         ...
 
-    async def unconnected(self, org: str, feed: int) -> bool:
-        """Whether a recent answer (``disconnect``) said the feed does not deliver to this server."""
+    async def unconnected(self, org: str, feed: int | None) -> bool:
+        """Whether a recent answer (``disconnect``) said the feed (None: any feed) does not deliver to this server."""
         ...
 
     async def connected(self, org: str) -> dict[int, str]:
@@ -100,7 +101,7 @@ class MemoryInbox:
         self._feeds: dict[tuple[str, int], _Feed] = {}
         self._epoch = secrets.token_hex(4)
         self._connected: dict[str, dict[int, str]] = {}
-        self._unconnected: dict[tuple[str, int], float] = {}
+        self._unconnected: dict[tuple[str, int | None], float] = {}
         self._orgs: dict[str, str] = {}
 
     def _feed(self, org: str, feed: int) -> _Feed:
@@ -165,10 +166,12 @@ class MemoryInbox:
 
     async def connect(self, org: str, feed: int, name: str) -> None:
         self._unconnected.pop((org, feed), None)
+        self._unconnected.pop((org, None), None)
         self._connected.setdefault(org, {})[feed] = name
 
-    async def disconnect(self, org: str, feed: int, seconds: float) -> None:
-        self._connected.get(org, {}).pop(feed, None)
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
+        if feed is not None:
+            self._connected.get(org, {}).pop(feed, None)
         now = self._clock()
         for stale in [k for k, until in self._unconnected.items() if until <= now]:
             del self._unconnected[stale]
@@ -180,7 +183,7 @@ class MemoryInbox:
             return
         await self.connect(org, feed, name or known or str(feed))
 
-    async def unconnected(self, org: str, feed: int) -> bool:
+    async def unconnected(self, org: str, feed: int | None) -> bool:
         return self._unconnected.get((org, feed), 0.0) > self._clock()
 
     async def connected(self, org: str) -> dict[int, str]:
@@ -247,18 +250,19 @@ class RedisInbox:
         return bool(answer)
 
     @staticmethod
-    def _unconnected_key(org: str, feed: int) -> str:
-        return f"{PREFIX}unconnected:{org}:{feed}"
+    def _unconnected_key(org: str, feed: int | None) -> str:
+        return f"{PREFIX}unconnected:{org}:{'any' if feed is None else feed}"
 
     async def connect(self, org: str, feed: int, name: str) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._unconnected_key(org, feed))
+            pipe.delete(self._unconnected_key(org, feed), self._unconnected_key(org, None))
             pipe.hset(f"{PREFIX}feeds:{org}", str(feed), name)
             await pipe.execute()
 
-    async def disconnect(self, org: str, feed: int, seconds: float) -> None:
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(f"{PREFIX}feeds:{org}", str(feed))
+            if feed is not None:
+                pipe.hdel(f"{PREFIX}feeds:{org}", str(feed))
             pipe.set(self._unconnected_key(org, feed), "1", ex=max(1, round(seconds)))
             await pipe.execute()
 
@@ -272,7 +276,7 @@ class RedisInbox:
         else:
             await self._redis.hsetnx(f"{PREFIX}feeds:{org}", str(feed), str(feed))
 
-    async def unconnected(self, org: str, feed: int) -> bool:
+    async def unconnected(self, org: str, feed: int | None) -> bool:
         return bool(await self._redis.exists(self._unconnected_key(org, feed)))
 
     async def connected(self, org: str) -> dict[int, str]:

@@ -3,7 +3,8 @@
 Webhook mode (a connected feed, on the HTTP transport): read the feed's inbox, wait on it; no API request
 once the key's organisation is known. A feed not known to be connected (a memory-only server forgets on
 restart) is read once, fresh: if it delivers to this server's URL it is remembered as connected, otherwise
-that answer is believed for ``UNCONNECTED_MEMORY`` seconds. Polling mode (a feed that is not connected, no
+that answer is believed for ``UNCONNECTED_MEMORY`` seconds. With no feed named and none known, the feed list
+is read the same way, once, for the feeds that deliver here. Polling mode (a feed that is not connected, no
 feed, or stdio): ask ``POST /mentions`` only for mentions newer than the high-water mark, at most once per
 ``poll_interval`` per key and feed, and not at all while the hourly budget is low.
 
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from octolens_mcp.catalog import feeds, mentions, org
-from octolens_mcp.catalog._reads import read_object
+from octolens_mcp.catalog._reads import read_object, read_rows
 from octolens_mcp.catalog.models.common import FEED_NAME
 from octolens_mcp.catalog.models.webhooks import WatchMentionsInput
 from octolens_mcp.catalog.names import Names
@@ -116,6 +117,8 @@ async def watch(api: Api, args: WatchMentionsInput) -> dict[str, Any]:
     if hub.receiving:
         organisation = await org_id(api, access)
         connected = await hub.inbox.connected(organisation)
+        if args.feed is None and not connected:
+            connected = await _feeds_delivering_here(api, access, organisation)
         feed = await resolve_feed(api, args.feed, connected, fresh=False) if args.feed is not None else None
         if feed is None and len(connected) == 1:
             feed = next(iter(connected))
@@ -151,6 +154,26 @@ async def _delivers_here(api: Api, access: Access, organisation: str, feed: int)
     known = name if isinstance(name, str) and name else str(feed)
     await inbox.connect(organisation, feed, known)
     return known
+
+
+async def _feeds_delivering_here(api: Api, access: Access, organisation: str) -> dict[int, str]:
+    """The feeds that deliver to this server, when none is known to (no feed named: "the connected one").
+
+    One fresh ``GET /feeds``, unless a recent answer found none; what it finds is remembered as connected.
+    """
+    hub, inbox = access.hub, access.hub.inbox
+    url = hub.url(organisation)
+    if url is None or await inbox.unconnected(organisation, None):
+        return {}
+    found: dict[int, str] = {}
+    for row in await read_rows(api, feeds.LIST):
+        ident, name = row.get("id"), row.get("name")
+        if isinstance(ident, int) and any(feeds.webhook_url(d) == url for d in feeds.destinations_of(row)):
+            found[ident] = name if isinstance(name, str) and name else str(ident)
+            await inbox.connect(organisation, ident, found[ident])
+    if not found:
+        await inbox.disconnect(organisation, None, UNCONNECTED_MEMORY)
+    return found
 
 
 async def _from_inbox(
