@@ -217,12 +217,12 @@ async def test_a_memory_position_from_another_process_reads_from_the_start_and_a
     stale = await old.head("org_a", 1)
     for n in range(3):
         await new.add("org_a", 1, {"sourceId": f"s{n}"})
-    found, _after = await new.after("org_a", 1, stale, 10, skip=2)
+    found, _after = await new.after("org_a", 1, await new.skip("org_a", 1, stale, 2), 10)
     assert [m["sourceId"] for m in found] == ["s0", "s1", "s2"]  # the old process's skip means nothing here
     start = await new.head("org_a", 1)
     for n in range(3, 6):
         await new.add("org_a", 1, {"sourceId": f"s{n}"})
     await new.add("org_a", 1, {"sourceId": "s6"})  # s3 is trimmed (3 kept): skipping 1 still lands after s3
-    found, _after = await new.after("org_a", 1, start, 10, skip=1)
+    found, _after = await new.after("org_a", 1, await new.skip("org_a", 1, start, 1), 10)
     assert [m["sourceId"] for m in found] == ["s4", "s5", "s6"]
     assert (await new.after("org_a", 1, ORIGIN, 10))[0] == found

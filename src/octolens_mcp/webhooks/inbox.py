@@ -8,7 +8,7 @@ connected feed sends no request.
 
 A memory position names the process that issued it (an epoch drawn at start) and counts one feed's
 deliveries one by one: a position from before a restart reads the new process's inbox from its start, and
-skipping ``n`` deliveries after a position is exact even when the oldest have been trimmed since.
+skipping ``n`` deliveries after a position (``skip``) is exact even when the oldest have been trimmed since.
 """
 
 from __future__ import annotations
@@ -42,11 +42,12 @@ class Inbox(Protocol):
         """The position after the newest delivery: waiting from it sees only what arrives later."""
         ...
 
-    async def after(
-        self, org: str, feed: int, position: str, limit: int, skip: int = 0
-    ) -> tuple[list[dict[str, Any]], str]:
-        """Up to ``limit`` mentions delivered after ``position`` and the ``skip`` deliveries that follow it, oldest
-        first, and the position after the last delivery read (a skipped one when none is left)."""
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
+        """Up to ``limit`` mentions delivered after ``position``, oldest first, and the position after them."""
+        ...
+
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        """The position after the ``count`` deliveries that follow ``position`` (as many as there are)."""
         ...
 
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
@@ -144,16 +145,20 @@ class MemoryInbox:
     async def head(self, org: str, feed: int) -> str:
         return self._position(self._feed(org, feed).count)
 
-    async def after(
-        self, org: str, feed: int, position: str, limit: int, skip: int = 0
-    ) -> tuple[list[dict[str, Any]], str]:
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
         box = self._feed(org, feed)
         self._trim(box)
-        given = self._number(position)
         # Another process's position (before a restart): everything this process holds is new to it.
-        start = 0 if given is None else min(given + skip, box.count)
+        start = self._number(position) or 0
         found = [(seq, mention) for seq, _at, mention in box.entries if seq > start][:limit]
         return [mention for _seq, mention in found], self._position(found[-1][0] if found else start)
+
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        given = self._number(position)
+        if given is None:  # another process's deliveries: none of this one's was seen, so none is skipped
+            return ORIGIN
+        # Numbers follow each other: exact even when the skipped deliveries have been trimmed since.
+        return self._position(min(given + count, self._feed(org, feed).count))
 
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
         box = self._feed(org, feed)
@@ -233,15 +238,18 @@ class RedisInbox:
         last = await self._redis.xrevrange(self._stream(org, feed), count=1)
         return str(last[0][0]) if last else ORIGIN
 
-    async def after(
-        self, org: str, feed: int, position: str, limit: int, skip: int = 0
-    ) -> tuple[list[dict[str, Any]], str]:
+    async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
         start = position if position != ORIGIN else "0-0"
-        # Stream ids do not count: skipping reads the skipped entries (exact unless trimming removed some of
-        # them meanwhile, when the inbox is at its bound).
-        rows = await self._redis.xrange(self._stream(org, feed), min=f"({start}", count=skip + limit) or []
-        mentions = [json.loads(str(values["m"])) for _id, values in rows[skip:] if values is not None]
+        rows = await self._redis.xrange(self._stream(org, feed), min=f"({start}", count=limit) or []
+        mentions = [json.loads(str(values["m"])) for _id, values in rows if values is not None]
         return mentions, str(rows[-1][0]) if rows else position
+
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        # Stream ids do not count: the skipped entries' ids are read (exact unless trimming removed some of them
+        # meanwhile, which happens only at the inbox's bound).
+        start = position if position != ORIGIN else "0-0"
+        rows = await self._redis.xrange(self._stream(org, feed), min=f"({start}", count=count) or []
+        return str(rows[-1][0]) if rows else position
 
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
         start = position if position != ORIGIN else "0-0"

@@ -181,11 +181,13 @@ async def _from_inbox(
 ) -> dict[str, Any]:
     hub, inbox = access.hub, access.hub.inbox
     given = Cursor.parse(args.since)
-    since = given if given is not None and given.mode == "w" else Cursor("w", await inbox.head(organisation, feed))
-    found, after = await inbox.after(organisation, feed, since.at, BATCH, since.skip)
-    if not found:
-        since = Cursor("w", after)  # the skipped mentions read: what arrives next comes after them
-    position = since.at
+    if given is None or given.mode != "w":
+        position = await inbox.head(organisation, feed)
+    elif given.skip:  # a cut result's cursor: the position after the mentions it showed
+        position = await inbox.skip(organisation, feed, given.at, given.skip)
+    else:
+        position = given.at
+    found, after = await inbox.after(organisation, feed, position, BATCH)
     said = False
     while not found and hub.clock() < deadline:
         if not said:
@@ -199,7 +201,7 @@ async def _from_inbox(
     return {
         "mode": "webhook",
         "cursor": Cursor("w", after).text(),
-        "since": since.text(),
+        "since": Cursor("w", position).text(),
         "feed": {"id": feed, "name": name},
         "data": found,
     }
