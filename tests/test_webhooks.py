@@ -191,7 +191,15 @@ async def test_connect_then_watch_returns_delivered_mentions_with_no_api_request
         assert len(patches) == 1
         sent = patches[0]["destinations"]
         assert sent[0] == email  # the other destination, exactly as read
-        assert sent[1]["type"] == "WEBHOOK" and sent[1]["deliveryMode"] == "individual"
+        # Only what the reference's destination object (§4.4) requires or states: frequency is required (one of
+        # hourly, hourlyAtTopOfHour, daily, weekly; none is defined for webhooks, hourly is the most frequent);
+        # deliveryMode is optional, and "webhooks are always individual".
+        assert sent[1] == {
+            "type": "WEBHOOK",
+            "frequency": "hourly",
+            "deliveryMode": "individual",
+            "webhookDestination": {"url": sent[1]["webhookDestination"]["url"]},
+        }
         assert sent[1]["webhookDestination"]["url"].startswith(f"{_settings.public_url}/webhooks/octolens/")
 
         before = len(sandbox.requests)

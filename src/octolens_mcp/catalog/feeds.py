@@ -31,6 +31,27 @@ _FEED_GRAMMAR = (
 
 
 FEED = ItemKind(name="feed", compact=lean("createdAt", "updatedAt"))
+WEBHOOK = "WEBHOOK"
+"""A destination's type when it delivers to a URL (§4.4): its ``webhookDestination.url``."""
+
+
+def destinations_of(feed: Any) -> list[Any]:
+    """A feed's destinations as read (§5.4), every one kept as it is."""
+    destinations = feed.get("destinations") if isinstance(feed, dict) else None
+    return destinations if isinstance(destinations, list) else []
+
+
+def is_webhook(destination: Any) -> bool:
+    return isinstance(destination, dict) and destination.get("type") == WEBHOOK
+
+
+def webhook_url(destination: Any) -> str | None:
+    """The URL a ``WEBHOOK`` destination delivers to (§4.4); None for any other destination."""
+    if not is_webhook(destination):
+        return None
+    target = destination.get("webhookDestination")
+    url = target.get("url") if isinstance(target, dict) else None
+    return url if isinstance(url, str) else None
 
 
 async def _list(api: Api, op: Operation, args: ListFeedsInput) -> Any:
@@ -41,17 +62,9 @@ async def _list(api: Api, op: Operation, args: ListFeedsInput) -> Any:
         return body
     # Feeds whose webhook is this server's receiver (connect_feed_webhook): watch_mentions waits on them for free.
     marked = [
-        {**row, CONNECTED: True}
-        if any(isinstance(d, dict) and hub.ours((d.get("webhookDestination") or {}).get("url")) for d in _dests(row))
-        else row
-        for row in rows
+        {**row, CONNECTED: True} if any(hub.ours(webhook_url(d)) for d in destinations_of(row)) else row for row in rows
     ]
     return {**body, "data": marked} if isinstance(body, dict) else marked
-
-
-def _dests(feed: dict[str, Any]) -> list[Any]:
-    destinations = feed.get("destinations")
-    return destinations if isinstance(destinations, list) else []
 
 
 async def _create(api: Api, op: Operation, args: CreateFeedInput) -> Any:

@@ -16,15 +16,15 @@ from octolens_mcp.catalog.operation import Api, Items, OffsetResume, Operation, 
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.webhooks import watch
 
-WEBHOOK = "WEBHOOK"
-NEW_DESTINATION = {"type": WEBHOOK, "frequency": "hourly", "deliveryMode": "individual"}
-"""The destination added: webhooks are delivered one per mention whatever the frequency (reference §4.4);
-the API requires a frequency and documents no "instant" value, so the least delaying documented one."""
+NEW_DESTINATION = {"type": feeds.WEBHOOK, "frequency": "hourly", "deliveryMode": "individual"}
+"""The destination added, from the reference's destination object (§4.4):
 
-
-def _url_of(destination: Any) -> Any:
-    target = destination.get("webhookDestination") if isinstance(destination, dict) else None
-    return target.get("url") if isinstance(target, dict) else None
+- ``frequency`` is required there, one of ``hourly``, ``hourlyAtTopOfHour``, ``daily``, ``weekly``, with no
+  API default; what it does to a webhook is not documented, nor is the web app's "Instantly" [unknown]. So
+  the most frequent documented value, ``hourly``.
+- ``deliveryMode`` is optional there; §4.4 states that webhooks are always ``individual`` (one message per
+  mention), so this restates it rather than leaving an undocumented default to decide.
+"""
 
 
 async def _change(api: Api, op: Operation, args: FeedWebhookInput, *, connect: bool) -> dict[str, Any]:
@@ -41,13 +41,12 @@ async def _change(api: Api, op: Operation, args: FeedWebhookInput, *, connect: b
     feed_id = await watch.resolve_feed(api, args.feed, {}, fresh=True)
     feed = await read_object(api, feeds.GET, {"id": feed_id})  # fresh: what is sent back is what is stored now
     name = str(feed.get("name") or feed_id)
-    stored = feed.get("destinations")
-    before: list[Any] = stored if isinstance(stored, list) else []
-    ours = [d for d in before if isinstance(d, dict) and d.get("type") == WEBHOOK and hub.ours(_url_of(d))]
-    current = any(_url_of(d) == url for d in ours)
+    before = feeds.destinations_of(feed)
+    ours = [d for d in before if hub.ours(feeds.webhook_url(d))]
+    current = any(feeds.webhook_url(d) == url for d in ours)
     others = [d for d in before if not any(d is o for o in ours)]
     if connect:
-        foreign = [d for d in others if isinstance(d, dict) and d.get("type") == WEBHOOK]
+        foreign = [d for d in others if feeds.is_webhook(d)]
         if foreign:
             raise OctolensError(
                 "WEBHOOK_TAKEN",
@@ -69,7 +68,7 @@ async def _change(api: Api, op: Operation, args: FeedWebhookInput, *, connect: b
     if connect:
         await hub.inbox.connect(organisation, feed_id, name)
     else:
-        await hub.inbox.disconnect(organisation, feed_id)
+        await hub.inbox.disconnect(organisation, feed_id, watch.UNCONNECTED_MEMORY)
     return {**out, "connected": connect, "changed": changed}
 
 
@@ -85,9 +84,25 @@ async def _watch(api: Api, op: Operation, args: WatchMentionsInput) -> dict[str,
     return await watch.watch(api, args)
 
 
-def _resume(_args: object, result: dict[str, Any], offset: int) -> dict[str, Any] | None:
-    since = result.get("since")
-    return {"since": since, "offset": offset, "waitSeconds": 0} if isinstance(since, str) else None
+def _resume(args: WatchMentionsInput, result: dict[str, Any], offset: int) -> dict[str, Any] | None:
+    """A result cut after ``offset`` of its mentions goes on from its ``since`` skipping those.
+
+    That cursor also replaces the result's own ``cursor`` (which named the end of every mention found, the
+    cut ones too), so that an agent following ``cursor`` loses none: ``OffsetResume`` offers no other place
+    to say where a cut result stopped.
+    """
+    since = watch.Cursor.parse(result.get("since") if isinstance(result.get("since"), str) else None)
+    if since is None:
+        return None
+    cursor = since.skipping(offset).text()
+    result["cursor"] = cursor
+    feed = result.get("feed")
+    more: dict[str, Any] = {"since": cursor, "waitSeconds": 0}
+    if isinstance(feed, dict) and isinstance(feed.get("id"), int):
+        more = {"feed": feed["id"], **more}
+    if args.detail is not None:
+        more["detail"] = args.detail
+    return more
 
 
 def _feed_webhook(name: str, title: str, description: str, runner: Runner) -> Operation:

@@ -2,13 +2,19 @@
 
 ``MemoryInbox`` keeps them in this process; ``RedisInbox`` in Redis streams, so that every replica sees
 every delivery and a delivery to one replica wakes a waiter on another (``XREAD BLOCK``). A position is an
-opaque string: what ``after`` and ``wait`` continue from. The same store remembers which feeds this server
-connected and which organisation a key belongs to, so that waiting on a connected feed sends no request.
+opaque string: what ``after`` and ``wait`` continue from. The same store remembers which feeds deliver to
+this server (and, for a while, which do not) and which organisation a key belongs to, so that waiting on a
+connected feed sends no request.
+
+A memory position names the process that issued it (an epoch drawn at start) and counts one feed's
+deliveries one by one: a position from before a restart reads the new process's inbox from its start, and
+skipping ``n`` deliveries after a position (``skip``) is exact even when the oldest have been trimmed since.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -40,13 +46,31 @@ class Inbox(Protocol):
         """Up to ``limit`` mentions delivered after ``position``, oldest first, and the position after them."""
         ...
 
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        """The position after the ``count`` deliveries that follow ``position`` (as many as there are)."""
+        ...
+
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a delivery after ``position``; whether one is there."""
         ...
 
-    async def connect(self, org: str, feed: int, name: str) -> None: ...
+    async def connect(self, org: str, feed: int, name: str) -> None:
+        """The feed delivers to this server (connect_feed_webhook, or a read of the feed said so)."""
+        ...
 
-    async def disconnect(self, org: str, feed: int) -> None: ...
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
+        """The feed (None: any feed of ``org``) does not deliver to this server: forget it, and believe that for
+        ``seconds``."""
+        ...
+
+    async def delivered_to(self, org: str, feed: int, name: str | None) -> None:
+        """A delivery for the feed arrived: it is connected, unless a recent answer said it is not (a delivery
+        sent just before disconnect_feed_webhook removed the destination proves nothing)."""
+        ...
+
+    async def unconnected(self, org: str, feed: int | None) -> bool:
+        """Whether a recent answer (``disconnect``) said the feed (None: any feed) does not deliver to this server."""
+        ...
 
     async def connected(self, org: str) -> dict[int, str]:
         """The feeds of ``org`` connected to this server: id -> name."""
@@ -64,6 +88,8 @@ class _Feed:
     entries: deque[tuple[int, float, dict[str, Any]]] = field(default_factory=deque)
     seen: dict[str, float] = field(default_factory=dict)
     arrived: anyio.Event = field(default_factory=anyio.Event)
+    count: int = 0
+    """Deliveries stored so far: the last one's number (numbers follow each other, one feed at a time)."""
 
 
 class MemoryInbox:
@@ -74,8 +100,9 @@ class MemoryInbox:
         self._max_age = max_age
         self._clock = clock
         self._feeds: dict[tuple[str, int], _Feed] = {}
-        self._next = 0
+        self._epoch = secrets.token_hex(4)
         self._connected: dict[str, dict[int, str]] = {}
+        self._unconnected: dict[tuple[str, int | None], float] = {}
         self._orgs: dict[str, str] = {}
 
     def _feed(self, org: str, feed: int) -> _Feed:
@@ -98,26 +125,44 @@ class MemoryInbox:
             return False
         now = self._clock()
         box.seen[source_id] = now
-        self._next += 1
-        box.entries.append((self._next, now, mention))
+        box.count += 1
+        box.entries.append((box.count, now, mention))
         self._trim(box)
         box.arrived.set()
         box.arrived = anyio.Event()
         return True
 
+    def _position(self, number: int) -> str:
+        return f"{self._epoch}-{number}"
+
+    def _number(self, position: str) -> int | None:
+        """The delivery number a position of this process names; None for the origin or another process's."""
+        epoch, dash, number = position.partition("-")
+        if dash and epoch == self._epoch and number.isascii() and number.isdigit():
+            return int(number)
+        return None
+
     async def head(self, org: str, feed: int) -> str:
-        return str(self._next)
+        return self._position(self._feed(org, feed).count)
 
     async def after(self, org: str, feed: int, position: str, limit: int) -> tuple[list[dict[str, Any]], str]:
         box = self._feed(org, feed)
         self._trim(box)
-        start = _number(position)
+        # Another process's position (before a restart): everything this process holds is new to it.
+        start = self._number(position) or 0
         found = [(seq, mention) for seq, _at, mention in box.entries if seq > start][:limit]
-        return [mention for _seq, mention in found], str(found[-1][0]) if found else str(start)
+        return [mention for _seq, mention in found], self._position(found[-1][0] if found else start)
+
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        given = self._number(position)
+        if given is None:  # another process's deliveries: none of this one's was seen, so none is skipped
+            return ORIGIN
+        # Numbers follow each other: exact even when the skipped deliveries have been trimmed since.
+        return self._position(min(given + count, self._feed(org, feed).count))
 
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
         box = self._feed(org, feed)
-        start = _number(position)
+        start = self._number(position) or 0
         if any(seq > start for seq, _at, _m in box.entries):
             return True
         with anyio.move_on_after(max(0.0, timeout)):
@@ -125,10 +170,26 @@ class MemoryInbox:
         return any(seq > start for seq, _at, _m in box.entries)
 
     async def connect(self, org: str, feed: int, name: str) -> None:
+        self._unconnected.pop((org, feed), None)
+        self._unconnected.pop((org, None), None)
         self._connected.setdefault(org, {})[feed] = name
 
-    async def disconnect(self, org: str, feed: int) -> None:
-        self._connected.get(org, {}).pop(feed, None)
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
+        if feed is not None:
+            self._connected.get(org, {}).pop(feed, None)
+        now = self._clock()
+        for stale in [k for k, until in self._unconnected.items() if until <= now]:
+            del self._unconnected[stale]
+        self._unconnected[(org, feed)] = now + seconds
+
+    async def delivered_to(self, org: str, feed: int, name: str | None) -> None:
+        known = self._connected.get(org, {}).get(feed)
+        if (name is None and known is not None) or known == name or await self.unconnected(org, feed):
+            return
+        await self.connect(org, feed, name or known or str(feed))
+
+    async def unconnected(self, org: str, feed: int | None) -> bool:
+        return self._unconnected.get((org, feed), 0.0) > self._clock()
 
     async def connected(self, org: str) -> dict[int, str]:
         return dict(self._connected.get(org, {}))
@@ -141,10 +202,6 @@ class MemoryInbox:
 
     async def aclose(self) -> None:
         return None
-
-
-def _number(position: str) -> int:
-    return int(position) if position.isascii() and position.isdigit() else 0
 
 
 class RedisInbox:
@@ -187,17 +244,48 @@ class RedisInbox:
         mentions = [json.loads(str(values["m"])) for _id, values in rows if values is not None]
         return mentions, str(rows[-1][0]) if rows else position
 
+    async def skip(self, org: str, feed: int, position: str, count: int) -> str:
+        # Stream ids do not count: the skipped entries' ids are read (exact unless trimming removed some of them
+        # meanwhile, which happens only at the inbox's bound).
+        start = position if position != ORIGIN else "0-0"
+        rows = await self._redis.xrange(self._stream(org, feed), min=f"({start}", count=count) or []
+        return str(rows[-1][0]) if rows else position
+
     async def wait(self, org: str, feed: int, position: str, timeout: float) -> bool:
         start = position if position != ORIGIN else "0-0"
         blocked = max(1, int(timeout * 1000))
         answer = await self._redis.xread({self._stream(org, feed): start}, count=1, block=blocked)
         return bool(answer)
 
-    async def connect(self, org: str, feed: int, name: str) -> None:
-        await self._redis.hset(f"{PREFIX}feeds:{org}", str(feed), name)
+    @staticmethod
+    def _unconnected_key(org: str, feed: int | None) -> str:
+        return f"{PREFIX}unconnected:{org}:{'any' if feed is None else feed}"
 
-    async def disconnect(self, org: str, feed: int) -> None:
-        await self._redis.hdel(f"{PREFIX}feeds:{org}", str(feed))
+    async def connect(self, org: str, feed: int, name: str) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._unconnected_key(org, feed), self._unconnected_key(org, None))
+            pipe.hset(f"{PREFIX}feeds:{org}", str(feed), name)
+            await pipe.execute()
+
+    async def disconnect(self, org: str, feed: int | None, seconds: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if feed is not None:
+                pipe.hdel(f"{PREFIX}feeds:{org}", str(feed))
+            pipe.set(self._unconnected_key(org, feed), "1", ex=max(1, round(seconds)))
+            await pipe.execute()
+
+    async def delivered_to(self, org: str, feed: int, name: str | None) -> None:
+        # Redis keeps the connected feeds across restarts; a delivery only adds a feed connected some other
+        # way (update_feed) or renamed, and only while no recent answer says it is not connected.
+        if await self.unconnected(org, feed):
+            return
+        if name is not None:
+            await self._redis.hset(f"{PREFIX}feeds:{org}", str(feed), name)
+        else:
+            await self._redis.hsetnx(f"{PREFIX}feeds:{org}", str(feed), str(feed))
+
+    async def unconnected(self, org: str, feed: int | None) -> bool:
+        return bool(await self._redis.exists(self._unconnected_key(org, feed)))
 
     async def connected(self, org: str) -> dict[int, str]:
         rows = await self._redis.hgetall(f"{PREFIX}feeds:{org}")

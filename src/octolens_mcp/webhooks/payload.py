@@ -89,6 +89,12 @@ def parse(payload: Any) -> tuple[int, dict[str, Any]]:
     return _view(data), to_mention(data)
 
 
+def feed_name(mention: dict[str, Any]) -> str | None:
+    """The name of the feed a mapped delivery came through (``viewName``), when it carries one."""
+    name = mention.get(_RENAMED["viewName"])
+    return name if isinstance(name, str) and name else None
+
+
 def _view(data: dict[str, Any]) -> int:
     view = data.get("viewId")
     if isinstance(view, str) and view.isascii() and view.isdigit():

@@ -3,7 +3,12 @@
 A wrong token is answered 404 and nothing is stored; a body over ``MAX_BODY`` bytes 413; one that is not a
 delivery 400; an address sending more than ``RATE`` deliveries in ``RATE_WINDOW`` seconds 429. A good
 delivery is answered 202 at once and stored after the answer is sent (Octolens wants an answer within
-seconds, whatever Redis is doing); a repeated one is dropped there by its ``sourceId``.
+seconds, whatever Redis is doing); a repeated one is dropped there by its ``sourceId``. A delivery names its
+feed, which proves the feed delivers here: it is remembered as connected (what a memory-only server forgot
+when it restarted).
+
+The address is the ASGI client: the peer's, or the ``X-Forwarded-For`` address when the peer is one of
+``OCTOLENS_TRUSTED_PROXIES`` (uvicorn rewrites it; see ``mcp.http_app.uvicorn_config``).
 """
 
 from __future__ import annotations
@@ -96,6 +101,7 @@ def routes(hub: Hub) -> list[Route]:
 
 async def _store(hub: Hub, org: str, feed: int, mention: dict[str, Any]) -> None:
     try:
+        await hub.inbox.delivered_to(org, feed, payload.feed_name(mention))
         await hub.delivered(org, feed, mention)
     except Exception as error:  # Redis down: the delivery is lost, and said so; the answer was sent already
         logger.warning("a webhook delivery could not be stored: %s", type(error).__name__)

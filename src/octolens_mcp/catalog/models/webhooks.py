@@ -36,7 +36,7 @@ class WatchMentionsInput(InputModel):
     since: str | None = Field(default=None, description="cursor of an earlier call; omitted: from now.")
     waitSeconds: int = Field(default=30, ge=0, le=WAIT_MAX, description="Wait this long for a mention to arrive.")
     detail: Detail | None = Field(default=None, description=DETAIL_DESCRIPTION)
-    offset: int | None = Field(default=None, ge=0, description="Skip this many (a cut result's resume sets it).")
+    offset: int | None = Field(default=None, ge=0, description="Skip this many mentions after since.")
 
 
 class WatchResult(ApiModel):
