@@ -552,7 +552,11 @@ class OctolensServer:
         key = key_id(_key_of(ctx) or self.settings.api_key or "")
         org = await self._organisation(_key_of(ctx)) if self.webhooks.receiving else None
         if org is None or feed not in await self.webhooks.inbox.connected(org):
-            raise MCPError(INVALID_PARAMS, f"Feed {feed} is not connected to this server (connect_feed_webhook).")
+            raise MCPError(
+                INVALID_PARAMS,
+                f"Feed {feed} is not connected to this server, or not known to be since it started: "
+                "connect_feed_webhook, a delivery, or one watch_mentions call naming the feed makes it known.",
+            )
         client = self.backend.client(_key_of(ctx))
         arguments = inbox.reading_arguments(feed)
         tool = "watch_mentions"

@@ -1,12 +1,13 @@
 """``watch_mentions``: what arrived after a cursor, waiting for it when nothing has.
 
-Webhook mode (a connected feed, on the HTTP transport): read the feed's inbox, wait on it; no API request
-once the key's organisation is known. A feed not known to be connected (a memory-only server forgets on
-restart) is read once, fresh: if it delivers to this server's URL it is remembered as connected, otherwise
-that answer is believed for ``UNCONNECTED_MEMORY`` seconds. With no feed named and none known, the feed list
-is read the same way, once, for the feeds that deliver here. Polling mode (a feed that is not connected, no
-feed, or stdio): ask ``POST /mentions`` only for mentions newer than the high-water mark, at most once per
-``poll_interval`` per key and feed, and not at all while the hourly budget is low.
+Webhook mode (a connected feed, on the HTTP transport or on stdio sharing the team server's Redis): read the
+feed's inbox, wait on it; no API request once the key's organisation is known. A feed not known to be
+connected (a memory-only server forgets on restart) is read once, fresh: if it delivers to this server's URL
+it is remembered as connected, otherwise that answer is believed for ``UNCONNECTED_MEMORY`` seconds. With no
+feed named and none known, the feed list is read the same way, once, for the feeds that deliver here.
+Polling mode (a feed that is not connected, no feed, or stdio without Redis): ask ``POST /mentions`` only
+for mentions newer than the high-water mark, at most once per ``poll_interval`` per key and feed, and not at
+all while the hourly budget is low.
 
 A cursor is ``w:<inbox position>`` or ``p:<timestamp>`` ("after this instant"), or ``p:<timestamp>|<sourceId>``
 when a result ends inside an instant (mentions are ordered by timestamp, then sourceId, so equal timestamps
