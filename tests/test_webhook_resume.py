@@ -17,7 +17,7 @@ import anyio
 import httpx2
 import pytest
 
-from octolens_mcp.webhooks.watch import BATCH
+from octolens_mcp.webhooks.watch import BATCH, POLL_PAGE, POLL_PAGES
 from octolens_sandbox import FaultySandbox
 from tests.conftest import CANARY_KEY, assert_no_secret
 from tests.fake_clock import FakeClock
@@ -126,8 +126,12 @@ async def test_a_webhook_result_of_a_whole_batch_goes_on_from_its_cursor() -> No
 # --- polling mode ---------------------------------------------------------------------------------------------
 
 
-async def polling_walk(count: int, body: str, result_tokens: int, follow: str) -> tuple[list[str], list[str], int]:
-    """``count`` new mentions, three to a timestamp, walked through a polling server; (added, seen, cuts)."""
+async def polling_walk(
+    count: int, body: str, result_tokens: int, follow: str, *, polls: int = 3, gaps: list[str] | None = None
+) -> tuple[list[str], list[str], int]:
+    """``count`` new mentions, three to a timestamp, walked through a polling server; (added, seen, cuts).
+
+    At most ``polls`` requests; each result's ``gap`` (if any) is added to ``gaps``."""
     clock = FakeClock()
     sandbox = FaultySandbox(keys={CANARY_KEY: "admin"}, clock=clock.wall)
     async with polling_client(sandbox, clock, result_tokens=result_tokens) as client:
@@ -139,6 +143,8 @@ async def polling_walk(count: int, body: str, result_tokens: int, follow: str) -
             assert result.structured_content is not None
             assert result.structured_content["mode"] == "polling"
             out: dict[str, Any] = result.structured_content
+            if "gap" in out and gaps is not None:
+                gaps.append(out["gap"])
             return out
 
         start = await call({"waitSeconds": 0})
@@ -151,8 +157,8 @@ async def polling_walk(count: int, body: str, result_tokens: int, follow: str) -
         clock.now += 120  # the next call may poll
         first = {"since": start["cursor"], "waitSeconds": 0, **({"detail": "full"} if follow == "resume" else {})}
         seen, cuts = await walk(call, first, follow=follow)
-    polls = sandbox.count("POST /mentions")
-    assert polls <= 3, polls  # the walk answers from what one poll found
+    made = sandbox.count("POST /mentions")
+    assert made <= polls, made  # the walk answers from what one poll found
     return added, seen, cuts
 
 
@@ -167,3 +173,21 @@ async def test_a_polling_result_cut_by_the_budget_goes_on_from_its_cursor(follow
     added, seen, cuts = await polling_walk(20, LONG, SMALL_BUDGET, follow)
     assert cuts >= 2, "no result was cut: the budget is too large for this test"
     assert sorted(seen) == sorted(added) and len(seen) == len(set(seen))
+
+
+async def test_a_poll_reads_every_page_of_what_arrived_in_its_interval() -> None:
+    # 260 new mentions in one interval: one poll reads its three pages (newest first), and the walk sees all.
+    gaps: list[str] = []
+    added, seen, _cuts = await polling_walk(260, "short", 200_000, "cursor", polls=1 + 3, gaps=gaps)
+    assert sorted(seen) == sorted(added) and len(seen) == len(set(seen))
+    assert gaps == []
+
+
+async def test_a_poll_with_more_than_its_pages_names_the_gap() -> None:
+    # Over POLL_PAGES pages in one interval: the newest are read, and the results say which span was not.
+    gaps: list[str] = []
+    count = POLL_PAGES * POLL_PAGE + 12
+    added, seen, _cuts = await polling_walk(count, "short", 200_000, "cursor", polls=1 + POLL_PAGES, gaps=gaps)
+    assert len(seen) == len(set(seen)) == POLL_PAGES * POLL_PAGE
+    assert set(seen) == set(added[-POLL_PAGES * POLL_PAGE :])
+    assert gaps and "were not read" in gaps[0] and "list_mentions" in gaps[0]

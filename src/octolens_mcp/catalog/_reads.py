@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octolens_mcp.catalog.operation import Api, Operation
+from octolens_mcp.catalog.operation import Api, CursorPages, Operation
 from octolens_mcp.http.errors import OctolensError
 
 
@@ -50,3 +50,18 @@ def feed_keyword_ids(feed: dict[str, Any]) -> set[int]:
                 if v.strip().isascii() and v.strip().isdigit()
             }
     return ids
+
+
+def page_of(op: Operation, body: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows of one page of the cursor-paged list ``op`` answered, and the cursor to the next (None: the last).
+
+    Both where ``op`` declares them (``Items.field``, ``CursorPages.cursor_at``).
+    """
+    if op.items is None or not isinstance(op.paging, CursorPages):
+        raise TypeError(f"{op.operation_id} declares no cursor-paged items")
+    rows = body.get(op.items.field) if isinstance(body, dict) else None
+    holder: Any = body
+    for step in op.paging.cursor_at:
+        holder = holder.get(step) if isinstance(holder, dict) else None
+    cursor = holder if isinstance(holder, str) and holder else None
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else [], cursor

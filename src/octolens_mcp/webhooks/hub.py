@@ -38,6 +38,8 @@ class PollState:
     recent: list[dict[str, Any]] = field(default_factory=list)
     remaining: int | None = None
     reset_at: int | None = None
+    gap: tuple[str, str] | None = None
+    """(from, to): mentions between these timestamps that the last poll had no pages left to read."""
 
 
 class Hub:

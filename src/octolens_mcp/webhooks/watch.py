@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from octolens_mcp.catalog import feeds, mentions, org
-from octolens_mcp.catalog._reads import read_object, read_rows
+from octolens_mcp.catalog._reads import page_of, read_object, read_rows
 from octolens_mcp.catalog.models.common import FEED_NAME
 from octolens_mcp.catalog.models.webhooks import WatchMentionsInput
 from octolens_mcp.catalog.names import Names
@@ -35,6 +35,9 @@ from octolens_mcp.webhooks.hub import PollState
 BATCH = 50
 """Most mentions one result takes from an inbox (the rest come with the next cursor)."""
 POLL_PAGE = 100
+POLL_PAGES = 5
+"""Most pages one poll reads, when more than a page of mentions arrived in one interval (each is a request);
+beyond them the result names the gap instead of losing it silently."""
 LOW_BUDGET = 50
 """Polling stops while fewer requests than this are left in the hour: they are the agent's other work's."""
 PROGRESS_EVERY = 10.0
@@ -219,6 +222,11 @@ async def _polling(
     after_id = last if bar else None
     out: dict[str, Any] = {"mode": "polling", "since": since.text(), "feed": {"id": feed} if feed is not None else None}
     while True:
+        if state.gap is not None and mark < state.gap[1]:
+            out["gap"] = (
+                f"more than {POLL_PAGES * POLL_PAGE} mentions arrived in one polling interval: those from "
+                f"{state.gap[0]} to {state.gap[1]} were not read (list_mentions with startDate and endDate reads them)"
+            )
         pending = sorted((m for m in state.recent if _later(m, mark, after_id)), key=_order)
         skipped, fresh = pending[: since.skip], pending[since.skip :][:BATCH]
         if fresh:
@@ -265,20 +273,30 @@ def _polled(mention: dict[str, Any], left: list[dict[str, Any]]) -> str:
 
 
 async def _poll(api: Api, access: Access, state: PollState, feed: int | None, start: str) -> None:
-    """One ``POST /mentions`` for what is not older than ``start``; remembered in ``state``."""
+    """``POST /mentions`` for what is not older than ``start``, newest first, page after page while pages are
+    full (at most ``POLL_PAGES``); remembered in ``state``."""
     data: dict[str, Any] = {"limit": POLL_PAGE, "filters": {"startDate": iso_of(start)}}
     if feed is not None:
         data["view"] = feed
     state.last = access.hub.clock()  # a failed request counts too: the next waits its interval
-    response = await api.call(mentions.LIST, data)
-    if response.rate_limit is not None:
-        state.remaining, state.reset_at = response.rate_limit.remaining, response.rate_limit.reset_at
-    rows = response.body.get("data") if isinstance(response.body, dict) else None
+    cursor: str | None = None
+    read: list[dict[str, Any]] = []
+    for _ in range(POLL_PAGES):
+        response = await api.call(mentions.LIST, {**data, "cursor": cursor} if cursor else data)
+        if response.rate_limit is not None:
+            state.remaining, state.reset_at = response.rate_limit.remaining, response.rate_limit.reset_at
+        rows, cursor = page_of(mentions.LIST, response.body)
+        read += rows
+        if cursor is None or len(rows) < POLL_PAGE or (state.remaining is not None and state.remaining < LOW_BUDGET):
+            break
+    stamps = sorted(str(row["timestamp"]) for row in read if isinstance(row.get("timestamp"), str))
+    state.gap = (start, stamps[0]) if cursor is not None and stamps else state.gap
     seen = {m.get("sourceId") for m in state.recent}
-    for row in rows if isinstance(rows, list) else []:
+    for row in read:
         # At ``start`` too: a cursor inside a timestamp (``|sourceId``) still wants the rest of that instant.
-        new = isinstance(row, dict) and isinstance(row.get("timestamp"), str) and row["timestamp"] >= start
+        new = isinstance(row.get("timestamp"), str) and row["timestamp"] >= start
         if new and row.get("sourceId") not in seen:
+            seen.add(row.get("sourceId"))
             state.recent.append(row)
     state.recent = sorted(state.recent, key=lambda m: str(m.get("timestamp")))[-RECENT:]
     newest = [m["timestamp"] for m in state.recent if isinstance(m.get("timestamp"), str)]

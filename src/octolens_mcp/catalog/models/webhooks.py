@@ -52,3 +52,4 @@ class WatchResult(ApiModel):
     rows: list[list[Any]] | None = Field(default=None, description="Compact: one row per mention.")
     nextPollSeconds: float | None = Field(default=None, description="Polling: when the API may be asked again.")
     stopped: str | None = Field(default=None, description="Why polling did not ask the API (budget).")
+    gap: str | None = Field(default=None, description="Polling: mentions it could not read, and how to.")
