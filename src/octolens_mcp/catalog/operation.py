@@ -163,6 +163,9 @@ class OffsetResume:
     arguments: Callable[[Any, dict[str, Any], int], dict[str, Any] | None]
     """The arguments that continue from an offset, given the call's arguments and its result; None when it
     cannot be continued."""
+    continues: tuple[str, str] | None = None
+    """(result field, argument): the result's own continuation (``watch_mentions``' ``cursor``), which in a cut
+    result takes the resume arguments' value, so that following it loses none of what the cut left out."""
 
 
 Paging = CursorPages | OffsetResume

@@ -85,17 +85,12 @@ async def _watch(api: Api, op: Operation, args: WatchMentionsInput) -> dict[str,
 
 
 def _resume(args: WatchMentionsInput, result: dict[str, Any], offset: int) -> dict[str, Any] | None:
-    """A result cut after ``offset`` of its mentions goes on from its ``since`` skipping those.
-
-    That cursor also replaces the result's own ``cursor`` (which named the end of every mention found, the
-    cut ones too), so that an agent following ``cursor`` loses none: ``OffsetResume`` offers no other place
-    to say where a cut result stopped.
-    """
+    """A result cut after ``offset`` of its mentions goes on from its ``since`` skipping those (that cursor
+    also replaces the result's own ``cursor``, which named the end of every mention found: ``continues``)."""
     since = watch.Cursor.parse(result.get("since") if isinstance(result.get("since"), str) else None)
     if since is None:
         return None
     cursor = since.skipping(offset).text()
-    result["cursor"] = cursor
     feed = result.get("feed")
     more: dict[str, Any] = {"since": cursor, "waitSeconds": 0}
     if isinstance(feed, dict) and isinstance(feed.get("id"), int):
@@ -155,7 +150,7 @@ WATCH = Operation(
     idempotent=False,
     open_world=True,
     items=Items(field="data", kind=mentions.MENTION, whole=mentions.by_source_id, table=True),
-    paging=OffsetResume("watch_mentions", _resume),
+    paging=OffsetResume("watch_mentions", _resume, continues=("cursor", "since")),
     timeout=90.0,
     runner=_watch,
 )

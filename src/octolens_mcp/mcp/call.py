@@ -289,6 +289,9 @@ def _shape(
         more = op.paging.arguments(args, out, offset + kept)
         if more is not None:
             out["truncated"] = {**out["truncated"], "resume": {"tool": op.paging.tool, "arguments": more}}
+            if op.paging.continues is not None:
+                field_of_result, argument = op.paging.continues
+                out[field_of_result] = more[argument]
     return out
 
 
