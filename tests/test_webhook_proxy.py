@@ -19,45 +19,36 @@ pytestmark = pytest.mark.anyio
 LIMIT = 3
 
 
-async def post(http: httpx2.AsyncClient, target: str, n: int, forwarded: str) -> int:
-    body = delivery(sourceId=f"reddit_t3_proxy{n:03d}")
-    return (await http.post(target, json=body, headers={"X-Forwarded-For": forwarded})).status_code
+async def answers(monkeypatch: pytest.MonkeyPatch, forwarded: list[str], **settings: object) -> list[int]:
+    """The receiver's status for one delivery per ``forwarded`` address, in order, from this test's peer."""
+    monkeypatch.setattr(receiver, "RATE", LIMIT)
+    sandbox = workspace()
+    async with team(sandbox, **settings) as (_settings, session):
+        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
+        target = receiver_url(sandbox)
+        async with httpx2.AsyncClient() as http:
+            out = []
+            for n, address in enumerate(forwarded):
+                body = delivery(sourceId=f"reddit_t3_proxy{n:03d}")
+                out.append((await http.post(target, json=body, headers={"X-Forwarded-For": address})).status_code)
+            return out
 
 
 async def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(receiver, "RATE", LIMIT)
-    sandbox = workspace()
-    async with team(sandbox, trusted_proxies=("127.0.0.1",)) as (_settings, session):
-        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
-        target = receiver_url(sandbox)
-        async with httpx2.AsyncClient() as http:
-            first = [await post(http, target, n, "203.0.113.7") for n in range(LIMIT + 1)]
-            other = await post(http, target, 10, "198.51.100.9")
-    assert first == [202] * LIMIT + [429]
-    assert other == 202  # another sender behind the same proxy is not refused
+    got = await answers(monkeypatch, ["203.0.113.7"] * (LIMIT + 1) + ["198.51.100.9"], trusted_proxies=("127.0.0.1",))
+    # Another sender behind the same proxy is not refused.
+    assert got == [202] * LIMIT + [429, 202]
 
 
 async def test_without_a_trusted_proxy_a_forged_forwarded_address_counts_against_the_peer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(receiver, "RATE", LIMIT)
-    sandbox = workspace()
-    async with team(sandbox) as (_settings, session):
-        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
-        target = receiver_url(sandbox)
-        async with httpx2.AsyncClient() as http:
-            answers = [await post(http, target, n, f"203.0.113.{n + 1}") for n in range(LIMIT + 2)]
-    assert answers == [202] * LIMIT + [429, 429]
+    got = await answers(monkeypatch, [f"203.0.113.{n + 1}" for n in range(LIMIT + 2)])
+    assert got == [202] * LIMIT + [429, 429]
 
 
 async def test_a_peer_that_is_not_the_trusted_proxy_cannot_forge_its_address(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(receiver, "RATE", LIMIT)
-    sandbox = workspace()
-    async with team(sandbox, trusted_proxies=("192.0.2.1",)) as (_settings, session):
-        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
-        target = receiver_url(sandbox)
-        async with httpx2.AsyncClient() as http:
-            answers = [await post(http, target, n, f"203.0.113.{n + 1}") for n in range(LIMIT + 1)]
-    assert answers == [202] * LIMIT + [429]
+    got = await answers(monkeypatch, [f"203.0.113.{n + 1}" for n in range(LIMIT + 1)], trusted_proxies=("192.0.2.1",))
+    assert got == [202] * LIMIT + [429]

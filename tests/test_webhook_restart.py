@@ -41,6 +41,17 @@ def operations(requests: list[Any]) -> list[str]:
     return [str(r.operation) for r in requests]
 
 
+async def connected_then_stopped() -> tuple[Any, Settings, SandboxTransport, str]:
+    """A server that connected the bug feed and gave a cursor, then stopped: (sandbox, settings, upstream, cursor)."""
+    sandbox = workspace()
+    settings = counted()
+    upstream = SandboxTransport(sandbox)
+    async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
+        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
+        cursor = (await structured(session, "watch_mentions", {"waitSeconds": 0}))["cursor"]
+    return sandbox, settings, upstream, cursor
+
+
 async def test_a_restarted_server_waits_on_a_feed_connected_before_it_after_one_read_of_the_feed() -> None:
     sandbox = workspace()
     settings = counted()  # the same port, public URL and secret across the restart
@@ -86,12 +97,7 @@ async def test_a_restarted_server_waits_on_a_feed_connected_before_it_after_one_
 
 
 async def test_after_a_restart_a_delivery_proves_its_feed_connected_without_any_feed_read() -> None:
-    sandbox = workspace()
-    settings = counted()
-    upstream = SandboxTransport(sandbox)
-    async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
-        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
-        cursor = (await structured(session, "watch_mentions", {"waitSeconds": 0}))["cursor"]
+    sandbox, settings, upstream, cursor = await connected_then_stopped()
 
     async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
         sent = len(sandbox.requests)
@@ -108,12 +114,7 @@ async def test_after_a_restart_a_delivery_proves_its_feed_connected_without_any_
 async def test_after_a_restart_watching_with_no_feed_named_finds_the_connected_one_in_one_read_of_the_feed_list() -> (
     None
 ):
-    sandbox = workspace()
-    settings = counted()
-    upstream = SandboxTransport(sandbox)
-    async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
-        await structured(session, "connect_feed_webhook", {"feed": BUG_FEED})
-        cursor = (await structured(session, "watch_mentions", {"waitSeconds": 0}))["cursor"]
+    sandbox, settings, upstream, cursor = await connected_then_stopped()
 
     async with running(settings, upstream), mcp_session(settings, CANARY_KEY) as session:
         sent = len(sandbox.requests)
