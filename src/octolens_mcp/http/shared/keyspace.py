@@ -42,6 +42,8 @@ Arg = bytes | str | int
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
 """Largest answer shared; a larger one is cached in this process only."""
+LEASE_MS = math.ceil(LEASE_SECONDS * 1000)
+"""A lease in milliseconds: the longest a live leader's lock can have left, so any longer one is stale."""
 GENERATION_MS = 3_600_000
 """How long the write generation outlives the last write (far longer than any read overlapping it)."""
 OUTAGES = (RedisConnectionError, RedisTimeoutError, TimeoutError, OSError)
@@ -74,7 +76,7 @@ class RedisKeyspace:
     async def claim(self, key: Key, token: str, *, deadline: float) -> Claim:
         entry_key, lock_key = self._entry(key), self._lock(key)
         hold = min(LEASE_SECONDS, deadline - time.monotonic())
-        args: list[Arg] = [token, max(1, math.ceil(hold * 1000))]
+        args: list[Arg] = [token, max(1, math.ceil(hold * 1000)), LEASE_MS]
         keys = [entry_key, lock_key, self._generation]
         result = await self._run("a cached read", lambda: self._scripts.claim(keys=keys, args=args), deadline)
         if not isinstance(result, list) or len(result) != 3 or not all(isinstance(v, (bytes, int)) for v in result):
@@ -110,7 +112,7 @@ class RedisKeyspace:
 
     async def renew(self, key: Key, token: str, *, deadline: float) -> bool:
         keys = [self._lock(key)]
-        args: list[Arg] = [token, math.ceil(LEASE_SECONDS * 1000)]
+        args: list[Arg] = [token, LEASE_MS]
         held: Any = await self._run(
             "renewing a read's lock", lambda: self._scripts.renew(keys=keys, args=args), deadline
         )
