@@ -104,22 +104,39 @@ class Served:
     err: bytes = b""
 
 
+LIMIT_OPEN_FILES = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); os.execv(sys.argv[2], sys.argv[2:])"
+)
+"""A launcher that lowers its open-file limit, then becomes the program: no ``preexec_fn`` is needed."""
+
+
 @contextmanager
 def http_process(
-    args: list[str], env: dict[str, str] | None = None, program: list[str] | None = None
+    args: list[str],
+    env: dict[str, str] | None = None,
+    program: list[str] | None = None,
+    *,
+    open_files: int | None = None,
 ) -> Iterator[Served]:
     """``octolens-mcp --transport http`` as its own process on a free port, up and answering /healthz.
 
     ``program`` replaces ``python -m octolens_mcp`` (e.g. the installed console script); the transport
-    comes from the environment unless ``args`` name one themselves.
+    comes from the environment unless ``args`` name one themselves. ``open_files`` sets the process's
+    open-file limit (soft and hard). It is set by a launcher that then execs the server, not by a
+    ``preexec_fn``: Python code run between fork and exec is unsafe in a process with threads (this one's
+    pipe readers, pytest's, anyio's workers), and makes the fork unable to use ``vfork``.
     """
     port = free_port()
     environment = {k: v for k, v in (env or os.environ).items() if not k.startswith("OCTOLENS_")}
     environment["OCTOLENS_PORT"] = str(port)
     if "--transport" not in args:
         environment["OCTOLENS_TRANSPORT"] = "http"
+    command = [*(program or [sys.executable, "-m", "octolens_mcp"]), *args]
+    if open_files is not None:
+        command = [sys.executable, "-c", LIMIT_OPEN_FILES, str(open_files), *command]
     process = subprocess.Popen(
-        [*(program or [sys.executable, "-m", "octolens_mcp"]), *args],
+        command,
         env=environment,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import signal
+import socket
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -414,51 +415,20 @@ async def test_listen_streams_only_for_accepted_keys_and_at_most_the_cap_per_key
 
 
 def test_at_a_low_open_file_limit_a_flood_of_idle_connections_is_refused_quietly() -> None:
-    import os
-    import resource
-    import socket
-    import subprocess
-    import sys
-
-    from tests.http_harness import free_port
-
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OCTOLENS_")}
-    environment |= {"OCTOLENS_TRANSPORT": "http", "OCTOLENS_PORT": str(port)}
-
-    def low_limit() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (160, 160))
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "octolens_mcp", "--demo"],
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=low_limit,
-    )
     held: list[socket.socket] = []
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None, "the server did not come up"
-                time.sleep(0.1)
-        for _ in range(400):  # far more than the 160 files the process may open; not waiting for each
-            flood = socket.socket()
-            flood.setblocking(False)
-            flood.connect_ex(("127.0.0.1", port))
-            held.append(flood)
-        time.sleep(0.5)
-        for _ in range(5):
-            assert httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-    finally:
-        for connection in held:
-            connection.close()
-        process.terminate()
-        _, err = process.communicate(timeout=20)
-    assert process.returncode == 0
-    assert b"Traceback" not in err and err.count(b"\n") < 20, err.decode(errors="replace")[-2000:]
+    with http_process(["--demo"], open_files=160) as served:
+        try:
+            for _ in range(400):  # far more than the 160 files the process may open; not waiting for each
+                flood = socket.socket()
+                flood.setblocking(False)
+                flood.connect_ex(("127.0.0.1", served.port))
+                held.append(flood)
+            time.sleep(0.5)
+            for _ in range(5):
+                assert httpx2.get(f"http://127.0.0.1:{served.port}/healthz", timeout=5).status_code == 200
+        finally:
+            for connection in held:
+                connection.close()
+    assert served.process.returncode == 0
+    err = served.err.decode(errors="replace")
+    assert "Traceback" not in err and err.count("\n") < 20, err[-2000:]

@@ -26,14 +26,14 @@ from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.metrics import METRICS
 from octolens_mcp.http.shared import Key, Keyspace, LocalState, SharedUnavailable
 from octolens_mcp.http.shared.local import Flight
-from octolens_mcp.http.shared.protocol import LEASE_SECONDS
+from octolens_mcp.http.shared.protocol import RENEW_SECONDS
 from octolens_mcp.http.wire import ApiResponse, WireRequest
 
 K = TypeVar("K")
 
 FIRST_POLL = 0.01
 """Seconds a read waiting for another replica's first checks again; doubled up to ``LAST_POLL``."""
-LAST_POLL = 0.2
+LAST_POLL = 0.1
 INVALIDATION_FLOOR = 0.05
 """Seconds the shared invalidation after a write gets even when the call's deadline has passed."""
 
@@ -214,11 +214,12 @@ async def _leased(
 
 
 async def _renew(shared: Keyspace, key: Key, token: str, deadline: float) -> None:
-    """Every third of a lease, extend the lock; stop once it is lost or the store cannot answer (it then expires)."""
+    """Every ``RENEW_SECONDS``, extend the lock; stop once it is lost or the store cannot answer (it is then
+    taken over, or expires)."""
     while True:
-        await anyio.sleep(LEASE_SECONDS / 3)
+        await anyio.sleep(RENEW_SECONDS)
         try:
-            if not await shared.renew(key, token, deadline=max(deadline, time.monotonic() + LEASE_SECONDS / 3)):
+            if not await shared.renew(key, token, deadline=max(deadline, time.monotonic() + RENEW_SECONDS)):
                 return
         except SharedUnavailable:
             return

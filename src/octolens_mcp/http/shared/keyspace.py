@@ -7,6 +7,7 @@ as ``SharedUnavailable``, so the caller falls back to the in-process state and t
 
     <ns>:entry:<path>:<query hash>   a cached answer (JSON), expiring after the cache TTL
     <ns>:lock:<path>:<query hash>    the fetch lock of that read: a lease of LEASE_SECONDS its leader renews
+                                     (taken over once its leader has missed two renewals)
     <ns>:index:<path>                the entries of a path, for invalidation
     <ns>:generation                  bumped by every write
     <ns>:budget                      "<resetAt> <remaining> <limit>", expiring at its reset
@@ -28,7 +29,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from octolens_mcp.http.shared import codec, lua
 from octolens_mcp.http.shared.health import Health
-from octolens_mcp.http.shared.protocol import LEASE_SECONDS, Claim, Key, SharedUnavailable
+from octolens_mcp.http.shared.protocol import LEASE_SECONDS, ORPHANED_SECONDS, Claim, Key, SharedUnavailable
 from octolens_mcp.http.wire import ApiResponse, RateLimit
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ Arg = bytes | str | int
 
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
 """Largest answer shared; a larger one is cached in this process only."""
+LEASE_MS = math.ceil(LEASE_SECONDS * 1000)
+"""A lease in milliseconds: a lock has at most this left while its leader lives (a longer one has no owner)."""
+ORPHANED_MS = math.floor(ORPHANED_SECONDS * 1000)
 GENERATION_MS = 3_600_000
 """How long the write generation outlives the last write (far longer than any read overlapping it)."""
 OUTAGES = (RedisConnectionError, RedisTimeoutError, TimeoutError, OSError)
@@ -73,8 +77,7 @@ class RedisKeyspace:
 
     async def claim(self, key: Key, token: str, *, deadline: float) -> Claim:
         entry_key, lock_key = self._entry(key), self._lock(key)
-        hold = min(LEASE_SECONDS, deadline - time.monotonic())
-        args: list[Arg] = [token, max(1, math.ceil(hold * 1000))]
+        args: list[Arg] = [token, LEASE_MS, ORPHANED_MS]
         keys = [entry_key, lock_key, self._generation]
         result = await self._run("a cached read", lambda: self._scripts.claim(keys=keys, args=args), deadline)
         if not isinstance(result, list) or len(result) != 3 or not all(isinstance(v, (bytes, int)) for v in result):
@@ -110,7 +113,7 @@ class RedisKeyspace:
 
     async def renew(self, key: Key, token: str, *, deadline: float) -> bool:
         keys = [self._lock(key)]
-        args: list[Arg] = [token, math.ceil(LEASE_SECONDS * 1000)]
+        args: list[Arg] = [token, LEASE_MS]
         held: Any = await self._run(
             "renewing a read's lock", lambda: self._scripts.renew(keys=keys, args=args), deadline
         )

@@ -16,13 +16,19 @@ end
 CLAIM = (
     _ONLY
     + """
--- KEYS: entry, lock, generation. ARGV: token, lock milliseconds.
+-- KEYS: entry, lock, generation. ARGV: token, lease milliseconds, orphaned-below milliseconds.
 -- Returns {entry or '', 1 when this caller now holds the lock else 0, generation or ''}.
+-- A lock with no owner is dropped and taken, so readers never wait for it: one no leader could have set
+-- (no expiry, or longer than a lease: left by an older version, or by hand), and one whose leader missed
+-- two renewals (it died, lost Redis, or Redis came back from a snapshot taken while it held the lock).
 only(KEYS[1], 'string'); only(KEYS[2], 'string'); only(KEYS[3], 'string')
 if redis.call('PTTL', KEYS[1]) == -1 then redis.call('DEL', KEYS[1]) end
 local entry = redis.call('GET', KEYS[1])
 if entry then return {entry, 0, ''} end
-if redis.call('PTTL', KEYS[2]) == -1 then redis.call('DEL', KEYS[2]) end
+local held = redis.call('PTTL', KEYS[2])
+if held == -1 or held > tonumber(ARGV[2]) or (held >= 0 and held < tonumber(ARGV[3])) then
+  redis.call('DEL', KEYS[2])
+end
 local lead = 0
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then lead = 1 end
 return {'', lead, redis.call('GET', KEYS[3]) or ''}

@@ -22,9 +22,14 @@ Key = tuple[str, tuple[tuple[str, str], ...]]
 
 NAMESPACE_PREFIX = "octolens-mcp:v1"
 LEASE_SECONDS = 1.0
-"""How long a fetch lock lasts unless its leader renews it (every third of it while its read goes on). Should
-the leader's process die, or lose Redis, or Redis restart, the lock is gone within this time and a waiting
-reader leads instead: a lock never outlives its owner by more than a lease."""
+"""How long a fetch lock lasts unless its leader renews it (every ``RENEW_SECONDS`` while its read goes on).
+Should the leader's process die, or lose Redis, or Redis restart with the lock in a snapshot, the lock is
+gone within this time: a lock never outlives its owner by more than a lease."""
+RENEW_SECONDS = LEASE_SECONDS / 3
+ORPHANED_SECONDS = LEASE_SECONDS - 2 * RENEW_SECONDS
+"""A lock with less than this left has missed two renewals: its owner is gone, and the next reader to find
+it takes it over instead of waiting for it to expire (a leader may be late with a renewal by up to
+``RENEW_SECONDS``). So readers wait for a gone owner at most ``LEASE_SECONDS - ORPHANED_SECONDS`` (⅔ s)."""
 
 
 class SharedUnavailable(Exception):
