@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from octolens_mcp.jsontext import utf8_size
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_mcp.mcp.untrusted import fenced
 
@@ -112,6 +113,25 @@ class ItemRoom:
             return False
         self._used += cost
         self.items += 1
+        return True
+
+    def take_all(self, items: list[Any]) -> bool:
+        """Count ``items`` in at once when their JSON, as the text block shows it, has no more bytes than the room
+        left has tokens: they surely fit (a token is at least a byte), and none is measured. False, changing
+        nothing, when it has more: then each is taken, and measured, one at a time.
+
+        Bytes are an upper bound, so the room left afterwards may be less than measuring would leave: for the
+        last items of a result only (the caller's choice), where nothing is fitted after them.
+        """
+        try:
+            text = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        except (RecursionError, ValueError, TypeError):
+            return False
+        size = utf8_size(fenced(text) if self.measure.fenced else text)
+        if size > self.left:
+            return False
+        self._used += size
+        self.items += len(items)
         return True
 
     def squeeze(self, item: Any, hint: str | None) -> Any:
