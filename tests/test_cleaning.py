@@ -57,6 +57,15 @@ def test_every_default_ignorable_code_point_is_removed_or_shown() -> None:
         assert char not in clean(f"{char}x {char}\u200b{char}\n{char}"), hex(point)
 
 
+@pytest.mark.parametrize("around", ["plain ASCII", "caf\u00e9", "rocket \U0001f680"])
+def test_clean_value_finds_every_character_clean_changes(around: str) -> None:
+    # The search that rules a value out before it is walked, in ASCII, BMP and astral text alike.
+    for point in [*DEFAULT_IGNORABLE, *CONTROLS]:
+        value = {"text": f"{around}{chr(point)}b"}
+        assert clean_value(value) == {"text": clean(value["text"])}, hex(point)
+        assert clean_value(value) is not value, hex(point)
+
+
 def test_every_control_character_but_tab_newline_and_return_is_removed() -> None:
     for point in CONTROLS:
         assert clean(f"a{chr(point)}b") == "ab", hex(point)
