@@ -203,7 +203,7 @@ async def call_tool(
         return results.failure(op, internal, meta, settings=settings, visibility=seen)
     _note_budget(meta, api)
     if api.quota is not None and op.reports_quota:
-        structured.setdefault("quota", api.quota.as_meta())
+        structured = structured if "quota" in structured else {**structured, "quota": api.quota.as_meta()}
     present = functools.partial(results.success, settings=settings, linked=owner is not None and to_file)
     if api.body_size > LARGE_BODY:  # what is still over the budget is cut off the event loop
         return await anyio.to_thread.run_sync(present, op, structured, meta)
