@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import time
@@ -210,7 +211,7 @@ async def walk(
     most = 1 if limit is None else math.ceil(limit / page_max) + int(resumed)
     base = {key: value for key, value in data.items() if key not in {"cursor", "limit"}}
     room = ItemRoom(budget_tokens, Measure(fenced=op.untrusted))
-    state = _Walk(room, {}, [], notes=room.measure.of(_worst_notes(budget_tokens)))
+    state = _Walk(room, {}, [], notes=_notes_tokens(budget_tokens, fenced=op.untrusted))
     while True:
         answer = await _fetch(listed, api, state, fetch_page, base, page)
         if answer is None:
@@ -389,6 +390,12 @@ def _set_cursor(out: dict[str, Any], where: tuple[str, ...], cursor: str) -> Non
         holder[parent] = dict(inner) if isinstance(inner, dict) else {}
         holder = holder[parent]
     holder[name] = cursor
+
+
+@functools.cache
+def _notes_tokens(budget_tokens: int, *, fenced: bool) -> int:
+    """What the largest ``truncated`` and ``paging`` cost: the same for every walk within one budget."""
+    return Measure(fenced=fenced).of(_worst_notes(budget_tokens))
 
 
 def _worst_notes(budget_tokens: int) -> dict[str, Any]:
