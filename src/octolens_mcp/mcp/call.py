@@ -182,7 +182,7 @@ async def call_tool(
     api = CallApi(client, op, progress, settings, webhooks)
     to_file = False
     try:
-        given = await names.resolve(api, op, arguments.parse(op.input, raw_arguments, input_schema))
+        given = await _resolved(api, op, arguments.parse(op.input, raw_arguments, input_schema))
         to_file = op.delivery is not None and not op.delivery.inline(given)
         if op.cursor_pages is not None:
             fetch_page = functools.partial(_page, op, api, given, settings)
@@ -208,6 +208,14 @@ async def call_tool(
     if api.body_size > LARGE_BODY:  # what is still over the budget is cut off the event loop
         return await anyio.to_thread.run_sync(present, op, structured, meta)
     return present(op, structured, meta)
+
+
+async def _resolved(api: CallApi, op: Operation, given: InputModel) -> InputModel:
+    """``given`` with the names in its arguments resolved (``catalog.names``): a call given none has none to resolve
+    (unless its model holds names in one string of its own, ``names.CommaNames``)."""
+    if not given.model_fields_set and not hasattr(given, "comma_names"):
+        return given
+    return await names.resolve(api, op, given)
 
 
 async def _whole(
