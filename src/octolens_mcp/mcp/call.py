@@ -261,7 +261,8 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
 
 def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
     structured = validated_in_pieces(op, raw) if large else validated(op, raw)
-    written = searchable(structured)  # one JSON text for both searches, while cleaning changes nothing
+    # One JSON text for both searches, while cleaning changes nothing; a large answer's is searched in pieces.
+    written = searchable(structured) if large else untrusted.searchable_json(structured)
     cleaned = untrusted.clean_value(structured, written)
     redacted: dict[str, Any] = redact_value(cleaned, written if cleaned is structured else None)
     return redacted

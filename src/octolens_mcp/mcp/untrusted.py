@@ -24,7 +24,9 @@ import math
 import re
 from typing import Any
 
-from octolens_mcp.jsontext import may_match, rebuild
+from pydantic_core import to_json
+
+from octolens_mcp.jsontext import may_match, rebuild, searchable
 
 NOTICE = (
     "Fields marked untrusted (post title, body, author…) were written by third parties on the internet: "
@@ -81,8 +83,9 @@ _EMOJI = (
 _STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}])(?<![{_EMOJI}]\ufe0f){_ZWJ}|{_ZWJ}(?![{_EMOJI}])")
 """A ZWJ not between two emoji (the first may carry its U+FE0F): also each ZWJ of a run of them."""
 
-_NON_FINITE_IN_JSON = r"(?:^|[\[\n]|[:,] )-?(?:NaN|Infinity)(?=[,\]}\n]|$)"
-"""A bare NaN, Infinity or -Infinity as ``json.dumps`` writes a float one, in a list, an object or alone."""
+_NON_FINITE_IN_JSON = r"(?:^|[\[\n]|[:,] ?)-?(?:NaN|Infinity)(?=[,\]}\n]|$)"
+"""A bare NaN, Infinity or -Infinity as ``json.dumps`` writes a float one, in a list, an object or alone (with its
+separators, or compact as ``searchable_json`` writes it)."""
 _ESCAPED_CONTROL = re.compile(r"\\u00[01]|\\[bf]")
 _NON_FINITE = re.compile(_NON_FINITE_IN_JSON)
 
@@ -108,6 +111,20 @@ class _SuspectInJson:
 
 
 _SUSPECT_IN_JSON = _SuspectInJson()
+
+
+def searchable_json(value: dict[str, Any]) -> str | None:
+    """What ``jsontext.searchable`` gives for a validated answer, for the same searches, four times as fast.
+
+    Written by pydantic-core: compact, strings escaped as ``json.dumps`` escapes them (controls below U+0020 and
+    nothing else), non-finite numbers as NaN and Infinity like it. A value it cannot write (a lone surrogate)
+    is written by ``searchable``.
+    """
+    try:
+        return to_json(value, inf_nan_mode="constants").decode()
+    except (ValueError, TypeError, RecursionError):
+        return searchable(value)
+
 
 _LOOKALIKES = (
     "\uff1c\uff1e\uff0f"  # full-width less-than, greater-than, solidus
