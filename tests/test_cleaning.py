@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from octolens_mcp.jsontext import json_text
-from octolens_mcp.mcp.untrusted import NOTICE, clean, clean_value, fenced
+from octolens_mcp.mcp.untrusted import NOTICE, clean, clean_value, fenced, searchable_json
 
 # DerivedCoreProperties.txt, Default_Ignorable_Code_Point (Unicode 14 to 16), written out independently.
 DEFAULT_IGNORABLE = [
@@ -55,6 +55,30 @@ def test_every_default_ignorable_code_point_is_removed_or_shown() -> None:
             assert cleaned == "ab", hex(point)
         # At the start, after a space, after another ignorable: removed (a selector too).
         assert char not in clean(f"{char}x {char}\u200b{char}\n{char}"), hex(point)
+
+
+@pytest.mark.parametrize("around", ["plain ASCII", "caf\u00e9", "rocket \U0001f680"])
+def test_clean_value_finds_every_character_clean_changes(around: str) -> None:
+    # The search that rules a value out before it is walked, in ASCII, BMP and astral text alike.
+    for point in [*DEFAULT_IGNORABLE, *CONTROLS]:
+        value = {"text": f"{around}{chr(point)}b"}
+        assert clean_value(value) == {"text": clean(value["text"])}, hex(point)
+        assert clean_value(value) is not value, hex(point)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"x": math.nan},
+        {"x": [1.5, -math.inf], "y": {"z": math.inf}},
+        {"s": "a\x01b\u200bc"},
+        {"s": "lone \ud800 surrogate"},
+        {"s": "NaN, Infinity", "n": 1},
+        {"s": "plain", "list": [{"k": "v"}] * 600},
+    ],
+)
+def test_the_text_written_to_search_finds_what_json_dumps_would(value: dict[str, Any]) -> None:
+    assert clean_value(value, searchable_json(value)) == clean_value(value)
 
 
 def test_every_control_character_but_tab_newline_and_return_is_removed() -> None:

@@ -49,6 +49,19 @@ async def test_a_dynamic_session_starts_small_and_grows_on_request(sandbox: Sand
     assert notices, "no notifications/tools/list_changed arrived"
 
 
+async def test_the_tool_list_is_the_same_each_time_until_toolsets_are_enabled(sandbox: Sandbox) -> None:
+    # The wire form of a list is kept (mcp.tool_list_cache): never the one from before enabling.
+    server = build_server(settings(dynamic_toolsets=True), transport=SandboxTransport(sandbox))
+    async with Client(server, mode="legacy") as client:
+        first, second = await client.list_tools(), await client.list_tools()
+        assert first == second
+        await ok(client, "enable_toolset", {"toolsets": ["feeds"]})
+        grown, again = await client.list_tools(), await client.list_tools()
+        assert grown == again
+        names, before = {tool.name for tool in grown.tools}, {tool.name for tool in first.tools}
+        assert before < names and {"get_feed", "list_feeds"} <= names - before
+
+
 async def test_a_2026_client_hears_of_the_change_on_its_listen_stream(sandbox: Sandbox) -> None:
     server = build_server(settings(dynamic_toolsets=True), transport=SandboxTransport(sandbox))
     async with Client(server) as client, client.listen(tools_list_changed=True) as events:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from octolens_mcp.mcp import tokens
 from octolens_mcp.mcp.tokens import estimate_tokens
 from tests.token_corpora import RANDOM_LETTERS, all_corpora, compact, mentions, real_tokens
 
@@ -67,6 +68,22 @@ def test_random_letter_words_are_the_known_limit() -> None:
 def test_tiny_texts(text: str) -> None:
     assert estimate_tokens("") == 0
     assert real_tokens(text) <= estimate_tokens(text)
+
+
+def test_every_character_gets_its_class_however_the_text_is_read() -> None:
+    # Text nearly all ASCII has its runs of other characters classed apart: the classes must be the table's.
+    draw = random.Random(7)
+    ranges = [(0x80, 0xFF), (0x100, 0xFFFF), (0xD800, 0xDFFF), (0x10000, 0x10FFFF)]
+    texts = ["".join(map(chr, range(0x110000))), "caf\u00e9 \U0001f680 " * 50, "\u043f\u0440\u0438 " * 50]
+    for _ in range(2000):
+        chars = [chr(draw.randint(0, 0x7F)) for _ in range(draw.randint(1, 400))]
+        for _ in range(draw.randint(1, len(chars) // 16 + 1)):  # runs of 1 to 3, sparse or not
+            run = [chr(draw.randint(*draw.choice(ranges))) for _ in range(draw.randint(1, 3))]
+            at = draw.randrange(len(chars) + 1)
+            chars[at:at] = run
+        texts.append("".join(chars))
+    for text in texts:
+        assert tokens._classes(text) == text.translate(tokens._CLASSES).encode("latin-1"), repr(text[:60])
 
 
 def test_lone_surrogates_cost_their_bytes() -> None:

@@ -244,7 +244,11 @@ def _json_copy(value: Any) -> Any:
 
 
 class _Recent(Generic[K]):
-    """Answers kept a short while, by key: bounded (least recently kept go first), aged, served as copies."""
+    """Answers kept a short while, by key: bounded (least recently kept go first), aged, served as copies.
+
+    An answer is kept as it is given, not copied: the caller hands it over and changes it no more (the call
+    path builds new values from a validated answer, never changing it in place).
+    """
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
@@ -252,7 +256,7 @@ class _Recent(Generic[K]):
 
     def keep(self, key: K, answer: dict[str, Any]) -> None:
         self._entries.pop(key, None)
-        self._entries[key] = (time.monotonic(), _json_copy(answer))  # the caller's own copy is not shared
+        self._entries[key] = (time.monotonic(), answer)
         while len(self._entries) > self._limit:
             self._entries.popitem(last=False)
 
@@ -292,7 +296,7 @@ class Facts:
         return self._pages.recall(request, max_age)
 
     def keep(self, kind: str, identity: str, record: dict[str, Any]) -> None:
-        """``record`` as an answer stated it just now."""
+        """``record`` as an answer stated it just now (kept as given: the caller changes it no more)."""
         self._records.keep((kind, identity), record)
 
     def recall(self, kind: str, identity: str, max_age: float) -> dict[str, Any] | None:

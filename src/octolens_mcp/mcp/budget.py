@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from octolens_mcp.jsontext import utf8_size
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_mcp.mcp.untrusted import fenced
 
@@ -43,6 +44,10 @@ MIN_STRING_TOKENS = 24
 """A string cut to less than this keeps only its marker."""
 DEEP_MARKER = "[cut: nested too deeply]"
 BUDGET_HINT = "over the result budget, OCTOLENS_RESULT_TOKENS"
+ITEM_MARGIN = 8
+"""Tokens per item by which items measured one by one (plus a comma each) may cost more than the list they make,
+measured whole: each text's own ``_PER_TEXT`` of 3, a rounding up, and a pair at its start (at most one token).
+A list whose cost with this much more per item fits the room has every item fit when taken one by one."""
 _FENCE_TOKENS = estimate_tokens(fenced(""))
 
 Hint = Callable[[dict[str, Any], int], str | None]
@@ -57,7 +62,10 @@ class Measure:
     """The text block escapes ``<``, ``>``, ``&`` and look-alikes inside the untrusted-data fence."""
 
     def text(self, value: Any) -> int:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return self.json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def json(self, text: str) -> int:
+        """Cost of a value's compact JSON ``text``."""
         return estimate_tokens(fenced(text)) - _FENCE_TOKENS if self.fenced else estimate_tokens(text)
 
     def of(self, value: Any) -> int:
@@ -112,6 +120,28 @@ class ItemRoom:
             return False
         self._used += cost
         self.items += 1
+        return True
+
+    def take_all(self, items: list[Any]) -> bool:
+        """Count ``items`` in at once when they surely fit, measuring them as one list; False, changing nothing,
+        when they may not (then each is taken, and measured, one at a time).
+
+        They surely fit when their JSON, as the text block shows it, has no more bytes than the room left has
+        tokens (a token is at least a byte), or else when its estimate plus ``ITEM_MARGIN`` per item fits: then
+        taking them one by one would have taken every one of them too. What is counted may be more than that
+        would count: for the last items of a result only (the caller's choice), where nothing is fitted after.
+        """
+        try:
+            text = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        except (RecursionError, ValueError, TypeError):
+            return False
+        cost = utf8_size(fenced(text) if self.measure.fenced else text)
+        if cost > self.left:
+            cost = self.measure.json(text) + ITEM_MARGIN * len(items) + 1
+            if cost > self.left:
+                return False
+        self._used += cost
+        self.items += len(items)
         return True
 
     def squeeze(self, item: Any, hint: str | None) -> Any:

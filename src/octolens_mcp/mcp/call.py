@@ -182,7 +182,7 @@ async def call_tool(
     api = CallApi(client, op, progress, settings, webhooks)
     to_file = False
     try:
-        given = await names.resolve(api, op, arguments.parse(op.input, raw_arguments, input_schema))
+        given = await _resolved(api, op, arguments.parse(op.input, raw_arguments, input_schema))
         to_file = op.delivery is not None and not op.delivery.inline(given)
         if op.cursor_pages is not None:
             fetch_page = functools.partial(_page, op, api, given, settings)
@@ -203,11 +203,19 @@ async def call_tool(
         return results.failure(op, internal, meta, settings=settings, visibility=seen)
     _note_budget(meta, api)
     if api.quota is not None and op.reports_quota:
-        structured.setdefault("quota", api.quota.as_meta())
+        structured = structured if "quota" in structured else {**structured, "quota": api.quota.as_meta()}
     present = functools.partial(results.success, settings=settings, linked=owner is not None and to_file)
     if api.body_size > LARGE_BODY:  # what is still over the budget is cut off the event loop
         return await anyio.to_thread.run_sync(present, op, structured, meta)
     return present(op, structured, meta)
+
+
+async def _resolved(api: CallApi, op: Operation, given: InputModel) -> InputModel:
+    """``given`` with the names in its arguments resolved (``catalog.names``): a call given none has none to resolve
+    (unless its model holds names in one string of its own, ``names.CommaNames``)."""
+    if not given.model_fields_set and not hasattr(given, "comma_names"):
+        return given
+    return await names.resolve(api, op, given)
 
 
 async def _whole(
@@ -253,7 +261,8 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
 
 def _present(op: Operation, raw: Any, large: bool) -> dict[str, Any]:
     structured = validated_in_pieces(op, raw) if large else validated(op, raw)
-    written = searchable(structured)  # one JSON text for both searches, while cleaning changes nothing
+    # One JSON text for both searches, while cleaning changes nothing; a large answer's is searched in pieces.
+    written = searchable(structured) if large else untrusted.searchable_json(structured)
     cleaned = untrusted.clean_value(structured, written)
     redacted: dict[str, Any] = redact_value(cleaned, written if cleaned is structured else None)
     return redacted

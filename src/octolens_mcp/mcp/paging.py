@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import time
@@ -210,12 +211,12 @@ async def walk(
     most = 1 if limit is None else math.ceil(limit / page_max) + int(resumed)
     base = {key: value for key, value in data.items() if key not in {"cursor", "limit"}}
     room = ItemRoom(budget_tokens, Measure(fenced=op.untrusted))
-    state = _Walk(room, {}, [], notes=room.measure.of(_worst_notes(budget_tokens)))
+    state = _Walk(room, {}, [], notes=_notes_tokens(budget_tokens, fenced=op.untrusted))
     while True:
         answer = await _fetch(listed, api, state, fetch_page, base, page)
         if answer is None:
             break
-        next_page = _take(listed, state, answer, page, limit, budget_tokens)
+        next_page = _take(listed, state, answer, page, limit, budget_tokens, final=state.requests >= most)
         if state.resume is not None:
             api.keep_page(state.key, answer)
         if most > 1:
@@ -265,9 +266,21 @@ async def _fetch(
 
 
 def _take(
-    listed: _List, state: _Walk, answer: dict[str, Any], page: _Page, limit: int | None, budget_tokens: int
+    listed: _List,
+    state: _Walk,
+    answer: dict[str, Any],
+    page: _Page,
+    limit: int | None,
+    budget_tokens: int,
+    *,
+    final: bool,
 ) -> str | None:
-    """Take the page's items that fit; the cursor of the next page, or None when the walk ends here."""
+    """Take the page's items that fit; the cursor of the next page, or None when the walk ends here.
+
+    ``final``: no page is asked for after this one. Then, or when this page's items reach the limit, the
+    items wanted are taken at once if their bytes fit the room (no page is fitted after them); otherwise
+    each is measured.
+    """
     op, field, kind = listed.op, listed.field, listed.kind
     answer = fit_shell(answer, field, budget_tokens, state.room.measure)
     rows = answer.get(field)
@@ -283,21 +296,12 @@ def _take(
         state.stopped = "budget"  # the cursor already in the shell asks for this page again
         return None
     state.shell = shell
-    taken, over = 0, False
-    for row in fresh:
-        if limit is not None and len(state.items) >= limit:
-            break
-        if state.room.take(row):
-            state.items.append(row)
-        elif state.items:
-            over = True
-            break
-        else:
-            state.items.append(state.room.squeeze(row, listed.hint(shell, row, len(state.items))))
-            over = True
-            taken += 1
-            break
-        taken += 1
+    wanted = fresh if limit is None else fresh[: max(0, limit - len(state.items))]
+    if (final or (limit is not None and len(state.items) + len(wanted) >= limit)) and state.room.take_all(wanted):
+        state.items.extend(wanted)
+        taken, over = len(wanted), False
+    else:
+        taken, over = _take_each(listed, state, shell, fresh, limit)
     if taken < len(fresh):
         last = item_identity(fresh[taken - 1], kind) if taken else page.resume.after if page.resume else None
         state.resume = Resume(op.name, page.cursor, page.limit, start + taken, last)
@@ -307,6 +311,25 @@ def _take(
     if state.resume is not None:
         return None
     return _next_cursor(listed, answer, page)
+
+
+def _take_each(
+    listed: _List, state: _Walk, shell: dict[str, Any], fresh: list[Any], limit: int | None
+) -> tuple[int, bool]:
+    """Take ``fresh`` items one at a time while they fit: how many were taken, and whether the budget stopped it."""
+    taken = 0
+    for row in fresh:
+        if limit is not None and len(state.items) >= limit:
+            break
+        if state.room.take(row):
+            state.items.append(row)
+        elif state.items:
+            return taken, True
+        else:
+            state.items.append(state.room.squeeze(row, listed.hint(shell, row, len(state.items))))
+            return taken + 1, True
+        taken += 1
+    return taken, False
 
 
 def _next_cursor(listed: _List, answer: dict[str, Any], page: _Page) -> str | None:
@@ -367,6 +390,12 @@ def _set_cursor(out: dict[str, Any], where: tuple[str, ...], cursor: str) -> Non
         holder[parent] = dict(inner) if isinstance(inner, dict) else {}
         holder = holder[parent]
     holder[name] = cursor
+
+
+@functools.cache
+def _notes_tokens(budget_tokens: int, *, fenced: bool) -> int:
+    """What the largest ``truncated`` and ``paging`` cost: the same for every walk within one budget."""
+    return Measure(fenced=fenced).of(_worst_notes(budget_tokens))
 
 
 def _worst_notes(budget_tokens: int) -> dict[str, Any]:

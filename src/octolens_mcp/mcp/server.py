@@ -62,6 +62,7 @@ from octolens_mcp.mcp.context import PROMPTS, PROMPTS_BY_NAME, RESOURCES, resour
 from octolens_mcp.mcp.exposure import ENABLE_TOOLSET, LIST_TOOLSETS, Exposure
 from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.mcp.scopes import ScopeBook
+from octolens_mcp.mcp.tool_list_cache import ToolListCache
 from octolens_mcp.webhooks import Access, Hub
 from octolens_mcp.webhooks import resource as inbox
 from octolens_mcp.webhooks.notify import OrgBus, SessionSubscriptions, listening_as
@@ -223,6 +224,7 @@ class OctolensServer:
                 on_get_prompt=self.get_prompt,
                 on_set_logging_level=self.set_logging_level,
             )
+        server.middleware.append(ToolListCache(lambda ctx: self.exposure.tools(self._scope_for(ctx))))
         _WHOAMI[server] = self.whoami
         register(server, self.webhooks)
         return server

@@ -31,14 +31,16 @@ of it); compact JSON of English mentions estimated at 1.42x real (bytes / 3: 1.3
 and Linear B 3x under). Known limit: gibberish of random lowercase letters ("qzx vbnm kq") looks like
 English words to a class count and reaches 2.2x the estimate (runs of 16 letters or more are covered).
 
-Speed: one ``str.translate`` (``bytes.translate`` for ASCII text), class pairs by integer shifts,
-their weights summed by ``zlib.adler32`` per 256 bytes, four ``bytes.count``: about 1 ms per 100 KB of
-ASCII, 2 to 3 ms per 100 KB of text with non-ASCII characters, with no Python loop per character.
+Speed: one ``str.translate`` (``bytes.translate`` for ASCII text, and for text nearly all ASCII but its
+runs of other characters), class pairs by integer shifts, their weights summed by ``zlib.adler32`` per 256
+bytes, four ``bytes.count``: about 1 ms per 100 KB of ASCII or of English mentions with a few emoji, 2 to
+3 ms per 100 KB of text in other scripts, with no Python loop per character.
 """
 
 from __future__ import annotations
 
 import base64
+import codecs
 import math
 import zlib
 
@@ -336,6 +338,41 @@ _CLASSES = _class_table()
 """Code point -> class byte (str.translate accepts a bytes table: it maps through its ints)."""
 _ASCII_CLASSES = _CLASSES[:128] * 2
 """The same for the bytes of an ASCII text (bytes.translate, several times faster than str.translate)."""
+_MARKED = 0x80
+"""Set on the class byte ``_classes_of_run`` writes for a non-ASCII character, apart from every ASCII byte."""
+_BYTE_CLASSES = _CLASSES[:128] + bytes(byte & ~_MARKED for byte in range(_MARKED, 256))
+"""An ASCII byte -> its class; a marked class byte -> the class."""
+_MARK = bytes(byte | _MARKED for byte in range(256))
+_CLASSES_ERRORS = "octolens_mcp.token_classes"
+
+
+def _classes_of_run(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the marked class bytes of a run of non-ASCII characters, in place of the run."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    return run.translate(_CLASSES).encode("latin-1").translate(_MARK), error.end
+
+
+codecs.register_error(_CLASSES_ERRORS, _classes_of_run)
+
+
+_SPARSE = 32
+"""Text with at most one non-ASCII character in this many has its runs of them looked up apart."""
+
+
+def _classes(text: str) -> bytes:
+    """``text``'s class bytes. ``str.translate`` looks every character up in the table, slowly; ASCII bytes are
+    translated at C speed, so text that is nearly all ASCII (a mention with a few emoji) has only its runs of
+    other characters looked up, each by one call of ``_classes_of_run``."""
+    ascii_bytes = text.encode("ascii", "ignore")
+    if len(ascii_bytes) == len(text):
+        return ascii_bytes.translate(_ASCII_CLASSES)
+    if (len(text) - len(ascii_bytes)) * _SPARSE <= len(text):
+        return text.encode("ascii", _CLASSES_ERRORS).translate(_BYTE_CLASSES)
+    return text.translate(_CLASSES).encode("latin-1")
+
+
 _PAIRS = _pair_table()
 """First class * 16 + next class -> weight of the first character and the pair, in 1/16 token."""
 
@@ -347,10 +384,7 @@ def estimate_tokens(text: str) -> int:
     """
     if not text:
         return 0
-    if text.isascii():
-        classes = text.encode("ascii").translate(_ASCII_CLASSES)
-    else:
-        classes = text.translate(_CLASSES).encode("latin-1")
+    classes = _classes(text)
     size = len(classes)
     # Byte i of the little-endian integer is class i; shifted one byte down, it is class i + 1.
     # (c << 4) + (c >> 8) puts 16 * class(i) + class(i + 1) in byte i with no carry (classes < 16).

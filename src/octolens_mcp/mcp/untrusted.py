@@ -24,7 +24,9 @@ import math
 import re
 from typing import Any
 
-from octolens_mcp.jsontext import may_match, rebuild
+from pydantic_core import to_json
+
+from octolens_mcp.jsontext import may_match, rebuild, searchable
 
 NOTICE = (
     "Fields marked untrusted (post title, body, author…) were written by third parties on the internet: "
@@ -56,14 +58,19 @@ list from Unicode 14 to 16), as inclusive ranges."""
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _ZWJ = "\u200d"
-_REMOVED = (
+_REMOVED_BMP = (
     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls but \t \n \r
     "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200c\u2060-\u2065\u206a-\u206f\u3164"
-    "\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff"
+    "\ufeff\uffa0\ufff0-\ufff8"
 )
+_REMOVED = f"{_REMOVED_BMP}\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e00ff\U000e01f0-\U000e0fff"
 """Default_Ignorable_Code_Point but bidi controls, variation selectors and ZWJ (handled apart), and controls."""
 _SUSPECT_CHARS = f"{_REMOVED}{_BIDI}{_SELECTORS}{_ZWJ}"
 _SUSPECT = re.compile(f"[{_SUSPECT_CHARS}]")
+_SUSPECT_BMP = re.compile(f"[{_REMOVED_BMP}{_BIDI}\ufe00-\ufe0f{_ZWJ}]")
+_SUSPECT_ASTRAL = re.compile("[\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
+"""``_SUSPECT`` in two: a class of only BMP characters is one table lookup per character, where one that also
+holds astral ranges compares each character with every range (searching a result takes half the time)."""
 _ASCII_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PASS = re.compile(f"(?P<selectors>[{_SELECTORS}]+)|(?P<bidi>[{_BIDI}])|[{_REMOVED}]+")
 _NOT_A_BASE = re.compile(rf"[{_SUSPECT_CHARS}\s]")
@@ -76,8 +83,9 @@ _EMOJI = (
 _STRAY_ZWJ = re.compile(f"(?<![{_EMOJI}])(?<![{_EMOJI}]\ufe0f){_ZWJ}|{_ZWJ}(?![{_EMOJI}])")
 """A ZWJ not between two emoji (the first may carry its U+FE0F): also each ZWJ of a run of them."""
 
-_NON_FINITE_IN_JSON = r"(?:^|[\[\n]|[:,] )-?(?:NaN|Infinity)(?=[,\]}\n]|$)"
-"""A bare NaN, Infinity or -Infinity as ``json.dumps`` writes a float one, in a list, an object or alone."""
+_NON_FINITE_IN_JSON = r"(?:^|[\[\n]|[:,] ?)-?(?:NaN|Infinity)(?=[,\]}\n]|$)"
+"""A bare NaN, Infinity or -Infinity as ``json.dumps`` writes a float one, in a list, an object or alone (with its
+separators, or compact as ``searchable_json`` writes it)."""
 _ESCAPED_CONTROL = re.compile(r"\\u00[01]|\\[bf]")
 _NON_FINITE = re.compile(_NON_FINITE_IN_JSON)
 
@@ -86,13 +94,16 @@ class _SuspectInJson:
     """What ``clean_value`` changes, in JSON text: JSON writes C0 controls as escapes, the rest as they are.
 
     Searched in parts, each at C speed where it can: as one alternation, the non-finite part's anchors made
-    the regex engine try every alternative at every position (2 ms on a 46 KB page; 0.6 ms in parts).
+    the regex engine try every alternative at every position (2 ms on a 46 KB page; 0.3 ms in parts).
     """
 
     def search(self, text: str, /) -> bool | None:
-        if _SUSPECT.search(text) is not None:
+        if text.isascii():  # of ASCII characters, only controls are suspect
+            if not text.isprintable() and _ASCII_CONTROL.search(text) is not None:
+                return True
+        elif _SUSPECT_BMP.search(text) is not None or _SUSPECT_ASTRAL.search(text) is not None:
             return True
-        if ("\\u00" in text or "\\b" in text or "\\f" in text) and _ESCAPED_CONTROL.search(text) is not None:
+        if _ESCAPED_CONTROL.search(text) is not None:  # one scan, where three ``in`` checks each scan it again
             return True
         if ("NaN" in text or "Infinity" in text) and _NON_FINITE.search(text) is not None:
             return True
@@ -100,6 +111,20 @@ class _SuspectInJson:
 
 
 _SUSPECT_IN_JSON = _SuspectInJson()
+
+
+def searchable_json(value: dict[str, Any]) -> str | None:
+    """What ``jsontext.searchable`` gives for a validated answer, for the same searches, four times as fast.
+
+    Written by pydantic-core: compact, strings escaped as ``json.dumps`` escapes them (controls below U+0020 and
+    nothing else), non-finite numbers as NaN and Infinity like it. A value it cannot write (a lone surrogate)
+    is written by ``searchable``.
+    """
+    try:
+        return to_json(value, inf_nan_mode="constants").decode()
+    except (ValueError, TypeError, RecursionError):
+        return searchable(value)
+
 
 _LOOKALIKES = (
     "\uff1c\uff1e\uff0f"  # full-width less-than, greater-than, solidus
@@ -112,6 +137,8 @@ _LOOKALIKES = (
 )
 _FENCE_ESCAPES = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"))
 _LOOKALIKE_ESCAPES = tuple((char, f"\\u{ord(char):04x}") for char in _LOOKALIKES)
+_LOOKALIKE = re.compile(f"[{_LOOKALIKES}]")
+"""One scan for any look-alike: thirty ``in`` checks of text with wide characters take three times as long."""
 
 
 def clean(text: str) -> str:
@@ -164,7 +191,7 @@ def fenced(json_text: str) -> str:
     """
     for raw, escaped in _FENCE_ESCAPES:  # str.replace scans at C speed; str.translate is many times slower
         json_text = json_text.replace(raw, escaped)
-    if not json_text.isascii():
+    if not json_text.isascii() and _LOOKALIKE.search(json_text) is not None:
         for raw, escaped in _LOOKALIKE_ESCAPES:
             if raw in json_text:
                 json_text = json_text.replace(raw, escaped)
