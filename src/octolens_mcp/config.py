@@ -89,9 +89,9 @@ class Settings:
     """Keys one client address may have checked with Octolens per minute on the consent page; 0: no limit."""
     log_format: str = "text"
     """How log lines are written: ``text``, or ``json`` (one object per line)."""
-    http_rate_per_address: float = 400.0
+    http_rate_per_address: float = 1000.0
     """Requests per second one client address may send (bursts of twice that); 0: no limit."""
-    http_rate_per_key: float = 200.0
+    http_rate_per_key: float = 1000.0
     """Requests per second one Bearer token may send (bursts of twice that); 0: no limit."""
     http_unverified_per_address: int = 300
     """Requests one address may send at once with tokens Octolens has not yet accepted, regained at 5 per second."""
