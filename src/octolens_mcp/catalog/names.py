@@ -14,12 +14,12 @@ from __future__ import annotations
 import difflib
 import functools
 import types
-from typing import Annotated, Any, Protocol, TypeVar, Union, get_args, get_origin, runtime_checkable
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from octolens_mcp.catalog._reads import rows_of
-from octolens_mcp.catalog.models.common import NameOf, is_digits
+from octolens_mcp.catalog.models.common import CommaNames, NameOf, is_digits
 from octolens_mcp.catalog.operation import Api, Operation
 from octolens_mcp.http.errors import refusal
 
@@ -34,15 +34,6 @@ SHOWN_NAME_CHARS = 80
 async def resolve(api: Api, op: Operation, given: M) -> M:
     """``given`` with every declared keyword or feed name replaced by its id (fresh lists when ``op`` writes)."""
     return await Names(api, fresh=op.writes).model(given, "")
-
-
-@runtime_checkable
-class CommaNames(Protocol):
-    """A model whose references sit in one comma-separated string (a feed condition's ``values``)."""
-
-    def comma_names(self) -> tuple[str, NameOf] | None:
-        """The field that holds them and the reference they are, or None where this one holds none."""
-        ...
 
 
 class Names:

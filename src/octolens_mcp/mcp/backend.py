@@ -11,6 +11,7 @@ key, so a client holds nothing that needs closing, and the least recently used o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections import OrderedDict
@@ -38,8 +39,9 @@ MAX_ORGANIZATIONS = 4096
 """Keys whose organization is remembered (what ``GET /auth`` said), most recent first."""
 
 
+@functools.lru_cache(maxsize=4096)
 def key_id(key: str) -> str:
-    """A stable identity for ``key`` that reveals nothing of it."""
+    """A stable identity for ``key`` that reveals nothing of it (remembered: a call asks for it several times)."""
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

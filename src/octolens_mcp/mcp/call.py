@@ -29,7 +29,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from octolens_mcp.catalog import arguments, names
 from octolens_mcp.catalog.inventory import BY_NAME
-from octolens_mcp.catalog.models.common import InputModel
+from octolens_mcp.catalog.models.common import CommaNames, InputModel
 from octolens_mcp.catalog.operation import ItemKind, OffsetResume, Operation
 from octolens_mcp.config import Settings
 from octolens_mcp.http.client import OctolensClient
@@ -212,8 +212,8 @@ async def call_tool(
 
 async def _resolved(api: CallApi, op: Operation, given: InputModel) -> InputModel:
     """``given`` with the names in its arguments resolved (``catalog.names``): a call given none has none to resolve
-    (unless its model holds names in one string of its own, ``names.CommaNames``)."""
-    if not given.model_fields_set and not hasattr(given, "comma_names"):
+    (unless its model holds names in one string of its own, ``CommaNames``)."""
+    if not given.model_fields_set and not isinstance(given, CommaNames):
         return given
     return await names.resolve(api, op, given)
 

@@ -146,6 +146,18 @@ class NameOf:
     label: str
 
 
+class CommaNames:
+    """A model whose references sit in one comma-separated string (a feed condition's ``values``).
+
+    A base class, not a runtime-checked protocol: ``Names.model`` asks every model of every call, and a
+    protocol's ``isinstance`` costs tens of microseconds where a class's costs nothing.
+    """
+
+    def comma_names(self) -> tuple[str, NameOf] | None:
+        """The field that holds them and the reference they are, or None where this one holds none."""
+        return None
+
+
 KEYWORD_NAME = NameOf("keyword", "keyword")
 FEED_NAME = NameOf("feed", "name")
 

@@ -19,6 +19,7 @@ from pydantic import (
 from octolens_mcp.catalog.models.common import (
     KEYWORD_NAME,
     ApiModel,
+    CommaNames,
     FeedRef,
     InputModel,
     NameOf,
@@ -30,7 +31,7 @@ from octolens_mcp.catalog.models.common import (
 ConditionOperator = Literal["in", "not in", "equals", "=", ">=", "<="]
 
 
-class SimpleCondition(PassThroughModel):
+class SimpleCondition(PassThroughModel, CommaNames):
     """Its fields are described once, in the feed tools' description (``catalog.feeds``)."""
 
     field: str = Field(min_length=1)
