@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from octolens_mcp.jsontext import utf8_size
+from octolens_mcp.jsontext import json_text, utf8_size
 from octolens_mcp.mcp.tokens import estimate_tokens
 from octolens_mcp.mcp.untrusted import fenced
 
@@ -62,7 +61,7 @@ class Measure:
     """The text block escapes ``<``, ``>``, ``&`` and look-alikes inside the untrusted-data fence."""
 
     def text(self, value: Any) -> int:
-        return self.json(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return self.json(json_text(value))
 
     def json(self, text: str) -> int:
         """Cost of a value's compact JSON ``text``."""
@@ -132,7 +131,7 @@ class ItemRoom:
         would count: for the last items of a result only (the caller's choice), where nothing is fitted after.
         """
         try:
-            text = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+            text = json_text(items)
         except (RecursionError, ValueError, TypeError):
             return False
         cost = utf8_size(fenced(text) if self.measure.fenced else text)
