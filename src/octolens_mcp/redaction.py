@@ -155,15 +155,6 @@ def _node_source(node: dict[str, Any]) -> str:
     return parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
 
 
-def secrets_now() -> object:
-    """What stands for the secrets registered now: the same object until one is added or forgotten, so that
-    something redacted earlier can tell whether it was redacted against the secrets of now."""
-    return _matchers() or _NONE
-
-
-_NONE = object()
-
-
 def redact(text: str) -> str:
     """``text`` with every form of every registered secret replaced by ``MASK``."""
     patterns = _matchers()

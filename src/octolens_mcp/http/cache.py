@@ -192,7 +192,7 @@ class ReadCache:
         if generation == self._local.generation:
             # The caller gets the response itself; the cache keeps its own copy, so nothing the
             # caller does to the body can change what later reads are served.
-            self._local.entries[key] = (time.monotonic() + self.ttl, replace(_copy(response), derived={}))
+            self._local.entries[key] = (time.monotonic() + self.ttl, _copy(response))
 
 
 async def _leased(
@@ -231,15 +231,15 @@ async def _quietly(operation: Awaitable[None]) -> None:
 
 
 def _copy(response: ApiResponse) -> ApiResponse:
-    return replace(response, body=json_copy(response.body), cached=True)
+    return replace(response, body=_json_copy(response.body), cached=True)
 
 
-def json_copy(value: Any) -> Any:
+def _json_copy(value: Any) -> Any:
     """A copy of parsed JSON (no cycles, depth bounded when parsed), several times faster than deepcopy."""
     if isinstance(value, dict):
-        return {key: json_copy(item) for key, item in value.items()}
+        return {key: _json_copy(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [json_copy(item) for item in value]
+        return [_json_copy(item) for item in value]
     return value  # str, int, float, bool, None: immutable
 
 
@@ -265,7 +265,7 @@ class _Recent(Generic[K]):
         entry = self._entries.get(key)
         if entry is None or time.monotonic() - entry[0] > max_age:
             return None
-        copy: dict[str, Any] = json_copy(entry[1])
+        copy: dict[str, Any] = _json_copy(entry[1])
         return copy
 
     def drop(self, which: Callable[[K], bool]) -> None:

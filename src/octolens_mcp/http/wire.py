@@ -77,9 +77,6 @@ class ApiResponse:
     """Bytes of the body, after decompression."""
     cached: bool = False
     """Served from the reference-data cache, without a request."""
-    derived: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-    """What callers made of this answer, by name, shared by every answer this process's read cache serves from
-    one kept entry (and dropped with it); None for an answer that is not kept."""
 
 
 # --- answer headers

@@ -32,14 +32,13 @@ from octolens_mcp.catalog.inventory import BY_NAME
 from octolens_mcp.catalog.models.common import CommaNames, InputModel
 from octolens_mcp.catalog.operation import ItemKind, OffsetResume, Operation
 from octolens_mcp.config import Settings
-from octolens_mcp.http.cache import json_copy
 from octolens_mcp.http.client import OctolensClient
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.http.wire import ApiResponse, QuotaHeaders, RateLimit
 from octolens_mcp.jsontext import json_text, searchable, utf8_size
 from octolens_mcp.mcp import budget, exports, paging, results, untrusted
 from octolens_mcp.mcp.visibility import Visibility
-from octolens_mcp.redaction import redact_value, secrets_now
+from octolens_mcp.redaction import redact_value
 from octolens_mcp.webhooks import Access
 
 logger = logging.getLogger(__name__)
@@ -80,8 +79,6 @@ class CallApi:
         self.quota: QuotaHeaders | None = None
         self.cached = False
         self.body_size = 0
-        self.derived: dict[str, Any] | None = None
-        """The latest answer's ``ApiResponse.derived``: where a read-cache entry keeps what it was presented as."""
 
     def seconds_left(self) -> float:
         return self._deadline - self._reserve - time.monotonic()
@@ -150,7 +147,6 @@ class CallApi:
             self._remember_facts(op.items.kind, response.body)  # a runner's read of one record counts too
         self.cached = self.cached or response.cached
         self.body_size = max(self.body_size, response.size)
-        self.derived = response.derived
         return response
 
     async def _waiting(self, seconds: float, reason: str) -> None:
@@ -255,19 +251,10 @@ async def _presented(op: Operation, api: CallApi, raw: Any) -> dict[str, Any]:
     Clean before redacting (invisible characters inside a key would hide it) and both before cutting (a key
     cut in half would no longer match).
     """
-    # Only an answer that is one request's, as it came: a runner's may be made of several, or of none.
-    derived = api.derived if op.runner is None else None
-    secrets = secrets_now()
-    kept = derived.get(op.name) if derived is not None else None
-    if kept is not None and kept[0] is secrets:
-        # A reference read the cache served again: presented already, against the same secrets.
-        structured: dict[str, Any] = json_copy(kept[1])
-    elif api.body_size > LARGE_BODY:  # tens of megabytes take seconds: off the event loop, in short steps
+    if api.body_size > LARGE_BODY:  # tens of megabytes take seconds: off the event loop, in short steps
         structured = await anyio.to_thread.run_sync(_present, op, raw, True, abandon_on_cancel=True)
     else:
         structured = _present(op, raw, False)
-        if derived is not None:
-            derived[op.name] = (secrets, json_copy(structured))  # apart from what this call goes on to change
     api.remember(op, structured)
     return structured
 
