@@ -9,10 +9,14 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mcp import Client
 
-from octolens_mcp.mcp.budget import ITEM_MARGIN, Measure
+from octolens_mcp.jsontext import utf8_size
+from octolens_mcp.mcp.budget import ITEM_MARGIN, Measure, _fenced_size_at_most
 from octolens_mcp.mcp.tokens import estimate_tokens
+from octolens_mcp.mcp.untrusted import _LOOKALIKES, fenced
 from octolens_sandbox import Fault, FaultySandbox, Sandbox
 from tests.conftest import CANARY_KEY, call, connect, fails, ok, records, whole_mention
 from tests.token_corpora import all_corpora, mentions
@@ -254,3 +258,9 @@ def test_items_measured_one_by_one_cost_at_most_their_list_and_the_margin(fenced
     for items in lists:
         one_by_one = sum(measure.of(item) + 1 for item in items)
         assert one_by_one <= measure.of(items) + ITEM_MARGIN * len(items) + 1, repr(items)[:200]
+
+
+@given(st.text(alphabet=st.sampled_from('ab<>&"\\ \u00e9\U0001f600\u4e2d' + _LOOKALIKES) | st.characters()))
+def test_a_fenced_texts_size_is_never_more_than_its_bound(text: str) -> None:
+    # take_all decides by this bound that items fit without writing the fence: it must never be under.
+    assert _fenced_size_at_most(text) >= utf8_size(fenced(text))

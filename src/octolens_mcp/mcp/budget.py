@@ -48,6 +48,7 @@ ITEM_MARGIN = 8
 measured whole: each text's own ``_PER_TEXT`` of 3, a rounding up, and a pair at its start (at most one token).
 A list whose cost with this much more per item fits the room has every item fit when taken one by one."""
 _FENCE_TOKENS = estimate_tokens(fenced(""))
+FENCE_BYTES = utf8_size(fenced(""))
 
 Hint = Callable[[dict[str, Any], int], str | None]
 """How to read item ``index`` (as the list stood before it was cut) whole, given the item."""
@@ -134,7 +135,9 @@ class ItemRoom:
             text = json_text(items)
         except (RecursionError, ValueError, TypeError):
             return False
-        cost = utf8_size(fenced(text) if self.measure.fenced else text)
+        cost = _fenced_size_at_most(text) if self.measure.fenced else utf8_size(text)
+        if cost > self.left and self.measure.fenced:
+            cost = utf8_size(fenced(text))
         if cost > self.left:
             cost = self.measure.json(text) + ITEM_MARGIN * len(items) + 1
             if cost > self.left:
@@ -367,3 +370,11 @@ def _cut_string(text: str, allowance: int, measure: Measure, hint: str, cuts: _C
 
 def _marker(left: int, hint: str) -> str:
     return f"… [cut {left} chars; {hint}]"
+
+
+def _fenced_size_at_most(text: str) -> int:
+    """No fewer bytes than ``fenced(text)`` has, without writing it: each ``&``, ``<`` or ``>`` becomes a six-byte
+    escape (five more), and each look-alike one too (at most four more than its UTF-8, which takes at least two
+    bytes, and a character that is not ASCII takes at least one byte more than one); plus the fence lines."""
+    size = utf8_size(text)
+    return size + 5 * (text.count("&") + text.count("<") + text.count(">")) + 4 * (size - len(text)) + FENCE_BYTES
