@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,65 +38,13 @@ from typing import Any
 import anyio
 import httpx2
 from anyio.abc import SocketStream
+from bench_http_load import CALLS_MIX, cpu_seconds, free_port, process, wait_for  # same mix, same helpers
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "ak_demo_admin"
 PROBE_TIMEOUT = 5.0
-CALLS_MIX: list[tuple[str, dict[str, Any]]] = [
-    ("list_keywords", {}),
-    ("list_mentions", {"limit": 10}),
-    ("list_tags", {}),
-    ("list_feeds", {}),
-    ("list_mentions", {"limit": 25}),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    child = subprocess.Popen(
-        args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        yield child
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def wait_for(url: str, child: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if child.poll() is not None:
-            raise SystemExit(f"{child.args!r} exited with {child.returncode}")
-        try:
-            httpx2.get(url, timeout=1)
-            return
-        except httpx2.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-
-
 # --- the probers ------------------------------------------------------------------------------------
 
 
