@@ -353,33 +353,20 @@ class OctolensServer:
             await self.webhooks.relay.ready(RELAY_READY)
 
     async def _organisation(self, key: str | None) -> str | None:
-        """The key's organisation (None: the server's key): remembered, else ``GET /org`` once; None if unknown."""
+        """The key's organisation (None: the server's key): remembered, else ``GET /org`` once; None if unknown
+        (the API refused or is unreachable, or the store is: nothing to scope by)."""
         from octolens_mcp.catalog.org import GET_ORG
 
+        async def read_org() -> Any:
+            request = GET_ORG.request_with({})
+            return (await self.backend.client(key).send(request, write=False, deadline=time.monotonic() + 15)).body
+
         ident = key_id(key if key is not None else self.settings.api_key or "")
-        store = self.webhooks.inbox
         try:
-            known = await store.org_of(ident)
-        except Exception as error:  # Redis down: ask Octolens instead
-            logger.debug("the key's organisation could not be looked up: %s", type(error).__name__)
-            known = None
-        if known is not None:
-            return known
-        try:
-            answer = await self.backend.client(key).send(
-                GET_ORG.request_with({}), write=False, deadline=time.monotonic() + 15
-            )
-        except Exception as error:  # the API refused or is unreachable: nothing to scope by
-            logger.debug("GET /org failed: %s", type(error).__name__)
-            return None
-        org = answer.body.get("organizationId") if isinstance(answer.body, dict) else None
-        if not isinstance(org, str) or not org:
-            return None
-        try:
-            await store.remember_org(ident, org)
+            return await self.webhooks.organisation(ident, read_org)
         except Exception as error:
-            logger.debug("the key's organisation could not be remembered: %s", type(error).__name__)
-        return org
+            logger.debug("the key's organisation could not be learned: %s", type(error).__name__)
+            return None
 
     # --- resources/subscribe (stdio, protocol revisions up to 2025-11-25) --------------------------------
 

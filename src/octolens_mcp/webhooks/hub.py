@@ -77,6 +77,19 @@ class Hub:
         server's inboxes through Redis (a stdio server given the same ``OCTOLENS_REDIS_URL``)."""
         return self.settings.transport == "http" or bool(self.settings.redis_url)
 
+    async def organisation(self, key: str, read_org: Callable[[], Awaitable[Any]]) -> str | None:
+        """The organisation of the key whose hash is ``key``: remembered, else ``read_org()`` (``GET /org``'s answer)
+        once, remembered from then on; None when the answer names none."""
+        known = await self.inbox.org_of(key)
+        if known is not None:
+            return known
+        body = await read_org()
+        org = body.get("organizationId") if isinstance(body, dict) else None
+        if not isinstance(org, str) or not org:
+            return None
+        await self.inbox.remember_org(key, org)
+        return org
+
     def announce_secret(self) -> None:
         """Print a generated secret once at start (stderr): set it as OCTOLENS_WEBHOOK_SECRET to keep URLs valid."""
         if self.generated_secret:

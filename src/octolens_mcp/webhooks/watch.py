@@ -93,14 +93,9 @@ def access_of(api: Api) -> Access:
 
 async def org_id(api: Api, access: Access) -> str:
     """The key's organisation: remembered, else ``GET /org`` once."""
-    known = await access.hub.inbox.org_of(access.key)
-    if known is not None:
-        return known
-    body = await read_object(api, org.GET_ORG)
-    ident = body.get("organizationId")
-    if not isinstance(ident, str) or not ident:
+    ident = await access.hub.organisation(access.key, lambda: read_object(api, org.GET_ORG))
+    if ident is None:
         raise OctolensError("INVALID_RESPONSE", "GET /org named no organizationId.", extra={"sent": True})
-    await access.hub.inbox.remember_org(access.key, ident)
     return ident
 
 
