@@ -161,8 +161,7 @@ class Guard:
         note.key_fingerprint = ident[:12]
         refusal = self._refusal(scope, ident)
         if refusal is not None:
-            METRICS.add("octolens_http_refused_total", reason=refusal.reason)
-            note.refused = refusal.reason
+            count_refusal(note, refusal.reason)
             await refusal.response(scope, receive, send)
             return
         # From here on the key may reach Octolens, and be echoed back: it is kept out of everything served.
@@ -224,9 +223,20 @@ def _unauthorized() -> JSONResponse:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="octolens-mcp"'})
 
 
+def retry_after(wait: float) -> str:
+    """A ``Retry-After`` value for a wait of ``wait`` seconds: whole seconds, at least one."""
+    return str(max(1, math.ceil(wait)))
+
+
+def count_refusal(note: RequestNote | None, reason: str) -> None:
+    """A request refused before any work: counted in ``/metrics``, and named on its access-log line."""
+    METRICS.add("octolens_http_refused_total", reason=reason)
+    if note is not None:
+        note.refused = reason
+
+
 def _too_many(wait: float, message: str = "Too many requests; slow down.") -> JSONResponse:
-    seconds = str(max(1, math.ceil(wait)))
-    return JSONResponse(_body("RATE_LIMITED", message), status_code=429, headers={"Retry-After": seconds})
+    return JSONResponse(_body("RATE_LIMITED", message), status_code=429, headers={"Retry-After": retry_after(wait)})
 
 
 def _no_stream() -> JSONResponse:

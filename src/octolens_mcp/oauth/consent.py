@@ -35,8 +35,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from octolens_mcp.http.errors import OctolensError
 from octolens_mcp.mcp.http_app import MAX_KEY_LENGTH
+from octolens_mcp.mcp.http_guard import retry_after
 from octolens_mcp.mcp.scopes import scope_of
-from octolens_mcp.oauth.guard import UNAVAILABLE_RETRY, Limits, log_unreachable, retry_after
+from octolens_mcp.oauth.guard import UNAVAILABLE_RETRY, Limits, log_unreachable
 from octolens_mcp.oauth.provider import CONSENT_PATH, TOKEN_PREFIX, OctolensProvider
 from octolens_mcp.oauth.store import StoreUnavailable
 from octolens_mcp.redaction import protect

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import math
 import time
 from collections.abc import Callable
 
@@ -24,8 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from octolens_mcp.config import Settings
-from octolens_mcp.http.metrics import METRICS
-from octolens_mcp.mcp.http_guard import Buckets, client_address
+from octolens_mcp.mcp.http_guard import Buckets, client_address, count_refusal, retry_after
 from octolens_mcp.mcp.request_note import note_of
 from octolens_mcp.oauth.store import StoreUnavailable
 
@@ -65,26 +63,15 @@ class Limits:
         """0 when the request may go on; otherwise the seconds until its address may send another."""
         wait = self.requests.take(address_group(scope))
         if wait:
-            refused(scope, "oauth_rate")
+            count_refusal(note_of(scope), "oauth_rate")
         return wait
 
     def key_check(self, scope: Scope) -> float:
         """0 when a key may be checked with Octolens for this request's address; otherwise the seconds to wait."""
         wait = self.key_checks.take(address_group(scope))
         if wait:
-            refused(scope, "oauth_key_checks")
+            count_refusal(note_of(scope), "oauth_key_checks")
         return wait
-
-
-def refused(scope: Scope, reason: str) -> None:
-    METRICS.add("octolens_http_refused_total", reason=reason)
-    note = note_of(scope)
-    if note is not None:
-        note.refused = reason
-
-
-def retry_after(wait: float) -> str:
-    return str(max(1, math.ceil(wait)))
 
 
 def too_many(wait: float) -> JSONResponse:
